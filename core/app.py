@@ -1,0 +1,117 @@
+"""The application factory: configuration, plumbing, then each package's blueprint."""
+
+import importlib
+import logging
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core import auth, config, db, queue
+from core.logs import configure_logging
+
+DOMAIN_PACKAGES = ("audio", "transcription", "campaigns", "ivr")
+health = Blueprint("health", __name__)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the Chaupal web application."""
+    settings = config.build_config(overrides)
+    config.validate(settings)
+    app = Flask("chaupal", instance_path=settings["INSTANCE_PATH"], root_path=str(config.ROOT / "core"))
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_logging(app)
+    db.init_app(app)
+    queue.init_app(app)
+    auth.init_app(app)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    register_blueprints(app)
+    register_pages(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Core pages first, then every domain package that has views."""
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(health)
+    for package in DOMAIN_PACKAGES:
+        if (config.ROOT / package / "views.py").exists():
+            views = importlib.import_module(f"{package}.views")
+            app.register_blueprint(views.bp)
+            getattr(views, "init_app", lambda _app: None)(app)
+
+
+def register_pages(app: Flask) -> None:
+    """Home page and error pages people can read."""
+    app.add_url_rule("/", "home", home)
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, error_page)
+    app.jinja_env.globals["nav_items"] = nav_items
+
+
+@login_required
+def home():
+    items = nav_items()
+    if items:
+        return redirect(items[0][1])
+    return render_template("core/home.html")
+
+
+def nav_items() -> list[tuple[str, str]]:
+    """The workspace links this staff member may open: (label, url)."""
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in NAV:
+        allowed = current_user.role == "admin" or current_user.role in roles
+        if allowed and endpoint in current_app.view_functions:
+            items.append((label, url_for(endpoint)))
+    return items
+
+
+# (endpoint, label, roles): each package's views add their pages here by endpoint name.
+NAV = [
+    ("transcription.queue", "Review queue", ("curator",)),
+    ("transcription.helpdesk", "Help desk", ("curator",)),
+    ("audio.library", "Lessons", ("curator",)),
+    ("campaigns.index", "Campaigns", ("officer",)),
+    ("campaigns.analytics", "Analytics", ("officer", "curator")),
+    ("ivr.contacts", "People", ("admin", "officer")),
+    ("ivr.simulator", "Phone simulator", ("curator", "officer")),
+]
+
+
+def error_page(error):
+    code = getattr(error, "code", 500)
+    return render_template("core/error.html", error=error, code=code), code
+
+
+@health.route("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@health.route("/readyz")
+def readyz():
+    checks = {"database": _check(db.ping), "redis": _check(_ping_redis)}
+    models = {lang: path.is_dir() for lang, path in config.vosk_models(current_app.config).items()}
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ready" if ready else "not ready", **checks, "speech_models": models}
+    return jsonify(body), 200 if ready else 503
+
+
+def _ping_redis() -> None:
+    queue.redis_connection().ping()
+
+
+def _check(probe) -> str:
+    try:
+        probe()
+    except (SQLAlchemyError, RedisError, OSError) as error:
+        logging.getLogger(__name__).warning("readiness check failed: %s", error)
+        return f"failed: {type(error).__name__}"
+    return "ok"

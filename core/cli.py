@@ -1,0 +1,321 @@
+"""The chaupal command: up, web, worker, db, user, seed, geo."""
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from core import config as settings
+from core import db as database
+from core import queue
+
+QUEUE_PACKAGES = {"audio": "audio", "transcription": "transcription", "campaigns": "campaigns"}
+
+
+def make_app():
+    from core.app import create_app
+
+    return create_app()
+
+
+def check_database(app) -> None:
+    """Stop with one line naming DATABASE_URL when the database cannot be reached."""
+    with app.app_context():
+        try:
+            database.ping()
+        except SQLAlchemyError as error:
+            url = make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+            reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
+            raise settings.ConfigError(f"DATABASE_URL: cannot connect to {url} ({reason})") from None
+
+
+@click.group()
+def cli() -> None:
+    """Chaupal: a voice learning line for sanitation field workers."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+def up(host: str, port: int) -> None:
+    """Run everything: embedded Redis if needed, migrations, demo data, web server and workers."""
+    supervisor = Supervisor()
+    try:
+        env = supervisor.start_redis_if_needed()
+        app = make_app()
+        check_database(app)
+        database.upgrade(app)
+        seed_on_first_run(app)
+        supervisor.start("web", [*gunicorn_command(host, port, workers=2)], env)
+        for name in queue.QUEUES:
+            supervisor.start(f"worker:{name}", worker_command(name), env)
+        click.echo(f"Chaupal is running at http://{host}:{port}  (Ctrl-C stops everything)")
+        supervisor.wait()
+    finally:
+        supervisor.stop_all()
+
+
+def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "10",
+        "--chdir",
+        str(settings.ROOT),
+        "wsgi:app",
+    ]
+
+
+def worker_command(queue_name: str) -> list[str]:
+    return [sys.executable, "-m", "core.cli", "worker", queue_name]
+
+
+class Supervisor:
+    """Starts child processes in their own process groups and stops them all together."""
+
+    def __init__(self):
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _on_signal(self, signum, _frame) -> None:
+        self.stopping = True
+
+    def start_redis_if_needed(self) -> dict:
+        """Start the embedded server when REDIS_URL is unset; return the children's environment."""
+        env = dict(os.environ)
+        if os.environ.get("REDIS_URL"):
+            return env
+        instance = Path(settings.build_config()["INSTANCE_PATH"])
+        process = queue.start_embedded(instance)
+        if process is not None:
+            self.children["redis"] = process
+        env["REDIS_URL"] = queue.embedded_url(instance)
+        return env
+
+    def start(self, name: str, command: list[str], env: dict) -> None:
+        self.children[name] = subprocess.Popen(command, env=env, cwd=settings.ROOT, start_new_session=True)
+
+    def wait(self) -> None:
+        while not self.stopping:
+            for name, process in self.children.items():
+                if process.poll() is not None:
+                    click.echo(f"{name} stopped unexpectedly (exit {process.returncode}); shutting down")
+                    self.stopping = True
+            time.sleep(0.5)
+
+    def stop_all(self) -> None:
+        """Workers and web first, the Redis server last, so no job is cut off mid-write."""
+        redis = self.children.pop("redis", None)
+        for process in self.children.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.children.values():
+            queue.stop_process(process, timeout=20, signalled=True)
+        if redis is not None:
+            queue.stop_process(redis)
+        click.echo("Chaupal stopped.")
+
+
+def seed_on_first_run(app) -> None:
+    """Seed reference and demo data into an empty database, printing the staff logins once."""
+    from core import seed
+
+    with app.app_context():
+        if seed.already_seeded():
+            return
+        seed.seed_reference()
+        logins = seed.seed_demo_staff()
+        seed_packages(demo=True)
+        click.echo("Demo staff accounts (shown once; change them with 'chaupal user password'):")
+        for username, role, password in logins:
+            click.echo(f"  {role:8} {username:10} {password}")
+
+
+def seed_packages(demo: bool) -> None:
+    """Let each package with a services.seed function add its own starter content."""
+    for package in ("audio", "transcription", "campaigns", "ivr"):
+        if (settings.ROOT / package / "services.py").exists():
+            services = importlib.import_module(f"{package}.services")
+            if hasattr(services, "seed"):
+                services.seed(demo=demo)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def web(host: str, port: int, workers: int) -> None:
+    """Run the web server (gunicorn)."""
+    app = make_app()
+    check_database(app)
+    os.execv(sys.executable, gunicorn_command(host, port, workers))
+
+
+@cli.command()
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--scheduler/--no-scheduler", default=True, help="Run scheduled jobs and retries.")
+def worker(queues: tuple[str, ...], burst: bool, scheduler: bool) -> None:
+    """Run an RQ worker for the named queues (all when none are named)."""
+    unknown = set(queues) - set(queue.QUEUES)
+    if unknown:
+        raise click.UsageError(f"unknown queue(s): {', '.join(sorted(unknown))}")
+    app = make_app()
+    check_database(app)
+    names = list(queues or queue.QUEUES)
+    preload(app, names)
+    rq_worker = queue.make_worker(app, names)
+    rq_worker.work(burst=burst, with_scheduler=scheduler)
+
+
+def preload(app, queue_names: list[str]) -> None:
+    """Load heavy things (speech models) once, before work-horses fork."""
+    for name in queue_names:
+        package = QUEUE_PACKAGES.get(name)
+        if package and (settings.ROOT / package / "jobs.py").exists():
+            jobs = importlib.import_module(f"{package}.jobs")
+            if hasattr(jobs, "preload"):
+                with app.app_context():
+                    jobs.preload()
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    app = make_app()
+    check_database(app)
+    database.upgrade(app)
+    click.echo("Database is up to date.")
+
+
+@db_group.command("revision")
+@click.option("--package", type=click.Choice(database.MIGRATION_PACKAGES), required=True)
+@click.option("-m", "--message", required=True)
+def db_revision(package: str, message: str) -> None:
+    """Write a migration for one package from the difference between models and database."""
+    app = make_app()
+    database.upgrade(app)
+    with app.app_context():
+        path = database.new_revision(app, package, message)
+    click.echo(f"Wrote {path}")
+
+
+@cli.command("seed")
+@click.option("--demo/--no-demo", default=False, help="Also add demo staff, contacts and lessons.")
+def seed_command(demo: bool) -> None:
+    """Load reference data (languages, topics, geography); with --demo, demo content too."""
+    from core import seed
+
+    app = make_app()
+    with app.app_context():
+        seed.seed_reference()
+        logins = seed.seed_demo_staff() if demo else []
+        seed_packages(demo=demo)
+    for username, role, password in logins:
+        click.echo(f"  {role:8} {username:10} {password}")
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Staff accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "curator", "officer"]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--district", "districts", multiple=True, help="District name (officers).")
+@click.option("--expert", is_flag=True, help="May answer questions at the help desk.")
+def user_create(username, role, password, districts, expert) -> None:
+    """Create a staff account."""
+    from core import seed
+    from core.auth import create_staff
+
+    app = make_app()
+    with app.app_context():
+        try:
+            user = create_staff(username, password, role, is_expert=expert)
+            user.districts = seed.districts_named(districts)
+            database.db.session.commit()
+        except (ValueError, LookupError) as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Created {role} '{username}'.")
+
+
+@user_group.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_password(username, password) -> None:
+    """Set a new password (and end the account's sessions)."""
+    from core import seed
+
+    app = make_app()
+    with app.app_context():
+        try:
+            seed.set_password(username, password)
+        except (ValueError, LookupError) as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Password changed for '{username}'.")
+
+
+@cli.group("geo")
+def geo_group() -> None:
+    """Geography reference data."""
+
+
+@geo_group.command("import")
+@click.argument("csv_file", type=click.File(encoding="utf-8-sig"))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; change nothing.")
+def geo_import(csv_file, dry_run: bool) -> None:
+    """Import state,district,block,gram_panchayat rows; nothing is imported if any row is bad."""
+    from core import seed
+
+    app = make_app()
+    with app.app_context():
+        report = seed.import_geography(csv_file, dry_run=dry_run)
+    for line in report.lines():
+        click.echo(line)
+    if report.errors:
+        sys.exit(1)
+
+
+def main() -> None:
+    """Entry point: run a command, turning configuration errors into one readable line."""
+    try:
+        cli.main(standalone_mode=False)
+    except settings.ConfigError as error:
+        click.echo(f"chaupal: configuration error: {error}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Every setting in one place, read from the environment with safe defaults."""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+INSECURE_SECRETS = {"", "dev", "change-me", "secret", "changeme"}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names the setting."""
+
+
+# name -> (default, description); the README's configuration table is this table.
+SETTINGS = {
+    "CHAUPAL_ENV": ("development", "development, production or testing"),
+    "DATABASE_URL": ("", "SQLAlchemy URL; default: SQLite file under the instance folder"),
+    "REDIS_URL": ("", "Redis URL; default: an embedded server under the instance folder"),
+    "SECRET_KEY": ("", "signs sessions and audio URLs; required in production"),
+    "PUBLIC_BASE_URL": ("http://127.0.0.1:5000", "the URL Twilio reaches; signatures, links"),
+    "TWILIO_ACCOUNT_SID": ("", "Twilio account SID (AC...)"),
+    "TWILIO_AUTH_TOKEN": ("", "Twilio auth token; checks webhook signatures"),
+    "TWILIO_CALLER_ID": ("", "number used for outbound calls and SMS"),
+    "TWILIO_API_BASE_URL": ("https://api.twilio.com", "REST base URL"),
+    "MEDIA_DIR": ("", "where audio lives; default: instance/media"),
+    "VOSK_MODELS": ("", "language=model directory pairs, e.g. hi=/models/hi,en=/models/en-in"),
+    "DEFAULT_LANGUAGE": ("hi", "language for callers who have not chosen one"),
+    "TIMEZONE": ("Asia/Kolkata", "calling windows, schedules and reports"),
+    "INSTANCE_PATH": ("", "instance folder for SQLite, embedded Redis and media"),
+}
+
+
+def env_settings(environ=os.environ) -> dict:
+    """Read every known setting from the environment, falling back to its default."""
+    return {name: environ.get(name, default) for name, (default, _) in SETTINGS.items()}
+
+
+def build_config(overrides: dict | None = None, environ=os.environ) -> dict:
+    """Merge environment, derived defaults and test overrides into one dict."""
+    config = env_settings(environ)
+    config.update(overrides or {})
+    instance = Path(config["INSTANCE_PATH"] or DEFAULT_INSTANCE)
+    config["INSTANCE_PATH"] = str(instance)
+    config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{instance / 'chaupal.db'}"
+    config["MEDIA_DIR"] = config["MEDIA_DIR"] or str(instance / "media")
+    config["SECRET_KEY"] = config["SECRET_KEY"] or _development_secret(config, instance)
+    config["TESTING"] = config["CHAUPAL_ENV"] == "testing"
+    config.setdefault("SQLALCHEMY_DATABASE_URI", config["DATABASE_URL"])
+    config.update({key: value for key, value in _web_defaults(config).items() if key not in config})
+    return config
+
+
+def _web_defaults(config: dict) -> dict:
+    production = config["CHAUPAL_ENV"] == "production"
+    return {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production or config["PUBLIC_BASE_URL"].startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "MAX_RECORDING_SECONDS": 120,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_IP": 30,
+        "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    }
+
+
+def _development_secret(config: dict, instance: Path) -> str:
+    if config["CHAUPAL_ENV"] == "production":
+        return ""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def vosk_models(config: dict) -> dict[str, Path]:
+    """Parse VOSK_MODELS ('hi=/m/hi,en=/m/en') into {language: path}."""
+    models = {}
+    for pair in filter(None, (p.strip() for p in config.get("VOSK_MODELS", "").split(","))):
+        language, sep, path = pair.partition("=")
+        if not sep or not language.strip() or not path.strip():
+            raise ConfigError(f"VOSK_MODELS: '{pair}' is not of the form language=/path/to/model")
+        models[language.strip()] = Path(path.strip())
+    return models
+
+
+def validate(config: dict) -> None:
+    """Refuse settings that would run insecurely or cannot work; one clear line each."""
+    production = config["CHAUPAL_ENV"] == "production"
+    if config["CHAUPAL_ENV"] not in ("development", "production", "testing"):
+        raise ConfigError("CHAUPAL_ENV: must be development, production or testing")
+    if production and config["SECRET_KEY"] in INSECURE_SECRETS | {None}:
+        raise ConfigError("SECRET_KEY: must be set to a long random value in production")
+    if production and len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY: must be at least 32 characters in production")
+    if production and not config["TWILIO_AUTH_TOKEN"]:
+        raise ConfigError("TWILIO_AUTH_TOKEN: required in production to check webhook signatures")
+    if production and config.get("DEBUG"):
+        raise ConfigError("DEBUG: must be off in production")
+    _validate_urls(config)
+    for language, path in vosk_models(config).items():
+        if not path.is_dir():
+            raise ConfigError(f"VOSK_MODELS: model directory for '{language}' does not exist: {path}")
+
+
+def _validate_urls(config: dict) -> None:
+    for name in ("PUBLIC_BASE_URL", "TWILIO_API_BASE_URL"):
+        parts = urlsplit(config[name])
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"{name}: '{config[name]}' is not an http(s) URL")
+    if config["CHAUPAL_ENV"] == "production" and not config["PUBLIC_BASE_URL"].startswith("https"):
+        raise ConfigError("PUBLIC_BASE_URL: must be https in production (Twilio signs that URL)")

@@ -1,0 +1,160 @@
+"""Shared people and places: contacts, staff, geography, topics and languages."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import db, utcnow
+from core.logs import mask_phone
+
+
+class Language(db.Model):
+    __tablename__ = "languages"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    native_name: Mapped[str] = mapped_column(String(60))
+    say_language: Mapped[str] = mapped_column(String(16))  # <Say language="...">
+    say_voice: Mapped[str] = mapped_column(String(60), default="")
+    menu_digit: Mapped[int] = mapped_column(Integer, unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str] = mapped_column(String(120))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def name(self, language: str) -> str:
+        return self.name_hi if language == "hi" else self.name_en
+
+
+class State(db.Model):
+    __tablename__ = "states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    districts: Mapped[list["District"]] = relationship(back_populates="state")
+
+
+class District(db.Model):
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # keypad order within the state
+    state: Mapped[State] = relationship(back_populates="districts")
+    blocks: Mapped[list["Block"]] = relationship(back_populates="district")
+
+
+class Block(db.Model):
+    __tablename__ = "blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    district: Mapped[District] = relationship(back_populates="blocks")
+
+
+class GramPanchayat(db.Model):
+    __tablename__ = "gram_panchayats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    block: Mapped[Block] = relationship()
+
+
+contact_topics = Table(
+    "contact_topics",
+    db.metadata,
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Contact(db.Model):
+    """A person who calls the line or is reached by it; the phone number is personal data."""
+
+    __tablename__ = "contacts"
+
+    MASON, MOTIVATOR, OFFICIAL, OTHER = "mason", "motivator", "official", "other"
+    ROLES = (MASON, MOTIVATOR, OFFICIAL, OTHER)
+    SELF_REGISTERED, IMPORTED, STAFF_ADDED = "phone", "import", "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20), default=OTHER)
+    language_code: Mapped[str | None] = mapped_column(ForeignKey("languages.code"))
+    state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    block_id: Mapped[int | None] = mapped_column(ForeignKey("blocks.id"))
+    gram_panchayat_id: Mapped[int | None] = mapped_column(ForeignKey("gram_panchayats.id"))
+    created_by: Mapped[str] = mapped_column(String(10), default=SELF_REGISTERED)
+    missed_call_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    district: Mapped[District | None] = relationship()
+    block: Mapped[Block | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=contact_topics)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+staff_districts = Table(
+    "staff_districts",
+    db.metadata,
+    Column("staff_id", ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class StaffUser(UserMixin, db.Model):
+    """Someone who works in the web workspace: admin, curator or district officer."""
+
+    __tablename__ = "staff_users"
+
+    ADMIN, CURATOR, OFFICER = "admin", "curator", "officer"
+    ROLES = (ADMIN, CURATOR, OFFICER)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    is_expert: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    session_token: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    districts: Mapped[list[District]] = relationship(secondary=staff_districts)
+
+    def get_id(self) -> str:
+        # The token changes at logout, so a copied session cookie stops working.
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def district_ids(self) -> set[int] | None:
+        """Districts this person may see; None means all (admins and curators)."""
+        if self.role == self.OFFICER:
+            return {d.id for d in self.districts}
+        return None
+

