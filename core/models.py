@@ -157,4 +157,3 @@ class StaffUser(UserMixin, db.Model):
         if self.role == self.OFFICER:
             return {d.id for d in self.districts}
         return None
-
