@@ -13,7 +13,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import auth, config, db, queue
 from core.logs import configure_logging
 
-DOMAIN_PACKAGES = ("audio", "transcription", "campaigns", "ivr")
+# Modules with a blueprint `bp`, registered when present.
+VIEW_MODULES = ("audio.views", "transcription.views", "campaigns.views", "ivr.views", "ivr.broadcasts")
 health = Blueprint("health", __name__)
 
 
@@ -38,9 +39,9 @@ def register_blueprints(app: Flask) -> None:
     """Core pages first, then every domain package that has views."""
     app.register_blueprint(auth.bp)
     app.register_blueprint(health)
-    for package in DOMAIN_PACKAGES:
-        if (config.ROOT / package / "views.py").exists():
-            views = importlib.import_module(f"{package}.views")
+    for module in VIEW_MODULES:
+        if (config.ROOT / (module.replace(".", "/") + ".py")).exists():
+            views = importlib.import_module(module)
             app.register_blueprint(views.bp)
             getattr(views, "init_app", lambda _app: None)(app)
 
@@ -80,7 +81,7 @@ NAV = [
     ("audio.library", "Lessons", ("curator",)),
     ("campaigns.index", "Campaigns", ("officer",)),
     ("campaigns.analytics", "Analytics", ("officer", "curator")),
-    ("ivr.contacts", "People", ("admin", "officer")),
+    ("people.contacts", "People", ("admin", "officer")),
     ("ivr.simulator", "Phone simulator", ("curator", "officer")),
 ]
 
