@@ -157,3 +157,20 @@ class StaffUser(UserMixin, db.Model):
         if self.role == self.OFFICER:
             return {d.id for d in self.districts}
         return None
+
+
+class SuppressionEvent(db.Model):
+    """Why and when a contact stopped (or restarted) calls and messages: the opt-out history."""
+
+    __tablename__ = "suppression_events"
+
+    OPT_OUT, OPT_IN = "opt_out", "opt_in"
+    # sources: the SMS keyword, the phone menu, a staff member, or the carrier (Twilio error 21610)
+    SMS, IVR, STAFF, CARRIER = "sms", "ivr", "staff", "carrier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

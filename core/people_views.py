@@ -1,0 +1,101 @@
+"""Staff pages for the contact directory: list, edit, opt-out, CSV import and export."""
+
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from core import people
+from core.auth import role_required
+from core.db import db
+from core.models import Contact, District, Language, StaffUser, SuppressionEvent
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@role_required(StaffUser.OFFICER)
+def contacts():
+    search = request.args.get("q", "")
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = people.visible_contacts(current_user.district_ids(), search)
+    rows = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("core/people.html", rows=rows, search=search)
+
+
+def _visible_contact(contact_id: int) -> Contact:
+    contact = db.get_or_404(Contact, contact_id)
+    allowed = current_user.district_ids()
+    if allowed is not None and contact.district_id not in allowed:
+        abort(404)  # another district's contact: as if it did not exist
+    return contact
+
+
+@bp.route("/<int:contact_id>", methods=["GET", "POST"])
+@role_required(StaffUser.OFFICER)
+def contact(contact_id: int):
+    contact = _visible_contact(contact_id)
+    if request.method == "POST":
+        _update_contact(contact, request.form)
+        db.session.commit()
+        flash("Saved.", "info")
+        return redirect(url_for("people.contact", contact_id=contact.id))
+    return render_template(
+        "core/person.html",
+        contact=contact,
+        roles=Contact.ROLES,
+        languages=db.session.scalars(db.select(Language).order_by(Language.menu_digit)),
+        districts=_districts_for_current_user(),
+    )
+
+
+def _update_contact(contact: Contact, form) -> None:
+    contact.name = form.get("name", contact.name).strip()[:120]
+    if form.get("role") in Contact.ROLES:
+        contact.role = form["role"]
+    if db.session.get(Language, form.get("language", "")):
+        contact.language_code = form["language"]
+    district_id = form.get("district_id", type=int)
+    if district_id and district_id in {d.id for d in _districts_for_current_user()}:
+        contact.district_id = district_id
+    contact.missed_call_mode = form.get("missed_call_mode") == "on"
+    if form.get("opted_out") == "on":
+        people.opt_out(contact, SuppressionEvent.STAFF, current_user.id)
+    else:
+        people.opt_in(contact, SuppressionEvent.STAFF, current_user.id)
+
+
+def _districts_for_current_user() -> list[District]:
+    allowed = current_user.district_ids()
+    query = db.select(District).order_by(District.name)
+    if allowed is not None:
+        query = query.where(District.id.in_(allowed or {-1}))
+    return list(db.session.scalars(query))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(StaffUser.ADMIN)
+def import_csv():
+    report = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if not upload or not upload.filename:
+            flash("Choose a CSV file to import.", "error")
+        else:
+            text = io.StringIO(upload.read().decode("utf-8-sig", errors="replace"))
+            report = people.import_contacts(text, dry_run=request.form.get("dry_run") == "on")
+    return render_template("core/people_import.html", report=report, columns=people.CSV_COLUMNS)
+
+
+@bp.route("/export.csv")
+@role_required(StaffUser.ADMIN)
+def export_csv():
+    return Response(
+        people.export_contacts(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": "attachment; filename=chaupal-contacts.csv",
+            "Cache-Control": "no-store",
+        },
+    )
