@@ -56,6 +56,7 @@ def up(host: str, port: int) -> None:
         supervisor.start("web", [*gunicorn_command(host, port, workers=2)], env)
         for name in queue.QUEUES:
             supervisor.start(f"worker:{name}", worker_command(name), env)
+        supervisor.start("cron", [sys.executable, "-m", "core.cli", "cron"], env)
         click.echo(f"Chaupal is running at http://{host}:{port}  (Ctrl-C stops everything)")
         supervisor.wait()
     finally:
@@ -196,6 +197,19 @@ def preload(app, queue_names: list[str]) -> None:
             if hasattr(jobs, "preload"):
                 with app.app_context():
                     jobs.preload()
+
+
+@cli.command()
+def cron() -> None:
+    """Enqueue the packages' periodic jobs (sweepers, retention, digests) on time."""
+    app = make_app()
+    jobs = queue.periodic_jobs()
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(True))
+    click.echo(f"cron: {len(jobs)} periodic job(s): {', '.join(j.func for j in jobs) or 'none'}")
+    with app.app_context():
+        queue.run_cron(jobs, should_stop=lambda: bool(stop))
 
 
 @cli.group("db")

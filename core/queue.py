@@ -5,12 +5,14 @@ import os
 import signal
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 from rq.worker import Worker
 from sqlalchemy import event
@@ -198,3 +200,52 @@ def stop_process(process: subprocess.Popen, timeout: float = 10, signalled: bool
         process.wait()
     except ProcessLookupError:
         pass
+
+
+# --- periodic jobs: each package's jobs module may list PERIODIC = [Periodic(...)] ---
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job enqueued once per interval, whatever number of cron processes run."""
+
+    func: str
+    every_seconds: int
+    queue: str = "default"
+
+
+def periodic_jobs(packages=("audio", "transcription", "campaigns", "ivr")) -> list[Periodic]:
+    """Every Periodic declared by the packages' jobs modules."""
+    import importlib
+
+    from core.config import ROOT
+
+    found = []
+    for package in packages:
+        if (ROOT / package / "jobs.py").exists():
+            found += getattr(importlib.import_module(f"{package}.jobs"), "PERIODIC", [])
+    return found
+
+
+def enqueue_due(jobs: list[Periodic], now: float | None = None) -> list[str]:
+    """Enqueue each job whose interval slot has not been enqueued yet; returns their job ids."""
+    enqueued = []
+    for job in jobs:
+        slot = int((now or time.time()) // job.every_seconds)
+        job_id = f"periodic-{job.func.replace('.', '_')}-{slot}"
+        try:
+            get_queue(job.queue).enqueue(job.func, job_id=job_id, unique=True, result_ttl=job.every_seconds)
+        except DuplicateJobError:
+            continue
+        enqueued.append(job_id)
+    return enqueued
+
+
+def run_cron(jobs: list[Periodic], tick_seconds: float = 5.0, should_stop=lambda: False) -> None:
+    """Enqueue due periodic jobs every tick until asked to stop; survives Redis outages."""
+    while not should_stop():
+        try:
+            enqueue_due(jobs)
+        except RedisError as error:
+            log.warning("periodic jobs not enqueued this tick: %s", error)
+        time.sleep(tick_seconds)

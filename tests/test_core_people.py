@@ -21,7 +21,11 @@ def count_contacts() -> int:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("98123 45678", "+919812345678"), ("+91-98123-45678", "+919812345678"), ("09812345678", "+919812345678")],
+    [
+        ("98123 45678", "+919812345678"),
+        ("+91-98123-45678", "+919812345678"),
+        ("09812345678", "+919812345678"),
+    ],
 )
 def test_numbers_are_normalised_to_e164(raw, expected):
     assert people.normalise_phone(raw) == expected

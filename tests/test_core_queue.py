@@ -74,3 +74,11 @@ def test_embedded_server_persists_with_append_only_file(tmp_path):
 @pytest.mark.parametrize("url", ["unix:///nonexistent/redis.sock", "redis://127.0.0.1:1"])
 def test_is_reachable_is_false_for_dead_servers(url):
     assert queue.is_reachable(url) is False
+
+
+def test_periodic_job_is_enqueued_once_per_slot(app):
+    job = queue.Periodic("tests.test_core_queue.record_run", every_seconds=60)
+    assert len(queue.enqueue_due([job], now=600)) == 1
+    assert queue.enqueue_due([job], now=630) == []  # same minute: a second cron process adds nothing
+    assert len(queue.enqueue_due([job], now=660)) == 1
+    assert queue.get_queue("default").count == 2
