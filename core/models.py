@@ -174,3 +174,21 @@ class SuppressionEvent(db.Model):
     source: Mapped[str] = mapped_column(String(10))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SandboxMessage(db.Model):
+    """An SMS or call that would have gone out, kept for the phone simulator when Twilio is not set up."""
+
+    __tablename__ = "sandbox_messages"
+
+    SMS, CALL = "sms", "call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    to: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="")  # TwiML URL of a call
+    status_callback: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
