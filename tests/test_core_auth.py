@@ -76,3 +76,14 @@ def test_open_redirect_after_login_is_refused(client):
         data={"username": user.username, "password": "correct horse battery", "csrf_token": token},
     )
     assert response.headers["Location"] == "/"
+
+
+def test_one_address_guessing_many_accounts_is_throttled(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_IP", 3)
+    users = [make_staff("curator") for _ in range(4)]
+    for user in users[:3]:
+        assert log_in(client, user.username, "wrong password!").status_code == 401
+    assert log_in(client, users[3].username).status_code == 429
+    other_address = app.test_client()
+    other_address.environ_base["REMOTE_ADDR"] = "10.1.2.3"
+    assert log_in(other_address, users[3].username).status_code == 302

@@ -1,0 +1,84 @@
+"""Every route, walked: CSRF or a Twilio signature on every POST, login on every staff page,
+and each role kept to the pages its role allows. New routes are covered automatically."""
+
+import pytest
+from werkzeug.routing import Rule
+
+from core.auth import csrf
+from core.models import StaffUser
+
+PUBLIC_GETS = {"auth.login", "health.healthz", "health.readyz", "static"}
+ROLES = (StaffUser.ADMIN, StaffUser.CURATOR, StaffUser.OFFICER)
+
+
+def url_for_rule(rule: Rule) -> str:
+    """A concrete URL for a rule, with placeholder arguments (1 for numbers, 'x' for text)."""
+    values = {}
+    for name, converter in rule._converters.items():
+        values[name] = 1 if type(converter).__name__ in ("IntegerConverter", "NumberConverter") else "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def routes(app, method: str) -> list[tuple[str, str]]:
+    return sorted(
+        (rule.endpoint, url_for_rule(rule))
+        for rule in app.url_map.iter_rules()
+        if method in rule.methods and rule.endpoint != "static"
+    )
+
+
+def is_webhook(app, endpoint: str) -> bool:
+    view = app.view_functions[endpoint]
+    return f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+
+
+def test_every_post_needs_a_csrf_token_or_a_twilio_signature(app, client, login):
+    login("admin")
+    problems = []
+    for endpoint, url in routes(app, "POST"):
+        status = client.post(url, data={"x": "1"}).status_code
+        expected = 403 if is_webhook(app, endpoint) else 400
+        if status != expected:
+            problems.append(f"{endpoint} {url}: {status}, expected {expected}")
+    assert problems == []
+
+
+def test_anonymous_visitors_reach_no_staff_page(app, client):
+    problems = []
+    for endpoint, url in routes(app, "GET"):
+        if endpoint in PUBLIC_GETS or is_webhook(app, endpoint):
+            continue
+        status = client.get(url).status_code
+        if status not in (302, 401, 403, 404, 405):
+            problems.append(f"{endpoint} {url}: {status}")
+    assert problems == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_only_its_pages(app, client, login, role):
+    login(role)
+    problems = []
+    for endpoint, url in routes(app, "GET"):
+        allowed = getattr(app.view_functions[endpoint], "allowed_roles", None)
+        if allowed is None:
+            continue
+        status = client.get(url).status_code
+        if role not in allowed and status != 403:
+            problems.append(f"{role} got {status} from {endpoint} {url}")
+        if role in allowed and status in (403, 500):
+            problems.append(f"{role} refused ({status}) by its own page {endpoint} {url}")
+    assert problems == []
+
+
+def test_staff_pages_declare_their_roles(app):
+    """A GET page open to any logged-in user must be deliberate; list them here."""
+    open_to_all_staff = {"home"}
+    undeclared = [
+        endpoint
+        for endpoint, _ in routes(app, "GET")
+        if endpoint not in PUBLIC_GETS | open_to_all_staff
+        and not is_webhook(app, endpoint)
+        and not hasattr(app.view_functions[endpoint], "allowed_roles")
+        and not endpoint.startswith(("media", "audio.media"))
+    ]
+    assert undeclared == []
