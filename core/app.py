@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, config, db, people_views, queue
+from core import auth, config, db, people_views, queue, sandbox
 from core.logs import configure_logging
 
 # Modules with a blueprint `bp`, registered when present.
@@ -40,6 +40,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(health)
     app.register_blueprint(people_views.bp)
+    app.register_blueprint(sandbox.bp)
     for module in VIEW_MODULES:
         if (config.ROOT / (module.replace(".", "/") + ".py")).exists():
             views = importlib.import_module(module)

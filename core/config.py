@@ -1,5 +1,7 @@
 """Every setting in one place, read from the environment with safe defaults."""
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -47,6 +49,9 @@ def build_config(overrides: dict | None = None, environ=os.environ) -> dict:
     config["DATABASE_URL"] = config["DATABASE_URL"] or f"sqlite:///{instance / 'chaupal.db'}"
     config["MEDIA_DIR"] = config["MEDIA_DIR"] or str(instance / "media")
     config["SECRET_KEY"] = config["SECRET_KEY"] or _development_secret(config, instance)
+    config["TWILIO_SANDBOX"] = _sandboxed(config)
+    if config["TWILIO_SANDBOX"]:
+        config.update(sandbox_twilio(config))
     config["TESTING"] = config["CHAUPAL_ENV"] == "testing"
     config.setdefault("SQLALCHEMY_DATABASE_URI", config["DATABASE_URL"])
     config.update({key: value for key, value in _web_defaults(config).items() if key not in config})
@@ -80,6 +85,22 @@ def _development_secret(config: dict, instance: Path) -> str:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _sandboxed(config: dict) -> bool:
+    no_credentials = not (config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"])
+    return no_credentials and config["CHAUPAL_ENV"] == "development"
+
+
+def sandbox_twilio(config: dict) -> dict:
+    """Without Twilio credentials in development, the app's own Twilio-compatible sandbox stands in."""
+    token = hmac.new(config["SECRET_KEY"].encode(), b"twilio-sandbox", hashlib.sha256).hexdigest()[:32]
+    return {
+        "TWILIO_ACCOUNT_SID": "AC" + "5a" * 16,
+        "TWILIO_AUTH_TOKEN": token,
+        "TWILIO_CALLER_ID": config["TWILIO_CALLER_ID"] or "+15005550006",
+        "TWILIO_API_BASE_URL": config["PUBLIC_BASE_URL"].rstrip("/") + "/sandbox-twilio",
+    }
 
 
 def vosk_models(config: dict) -> dict[str, Path]:

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, utcnow
@@ -177,7 +177,7 @@ class SuppressionEvent(db.Model):
 
 
 class SandboxMessage(db.Model):
-    """An SMS or call that would have gone out, kept for the phone simulator when Twilio is not set up."""
+    """An SMS or call sent through the Twilio sandbox (development without credentials), for the simulator."""
 
     __tablename__ = "sandbox_messages"
 
@@ -191,4 +191,18 @@ class SandboxMessage(db.Model):
     url: Mapped[str] = mapped_column(String(500), default="")  # TwiML URL of a call
     status_callback: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(20), default="queued")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SandboxRecording(db.Model):
+    """Audio recorded in the phone simulator, served the way Twilio serves a recording."""
+
+    __tablename__ = "sandbox_recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(40), unique=True)
+    call_sid: Mapped[str] = mapped_column(String(40), default="")
+    content_type: Mapped[str] = mapped_column(String(40), default="audio/x-wav")
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -2,7 +2,6 @@
 
 import functools
 import logging
-import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -13,8 +12,6 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from core.auth import csrf
-from core.db import db
-from core.models import SandboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +74,7 @@ def _call_rest(action: str, make_request):
 
 
 def send_sms(to: str, body: str, status_callback: str | None = None) -> Sent:
-    """Send one SMS (to the sandbox when Twilio is not set up outside production); returns its SID."""
-    if use_sandbox():
-        return _to_sandbox(SandboxMessage.SMS, to, body=body, status_callback=status_callback or "")
+    """Send one SMS; returns the message SID and first status."""
     params = {"to": to, "from_": current_app.config["TWILIO_CALLER_ID"], "body": body}
     if status_callback:
         params["status_callback"] = status_callback
@@ -88,29 +83,13 @@ def send_sms(to: str, body: str, status_callback: str | None = None) -> Sent:
 
 
 def place_call(to: str, url: str, status_callback: str | None = None, **options) -> Sent:
-    """Start an outbound call that fetches its TwiML from url (the sandbox when Twilio is not set up)."""
-    if use_sandbox():
-        return _to_sandbox(SandboxMessage.CALL, to, url=url, status_callback=status_callback or "")
+    """Start an outbound call that fetches its TwiML from url."""
     params = {"to": to, "from_": current_app.config["TWILIO_CALLER_ID"], "url": url, **options}
     if status_callback:
         params["status_callback"] = status_callback
         params.setdefault("status_callback_event", ["initiated", "ringing", "answered", "completed"])
     call = _call_rest("place call", lambda: rest_client().calls.create(**params))
     return Sent(call.sid, call.status)
-
-
-def use_sandbox() -> bool:
-    """True when outbound traffic goes to the simulator's inbox: no credentials, not production."""
-    return not is_configured() and current_app.config["CHAUPAL_ENV"] != "production"
-
-
-def _to_sandbox(kind: str, to: str, **fields) -> Sent:
-    prefix = "SM" if kind == SandboxMessage.SMS else "CA"
-    message = SandboxMessage(sid=f"{prefix}{secrets.token_hex(16)}", kind=kind, to=to, **fields)
-    db.session.add(message)
-    db.session.commit()
-    log.info("sandbox %s to %s (Twilio is not configured)", kind, to)
-    return Sent(message.sid, "queued")
 
 
 def delete_recording(recording_sid: str) -> bool:

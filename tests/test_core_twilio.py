@@ -2,7 +2,6 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from core import twilio
-from core.db import db
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.twilio_loopback import Fault
 
@@ -91,21 +90,3 @@ def test_delete_recording(app, twilio_server):
     twilio_server.add_recording("RE" + "a" * 32, (200, b"RIFF"))
     assert twilio.delete_recording("RE" + "a" * 32)
     assert twilio.delete_recording("RE" + "a" * 32)  # already gone is fine
-
-
-def test_without_credentials_outbound_goes_to_the_sandbox(app, twilio_server, monkeypatch):
-    from core.models import SandboxMessage
-
-    monkeypatch.setitem(app.config, "TWILIO_ACCOUNT_SID", "")
-    sms = twilio.send_sms("+919800000001", "नमस्ते")
-    call = twilio.place_call("+919800000001", PUBLIC_BASE_URL + "/ivr/voice")
-    kept = {m.sid: m for m in db.session.scalars(db.select(SandboxMessage))}
-    assert kept[sms.sid].body == "नमस्ते" and kept[call.sid].url == PUBLIC_BASE_URL + "/ivr/voice"
-    assert twilio_server.requests == []
-
-
-def test_production_never_uses_the_sandbox(app, monkeypatch):
-    monkeypatch.setitem(app.config, "TWILIO_ACCOUNT_SID", "")
-    monkeypatch.setitem(app.config, "CHAUPAL_ENV", "production")
-    with pytest.raises(twilio.TwilioNotConfiguredError):
-        twilio.send_sms("+919800000001", "hello")
