@@ -15,7 +15,11 @@ def test_defaults_are_safe_and_complete():
     config = config_for()
     assert config["DATABASE_URL"].startswith("sqlite:///")
     assert config["TIMEZONE"] == "Asia/Kolkata"
-    assert config["TWILIO_API_BASE_URL"] == "https://api.twilio.com"
+    assert config["TWILIO_SANDBOX"] is True  # development without credentials
+    assert config["TWILIO_API_BASE_URL"] == "http://127.0.0.1:5000/sandbox-twilio"
+    configured = config_for(TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t")
+    assert configured["TWILIO_SANDBOX"] is False
+    assert configured["TWILIO_API_BASE_URL"] == "https://api.twilio.com"
     assert len(config["SECRET_KEY"]) >= 32
     validate(config)
 
