@@ -212,6 +212,50 @@ def cron() -> None:
         queue.run_cron(jobs, should_stop=lambda: bool(stop))
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option("--caller", "caller", default="+919800000001", show_default=True, help="Calling number.")
+@click.option("--script", type=click.Path(exists=True, dir_okay=False), help="A YAML journey file.")
+@click.pass_context
+def call(ctx, caller: str, script: str | None) -> None:
+    """Make a scripted call to the line and print what the caller hears.
+
+    Steps in order: --press 2 --record story.wav --press 1 --silence --hangup --expect "text",
+    or a YAML file: {caller: "+91...", steps: [{press: "2"}, {record: story.wav}, hangup]}.
+    """
+    from core import sandbox
+    from ivr.simulator import CallError, FlaskTransport, SimulatedCall, run_script
+
+    steps, caller = _call_steps(ctx.args, script, caller)
+    app = make_app()
+    with app.app_context():
+        config = app.config
+        phone = SimulatedCall(
+            FlaskTransport(app), config["TWILIO_AUTH_TOKEN"], config["PUBLIC_BASE_URL"], caller
+        )
+        try:
+            run_script(phone, steps, sandbox.save_recording, say=click.echo)
+        except CallError as error:
+            raise click.ClickException(str(error)) from None
+
+
+def _call_steps(args: list[str], script: str | None, caller: str) -> tuple[list, str]:
+    if script:
+        import yaml
+
+        journey = yaml.safe_load(Path(script).read_text()) or {}
+        return journey.get("steps", []), str(journey.get("caller", caller))
+    steps, tokens = [], list(args)
+    while tokens:
+        action = tokens.pop(0).removeprefix("--").replace("-", "_")
+        if action in ("silence", "hangup"):
+            steps.append(action)
+        elif tokens:
+            steps.append({action: tokens.pop(0)})
+        else:
+            raise click.UsageError(f"--{action} needs a value")
+    return steps, caller
+
+
 @cli.group("db")
 def db_group() -> None:
     """Database migrations."""
