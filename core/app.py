@@ -14,7 +14,14 @@ from core import auth, config, db, people_views, queue, sandbox
 from core.logs import configure_logging
 
 # Modules with a blueprint `bp`, registered when present.
-VIEW_MODULES = ("audio.views", "transcription.views", "campaigns.views", "ivr.views", "ivr.broadcasts")
+VIEW_MODULES = (
+    "audio.views",
+    "transcription.views",
+    "campaigns.views",
+    "ivr.views",
+    "ivr.broadcasts",
+    "ivr.simulator_views",
+)
 health = Blueprint("health", __name__)
 
 
@@ -84,7 +91,7 @@ NAV = [
     ("campaigns.index", "Campaigns", ("officer",)),
     ("campaigns.analytics", "Analytics", ("officer", "curator")),
     ("people.contacts", "People", ("admin", "officer")),
-    ("ivr.simulator", "Phone simulator", ("curator", "officer")),
+    ("simulator.index", "Phone simulator", ("curator", "officer")),
 ]
 
 

@@ -77,10 +77,12 @@ def delete_recording(account_sid: str, recording_sid: str):
     return "", 204
 
 
-def save_recording(data: bytes, call_sid: str, duration_seconds: float) -> tuple[str, str]:
+def save_recording(
+    data: bytes, call_sid: str, duration_seconds: float, content_type: str = "audio/x-wav"
+) -> tuple[str, str]:
     """Keep simulator audio as a sandbox recording; returns its SID and Twilio-style RecordingUrl."""
     recording = SandboxRecording(sid=f"RE{secrets.token_hex(16)}", call_sid=call_sid, data=data,
-                                 duration_seconds=duration_seconds)  # fmt: skip
+                                 duration_seconds=duration_seconds, content_type=content_type)  # fmt: skip
     db.session.add(recording)
     db.session.commit()
     base = current_app.config["TWILIO_API_BASE_URL"].rstrip("/")

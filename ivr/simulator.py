@@ -1,5 +1,6 @@
 """A caller that talks to the line exactly as Twilio does: signed webhooks, TwiML followed verb by verb."""
 
+import contextvars
 import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ class Turn:
 
 
 class FlaskTransport:
-    """Sends webhooks into an app in the same process (tests, the terminal command)."""
+    """Sends webhooks into an app in the same process (the web simulator, the terminal command)."""
 
     def __init__(self, app):
         self.client = app.test_client()
@@ -52,7 +53,9 @@ class FlaskTransport:
     def post(self, url: str, params: dict, signature: str) -> tuple[int, str]:
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+        headers = {"X-Twilio-Signature": signature}
+        # A fresh context: the webhook must not share the calling request's session or `g`.
+        response = contextvars.Context().run(self.client.post, path, data=params, headers=headers)
         return response.status_code, response.get_data(as_text=True)
 
 
@@ -82,6 +85,28 @@ class SimulatedCall:
         self.pending: list[ET.Element] = []  # verbs after the one we are waiting on
         self.waiting_on: ET.Element | None = None
         self.ended = False
+        self.status_callback = self.base + STATUS_PATH
+
+    def state(self) -> dict:
+        """Everything needed to carry on this call in another request (JSON-safe)."""
+        verbs = [ET.tostring(v, encoding="unicode") for v in self.pending]
+        waiting = ET.tostring(self.waiting_on, encoding="unicode") if self.waiting_on is not None else ""
+        return {"common": self.common, "current_url": self.current_url, "pending": verbs,
+                "waiting_on": waiting, "ended": self.ended, "base": self.base,
+                "status_callback": self.status_callback}  # fmt: skip
+
+    @classmethod
+    def resume(cls, transport, auth_token: str, state: dict) -> "SimulatedCall":
+        """A call object carrying on from state()."""
+        common = state["common"]
+        call = cls(transport, auth_token, state["base"], common["From"], common["To"], common["AccountSid"],
+                   common["Direction"])  # fmt: skip
+        call.common, call.call_sid = common, common["CallSid"]
+        call.current_url, call.ended = state["current_url"], state["ended"]
+        call.status_callback = state["status_callback"]
+        call.pending = [ET.fromstring(v) for v in state["pending"]]
+        call.waiting_on = ET.fromstring(state["waiting_on"]) if state["waiting_on"] else None
+        return call
 
     # --- caller actions ---
 
@@ -122,7 +147,8 @@ class SimulatedCall:
         turn = turn or Turn()
         if not self.ended:
             self.ended = True
-            self._post(self.base + STATUS_PATH, {"CallStatus": status, "CallDuration": "60"})
+            if self.status_callback:
+                self._post(self.status_callback, {"CallStatus": status, "CallDuration": "60"})
         turn.waiting, turn.end_reason = "ended", turn.end_reason or "caller hung up"
         return turn
 

@@ -23,7 +23,7 @@ def routes(app, method: str) -> list[tuple[str, str]]:
     return sorted(
         (rule.endpoint, url_for_rule(rule))
         for rule in app.url_map.iter_rules()
-        if method in rule.methods and rule.endpoint != "static"
+        if method in rule.methods and not rule.endpoint.endswith("static")
     )
 
 
