@@ -1,0 +1,92 @@
+"""Real-browser fixtures: the app served on loopback and Debian's Chromium driven by Playwright.
+
+Use in a test module with `from tests.browser import live_server, browser, page  # noqa: F401`.
+"""
+
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from core.app import create_app
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+    "--disable-background-networking", "--disable-component-update", "--autoplay-policy=no-user-gesture-required",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, app, port: int):
+        self.app, self.url = app, f"http://127.0.0.1:{port}"
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="session")
+def live_server(app, twilio_server):
+    """The same database, Redis and media as `app`, served over HTTP on a loopback port."""
+    port = free_port()
+    config = {key: app.config[key] for key in ("INSTANCE_PATH", "DATABASE_URL", "SQLALCHEMY_DATABASE_URI",
+                                               "REDIS_URL", "SECRET_KEY", "MEDIA_DIR", "TWILIO_CALLER_ID")}  # fmt: skip
+    live = create_app({**config, "CHAUPAL_ENV": "testing", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                       "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                       "TWILIO_API_BASE_URL": twilio_server.base_url, "SESSION_COOKIE_SECURE": False})  # fmt: skip
+    server = LiveServer(live, port)
+    yield server
+    server.server.shutdown()
+
+
+MICROPHONE_TEXT = "We built twin pit toilets in our village and the whole panchayat stopped open defecation."
+
+
+@pytest.fixture(scope="session")
+def microphone_wav(tmp_path_factory) -> Path:
+    """Speech the fake microphone plays (espeak-ng), 16 kHz mono WAV."""
+    path = tmp_path_factory.mktemp("microphone") / "speech.wav"
+    subprocess.run(
+        ["espeak-ng", "-v", "en", "-s", "140", "-w", str(path), MICROPHONE_TEXT], check=True, timeout=60
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(microphone_wav):
+    """Headless Debian Chromium whose microphone plays `microphone_wav` (no permission prompt)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (make test installs it)")
+    microphone = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-audio-capture={microphone_wav}"]  # fmt: skip
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + microphone)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page, live_server, username: str, password: str) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto(live_server.url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
