@@ -31,6 +31,8 @@ SILENCE_DBFS = -45.0  # below the noise floor of a phone line
 MIN_SOUND_MS = 200  # less than this above the floor counts as silence
 TARGET_DBFS = -20.0  # speech level of every phone copy
 PEAK_CEILING_DBFS = -1.0
+RELATIVE_GATE_DB = 20.0
+ABSOLUTE_GATE_DBFS = -70.0  # only digital near-silence is left out of the loudness measure
 EDGE_PADDING_MS = 150  # kept around speech when trimming silence
 MIN_PAUSE_MS = 300
 
@@ -233,14 +235,26 @@ def split_points(audio: AudioSegment, max_ms: int) -> list[int]:
 # --- rendering ---
 
 
+def speech_level(audio: AudioSegment) -> float | None:
+    """Mean energy (dBFS) of the frames that carry speech; None for silence.
+
+    Frames count when they are within RELATIVE_GATE_DB of the loudest frame, so the measure does not
+    change when gain is applied (like EBU R128's relative gate).
+    """
+    levels = frame_levels(audio)
+    loudest = max(levels, default=-math.inf)
+    voiced = [level for level in levels if level > max(ABSOLUTE_GATE_DBFS, loudest - RELATIVE_GATE_DB)]
+    if not voiced:
+        return None
+    return 10 * math.log10(sum(10 ** (level / 10) for level in voiced) / len(voiced))
+
+
 def normalise(audio: AudioSegment) -> AudioSegment:
-    """Bring speech to TARGET_DBFS (measured on frames above the noise floor) without clipping peaks."""
-    voiced = [level for level in frame_levels(audio) if level > SILENCE_DBFS]
-    if not voiced or audio.max == 0:
+    """Bring speech to TARGET_DBFS without pushing peaks past PEAK_CEILING_DBFS."""
+    level = speech_level(audio)
+    if level is None:
         return audio
-    speech_level = 10 * math.log10(sum(10 ** (level / 10) for level in voiced) / len(voiced))
-    headroom = PEAK_CEILING_DBFS - audio.max_dBFS
-    return audio.apply_gain(min(TARGET_DBFS - speech_level, headroom))
+    return audio.apply_gain(min(TARGET_DBFS - level, PEAK_CEILING_DBFS - audio.max_dBFS))
 
 
 def recognition_copy(audio: AudioSegment) -> AudioSegment:

@@ -24,7 +24,7 @@ from audio import convert, fetch, store
 from audio.models import Lesson, LessonSegment, LessonTrack, PromptAudio, Recording
 from core import queue
 from core.db import db, utcnow
-from core.models import Topic
+from core.models import Language, Topic
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def published_lessons(language_code: str, topic_id: int | None = None, kind: str
     )
     if topic_id is not None:
         query = query.where(Lesson.topic_id == topic_id)
-    return list(db.session.execute(query).tuples())
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def lesson_playlist(lesson_id: int, language_code: str) -> list[PlaylistItem]:
@@ -376,11 +376,16 @@ def parse_edits(edits: dict | None) -> dict:
     return {"start_ms": start, "end_ms": end, "remove": sorted(remove)}
 
 
+def track_edits(track: LessonTrack) -> dict:
+    """The track's current cuts (see parse_edits)."""
+    return parse_edits(json.loads(track.edits or "{}"))
+
+
 def render_track(track: LessonTrack, max_seconds: float = LESSON_MAX_SECONDS) -> None:
     """Render the phone copy from the untouched original: cuts, silence trimmed, loudness, segments."""
     with store.local_file(track.original_key) as path:
         audio = decode_for_library(path, max_seconds)
-    audio = convert.trim_silence(convert.apply_edits(audio, **parse_edits(json.loads(track.edits or "{}"))))
+    audio = convert.trim_silence(convert.apply_edits(audio, **track_edits(track)))
     if len(audio) < 1000:
         raise LibraryError("less than a second of sound is left after the cuts")
     phone = convert.phone_copy(audio)
@@ -583,6 +588,19 @@ def library_lessons(status: str | None = None) -> list[Lesson]:
     query = select(Lesson).order_by(*order)
     if status:
         query = query.where(Lesson.status == status)
+    return list(db.session.scalars(query))
+
+
+def form_choices() -> tuple[list[Language], list[Topic]]:
+    """Active languages and topics for the library's forms."""
+    languages = db.session.scalars(select(Language).filter_by(active=True).order_by(Language.menu_digit))
+    topics = db.session.scalars(select(Topic).filter_by(active=True).order_by(Topic.position))
+    return list(languages), list(topics)
+
+
+def prompt_audio_list() -> list[PromptAudio]:
+    """Every uploaded prompt recording, by prompt and language."""
+    query = select(PromptAudio).order_by(PromptAudio.prompt_id, PromptAudio.language_code)
     return list(db.session.scalars(query))
 
 
