@@ -231,6 +231,8 @@ def test_curator_uploads_adjusts_and_publishes_through_the_pages(app, client, lo
     lesson = db.session.get(Lesson, lesson.id)
     assert lesson.status == Lesson.PUBLISHED and lesson.level == 2
     assert services.track_edits(lesson.tracks[0])["remove"] == [[20000, 25000]]
+    listing = client.get("/audio/?status=published").get_data(as_text=True)
+    assert "Pits" in listing and "published" in listing
 
 
 def test_a_bad_upload_shows_the_reason(app, client, login, audio_files):

@@ -221,3 +221,17 @@ def test_sweep_job_schedules_its_next_run_once(app, work):
     jobs.preload()  # a second worker starting changes nothing
     registry = queue.get_queue("audio").scheduled_job_registry
     assert len([i for i in registry.get_job_ids() if i.startswith(jobs.SWEEP_JOB_PREFIX)]) == 1
+
+
+def test_a_hanging_tool_is_killed_with_its_process_group(app):
+    from audio import convert
+
+    with pytest.raises(convert.ToolError, match="timed out"):
+        convert.run_tool(["sh", "-c", "sleep 30 & sleep 30"], timeout=0.5)
+
+
+def test_a_failing_tool_reports_its_first_stderr_line(app):
+    from audio import convert
+
+    with pytest.raises(convert.ToolError, match="^first$"):
+        convert.run_tool(["sh", "-c", "echo first >&2; echo second >&2; exit 3"])
