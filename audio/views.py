@@ -1,0 +1,218 @@
+"""Audio pages: signed media for Twilio, audio for staff, and the lesson library."""
+
+import io
+import mimetypes
+import time
+from pathlib import Path
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+
+from audio import services, store
+from audio.models import Lesson, LessonTrack
+from core.auth import role_required
+from core.db import db
+
+bp = Blueprint(
+    "audio", __name__, template_folder="templates", static_folder="static", static_url_path="/audio/static"
+)
+CONTENT_TYPES = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".m4a": "audio/mp4",
+    ".mp4": "audio/mp4",
+    ".webm": "audio/webm",
+    ".amr": "audio/amr",
+    ".flac": "audio/flac",
+}
+STAFF_CACHE_SECONDS = 300
+TWILIO_CACHE_SECONDS = 24 * 3600
+
+
+# --- serving ---
+
+
+@bp.route("/media/<path:key>")
+def media(key: str):
+    """Audio for Twilio's <Play>: no login, but an HMAC-signed, expiring URL."""
+    expires, signature = request.args.get("e", ""), request.args.get("s", "")
+    if not services.media_signature_is_valid(key, expires, signature):
+        abort(403)
+    remaining = max(0, int(expires) - int(time.time()))
+    return send_media(key, f"public, max-age={min(remaining, TWILIO_CACHE_SECONDS)}")
+
+
+@bp.route("/audio/files/<path:key>")
+@role_required("curator")
+def staff_file(key: str):
+    """Audio for staff pages, behind login and role."""
+    if not services.staff_may_hear(key):
+        abort(404)
+    return send_media(key, f"private, max-age={STAFF_CACHE_SECONDS}")
+
+
+def send_media(key: str, cache_control: str):
+    """The stored bytes with their content type and caching headers; 404 if missing or malformed."""
+    try:
+        path = store.local_path(key)
+        if path is None and not store.exists(key):
+            abort(404)
+    except store.StoreError:
+        abort(404)
+    mimetype = CONTENT_TYPES.get(Path(key).suffix.lower()) or mimetypes.guess_type(key)[0]
+    if path is not None:
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, mimetype=mimetype or "application/octet-stream", conditional=True)
+    else:
+        data = store.read_bytes(key)
+        response = send_file(io.BytesIO(data), mimetype=mimetype, conditional=True, etag=key)
+    response.headers["Cache-Control"] = cache_control
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- the library ---
+
+
+@bp.route("/audio/")
+@role_required("curator")
+def library():
+    status = request.args.get("status") or None
+    lessons = services.library_lessons(status)
+    return render_template("audio/library.html", lessons=lessons, status=status, statuses=Lesson)
+
+
+@bp.route("/audio/lessons/new", methods=["GET", "POST"])
+@role_required("curator")
+def new_lesson():
+    languages, topics = services.form_choices()
+    if request.method == "GET":
+        return render_template("audio/lesson_new.html", languages=languages, topics=topics, form={})
+    form = request.form
+    try:
+        lesson = services.create_lesson(
+            form.get("title", ""),
+            form.get("language_code", ""),
+            _int(form.get("topic_id")),
+            *_upload(),
+            level=_int(form.get("level")) or 1,
+        )
+    except services.LibraryError as error:
+        flash(str(error), "error")
+        page = render_template("audio/lesson_new.html", languages=languages, topics=topics, form=form)
+        return page, 400
+    flash("Lesson saved as a draft. Listen to it, adjust the segments, then publish.", "info")
+    return redirect(url_for("audio.lesson", lesson_id=lesson.id))
+
+
+@bp.route("/audio/lessons/<int:lesson_id>")
+@role_required("curator")
+def lesson(lesson_id: int):
+    lesson = db.get_or_404(Lesson, lesson_id)
+    languages, _ = services.form_choices()
+    edits = {track.id: services.track_edits(track) for track in lesson.tracks}
+    return render_template(
+        "audio/lesson.html", lesson=lesson, languages=languages, statuses=Lesson, edits=edits
+    )
+
+
+@bp.route("/audio/lessons/<int:lesson_id>/status", methods=["POST"])
+@role_required("curator")
+def lesson_status(lesson_id: int):
+    _run(services.set_lesson_status, lesson_id, request.form.get("status", ""))
+    return redirect(url_for("audio.lesson", lesson_id=lesson_id))
+
+
+@bp.route("/audio/lessons/<int:lesson_id>/tracks", methods=["POST"])
+@role_required("curator")
+def save_track(lesson_id: int):
+    lesson, form = db.get_or_404(Lesson, lesson_id), request.form
+    _run(services.save_track, lesson, form.get("language_code", ""), form.get("title", ""), *_upload())
+    return redirect(url_for("audio.lesson", lesson_id=lesson_id))
+
+
+@bp.route("/audio/tracks/<int:track_id>/edits", methods=["POST"])
+@role_required("curator")
+def edit_track(track_id: int):
+    track = db.get_or_404(LessonTrack, track_id)
+    try:
+        edits = {
+            "start_ms": _ms(request.form.get("start")),
+            "end_ms": _ms(request.form.get("end")),
+            "remove": _spans(request.form.get("remove", "")),
+        }
+    except ValueError:
+        flash("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31.", "error")
+        return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
+    _run(services.edit_track, track.id, edits)
+    return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
+
+
+@bp.route("/audio/tracks/<int:track_id>/segments", methods=["POST"])
+@role_required("curator")
+def track_segments(track_id: int):
+    track = db.get_or_404(LessonTrack, track_id)
+    try:
+        parts = request.form.get("cuts", "").replace(";", ",").split(",")
+        points = [_ms(part) for part in parts if part.strip()]
+    except ValueError:
+        flash("Cut points are seconds separated by commas, like 45, 88.5.", "error")
+        return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
+    _run(services.set_segment_boundaries, track.id, points)
+    return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
+
+
+@bp.route("/audio/prompts", methods=["GET", "POST"])
+@role_required("curator")
+def prompts():
+    languages, _ = services.form_choices()
+    if request.method == "POST":
+        prompt_id, language_code = request.form.get("prompt_id", ""), request.form.get("language_code", "")
+        if _run(services.save_prompt_audio, prompt_id, language_code, *_upload()):
+            return redirect(url_for("audio.prompts"))
+    return render_template("audio/prompts.html", prompts=services.prompt_audio_list(), languages=languages)
+
+
+def _run(action, *args) -> bool:
+    """Run a library action; its refusal becomes a flash message the person can act on."""
+    try:
+        action(*args)
+    except services.LibraryError as error:
+        flash(str(error), "error")
+        return False
+    flash("Saved.", "info")
+    return True
+
+
+def _upload() -> tuple:
+    """The uploaded (or browser-recorded) audio as (stream, filename); an empty one if none came."""
+    upload = request.files.get("audio")
+    return (upload.stream, upload.filename) if upload else (io.BytesIO(), "")
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _ms(seconds: str | None) -> int | None:
+    """Seconds typed by a person ('12.5') as whole milliseconds; None if blank."""
+    if seconds is None or not str(seconds).strip():
+        return None
+    value = float(str(seconds).strip())
+    if value < 0 or value != value:
+        raise ValueError("negative or not a number")
+    return round(value * 1000)
+
+
+def _spans(text: str) -> list[list[int]]:
+    """'12.5-14, 30-31' as [[12500, 14000], [30000, 31000]]."""
+    spans = []
+    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
+        start, sep, end = part.partition("-")
+        if not sep:
+            raise ValueError(part)
+        spans.append([_ms(start), _ms(end)])
+    return spans
