@@ -214,13 +214,16 @@ def test_sweeper_gives_up_after_many_attempts(app):
     assert (recording.status, recording.reason) == (Recording.FAILED, Recording.DOWNLOAD_FAILED)
 
 
-def test_sweep_job_schedules_its_next_run_once(app, work):
+def test_sweep_runs_on_the_periodic_clock(app, work):
     from audio import jobs
 
-    jobs.preload()
-    jobs.preload()  # a second worker starting changes nothing
-    registry = queue.get_queue("audio").scheduled_job_registry
-    assert len([i for i in registry.get_job_ids() if i.startswith(jobs.SWEEP_JOB_PREFIX)]) == 1
+    lost, _ = services.register_recording(SID, source_url="https://api.twilio.com/x")
+    lost.updated_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    queue.get_queue("audio").empty()
+    assert jobs.PERIODIC[0] in queue.periodic_jobs()
+    assert len(queue.enqueue_due(jobs.PERIODIC)) == 1
+    assert [job.func_name for job in queue.get_queue("audio").jobs] == ["audio.jobs.sweep_recordings"]
 
 
 def test_a_hanging_tool_is_killed_with_its_process_group(app):
