@@ -1,0 +1,536 @@
+"""The call flow: the screens a caller moves between by keypad, and how each becomes TwiML.
+
+A screen is a function of the current Turn (call, URL arguments, Twilio's form) that returns
+  - Menu: lines to hear and the keys that lead on (rendered as <Gather> + <Redirect> on silence),
+  - Go: go straight on to another screen (optionally saying notices first),
+  - RecordStep or End.
+Every step's state travels in the action/Redirect URLs (signed by Twilio with the request) or in
+the database, so any web worker can answer any step. Keys that work on every menu: 9 opens the
+stop-calls options, 0 repeats, * goes back. Silence or a wrong key three times ends the call politely.
+Packages adding screens (self-registration, erasure) register them with @screen.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from flask import current_app
+from twilio.twiml.voice_response import VoiceResponse
+
+from audio import services as audio
+from audio.models import Lesson, Recording
+from core.db import db
+from core.models import Topic
+from core.twilio import public_url
+from ivr import prompts, services, twiml
+from ivr.models import Call, Consent, ListenEvent, RecordingTake
+
+MAX_FAILURES = 3  # wrong keys or silences in a row before a polite goodbye
+PAGE_SIZE = 8  # list items take keys 1-8 (8 becomes "more" on long lists)
+SEGMENT_GAP_SECONDS = 1  # wait after a segment for a key before playing the next one
+MAX_HOPS = 8  # screens passed through in one response; guards against a cycle of Go
+
+
+@dataclass
+class Turn:
+    call: Call
+    args: dict[str, str]
+    form: dict
+
+    @property
+    def language(self):
+        return services.call_language(self.call)
+
+    def int_arg(self, name: str) -> int | None:
+        value = self.args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Line:
+    prompt_id: str = ""
+    values: dict = field(default_factory=dict)
+    url: str = ""
+    language: object = None  # a Language to speak this line in, instead of the call's
+
+
+@dataclass(frozen=True)
+class Go:
+    screen: str
+    args: dict = field(default_factory=dict)
+    notice: tuple[str, ...] = ()
+
+
+Action = Go | Callable[[Turn], Go]
+
+
+@dataclass
+class Menu:
+    lines: list[Line]
+    options: dict[str, Action]
+    back: Action | None = None
+    on_silence: Action | None = None  # None: silence counts as a failure
+    on_enter: Callable[[Turn], None] | None = None
+    timeout: int = twiml.GATHER_TIMEOUT_SECONDS
+
+
+@dataclass
+class RecordStep:
+    lines: list[Line]
+    consent_id: int
+
+
+@dataclass
+class End:
+    lines: list[Line]
+
+
+SCREENS: dict[str, Callable[[Turn], Menu | Go | RecordStep | End]] = {}
+
+
+def screen(name: str):
+    """Register a screen function under a name (the name appears in step URLs)."""
+
+    def register(function):
+        SCREENS[name] = function
+        return function
+
+    return register
+
+
+# --- the engine ---
+
+
+def incoming(form) -> VoiceResponse:
+    """A call arrives (or a call we placed is answered): reject for callback, or start the flow."""
+    call = services.apply_status(form)
+    if services.wants_callback(call):
+        services.request_callback(call)
+        return twiml.reject_busy()
+    return render(Turn(call, {}, form), Go("home" if call.language_code else "language"))
+
+
+def show_step(name: str, form, args) -> VoiceResponse:
+    """Show a screen reached by a Redirect or <Record action>."""
+    if name not in SCREENS:
+        name = "menu"
+    call = services.open_call(form)
+    return render(Turn(call, {}, form), Go(name, _clean(args)))
+
+
+def press_key(name: str, form, args) -> VoiceResponse:
+    """Act on the key pressed (or the silence) on a screen's <Gather>."""
+    call = services.open_call(form)
+    turn = Turn(call, _clean(args), form)
+    built = SCREENS[name](turn) if name in SCREENS else Go("menu")
+    if not isinstance(built, Menu):  # the screen has moved on (e.g. a retried webhook): show it again
+        return render(turn, Go(name, turn.args))
+    digits = form.get("Digits", "")
+    action = _action_for(built, name, turn, digits)
+    if action is None:
+        return _failure(turn, name, int(args.get("try", "0") or 0) + 1, "invalid" if digits else "no_input")
+    go = action(turn) if callable(action) else action
+    db.session.commit()
+    return render(turn, go)
+
+
+def _action_for(menu: Menu, name: str, turn: Turn, digits: str) -> Action | None:
+    if not digits:
+        return menu.on_silence
+    if digits == "9":
+        return Go("stop")
+    if digits in menu.options:
+        return menu.options[digits]
+    if digits == "0":
+        return Go(name, turn.args)
+    return menu.back if digits == "*" else None
+
+
+def _failure(turn: Turn, name: str, failures: int, reason: str) -> VoiceResponse:
+    if failures >= MAX_FAILURES:
+        return twiml.hang_up(_speech(turn, [Line(reason), Line("goodbye_no_input")]))
+    return render(turn, Go(name, turn.args, notice=(reason,)), failures)
+
+
+def render(turn: Turn, go: Go, failures: int = 0) -> VoiceResponse:
+    """Follow Go steps to the first screen that speaks, then build its TwiML."""
+    notices = list(go.notice)
+    for _ in range(MAX_HOPS):
+        turn = Turn(turn.call, _clean(go.args), turn.form)
+        result = SCREENS[go.screen](turn)
+        if not isinstance(result, Go):
+            break
+        notices += result.notice
+        go = result
+    else:
+        raise RuntimeError(f"call flow cycles through Go steps at screen {go.screen}")
+    lines = [Line(notice) for notice in notices] + result.lines
+    if isinstance(result, End):
+        return twiml.hang_up(_speech(turn, lines))
+    if isinstance(result, RecordStep):
+        return _record(turn, lines, result.consent_id)
+    if result.on_enter:
+        result.on_enter(turn)
+    db.session.commit()
+    action = key_url(go.screen, turn.args, failures)
+    return twiml.menu(_speech(turn, lines), action, no_input=action, timeout=result.timeout)
+
+
+def _record(turn: Turn, lines: list[Line], consent_id: int) -> VoiceResponse:
+    return twiml.record(
+        _speech(turn, lines),
+        action=step_url("recorded", consent=consent_id),
+        status_callback=public_url("/ivr/recording-status?" + urlencode({"consent": consent_id})),
+        max_seconds=int(current_app.config["MAX_RECORDING_SECONDS"]),
+        empty=step_url("record_empty", consent=consent_id),
+    )
+
+
+def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
+    """Uploaded prompt audio where there is some, else the prompt's words in the language's voice."""
+    spoken = []
+    for line in lines:
+        language = line.language or turn.language
+        url = line.url or (not line.values and audio.prompt_audio_url(line.prompt_id, language.code))
+        if url:
+            spoken.append(twiml.Speech(url=url))
+        else:
+            words = prompts.text(line.prompt_id, language.code, **line.values)
+            spoken.append(twiml.Speech(words, say_language=language.say_language, voice=language.say_voice))
+    return spoken
+
+
+def _clean(args) -> dict[str, str]:
+    return {k: str(v) for k, v in dict(args).items() if k != "try" and v is not None and v != ""}
+
+
+def step_url(name: str, **args) -> str:
+    """The public URL that shows a screen."""
+    query = urlencode(_clean(args))
+    return public_url(f"/ivr/step/{name}") + (f"?{query}" if query else "")
+
+
+def key_url(name: str, args: dict, failures: int) -> str:
+    """The public URL a screen's <Gather> posts its key to."""
+    return public_url(f"/ivr/key/{name}?" + urlencode({**_clean(args), "try": failures}))
+
+
+# --- language, greeting and the main menu ---
+
+# (key, prompt id, screen, arguments): the main menu's options, at most four.
+MAIN_MENU = [
+    ("1", "menu_lessons", "topics", {}),
+    ("2", "menu_stories", "stories", {}),
+    ("3", "menu_record_story", "consent", {"kind": Recording.STORY}),
+    ("4", "menu_ask_question", "consent", {"kind": Recording.QUESTION}),
+]
+
+
+@screen("language")
+def language_menu(turn: Turn) -> Menu:
+    languages = services.active_languages()
+    lines = [Line("language_option", {"digit": lang.menu_digit}, language=lang) for lang in languages]
+    options = {str(lang.menu_digit): _choose_language(lang.code) for lang in languages}
+    return Menu(lines, options, back=Go("menu") if turn.call.language_code else None)
+
+
+def _choose_language(code: str) -> Callable[[Turn], Go]:
+    def choose(turn: Turn) -> Go:
+        services.set_language(turn.call, code)
+        return Go("menu", notice=("welcome",))
+
+    return choose
+
+
+@screen("home")
+def home(turn: Turn) -> Menu | Go:
+    unfinished = services.unfinished_lesson(turn.call)
+    if unfinished is None:
+        return Go("menu", notice=("welcome_back",))
+    progress, lesson, title = unfinished
+    here = {"lesson": lesson.id, "topic": progress.topic_id, "kind": lesson.kind}
+    resume = Go("play", {**here, "pos": progress.position, "intro": 1})
+    return Menu(
+        [Line("welcome_back"), Line("resume_offer", {"title": title})], {"1": resume, "2": Go("menu")}
+    )
+
+
+@screen("menu")
+def main_menu(turn: Turn) -> Menu:
+    lines = [Line(prompt_id) for _, prompt_id, _, _ in MAIN_MENU] + [Line("menu_keys")]
+    options = {key: Go(name, args) for key, _, name, args in MAIN_MENU}
+    return Menu(lines, options, back=Go("language"))
+
+
+# --- lists of topics, lessons and stories ---
+
+
+def choice_list(turn: Turn, name: str, intro: str, items: list[tuple[str, Go]], back: Go) -> Menu:
+    """A spoken list: 'for X press 1'...; long lists page with 8."""
+    paged = len(items) > PAGE_SIZE
+    per_page = PAGE_SIZE - 1 if paged else PAGE_SIZE
+    pages = math.ceil(len(items) / per_page)
+    page = (turn.int_arg("page") or 0) % pages
+    chunk = items[page * per_page : (page + 1) * per_page]
+    lines = [Line(intro)] + [
+        Line("item_option", {"name": label, "digit": n}) for n, (label, _) in enumerate(chunk, 1)
+    ]
+    options = {str(n): go for n, (_, go) in enumerate(chunk, 1)}
+    if paged:
+        lines.append(Line("more_option"))
+        options["8"] = Go(name, {**turn.args, "page": (page + 1) % pages})
+    return Menu([*lines, Line("back_hint")], options, back=back)
+
+
+@screen("topics")
+def topics(turn: Turn) -> Menu | Go:
+    code = turn.language.code
+    topic_ids = {lesson.topic_id for lesson, _ in audio.published_lessons(code) if lesson.topic_id}
+    found = db.session.query(Topic).filter(Topic.id.in_(topic_ids)).order_by(Topic.position, Topic.id).all()
+    items = [(topic.name(code), Go("lessons", {"topic": topic.id})) for topic in found]
+    if not items:
+        return Go("menu", notice=("no_lessons",))
+    return choice_list(turn, "topics", "topics_intro", items, back=Go("menu"))
+
+
+@screen("lessons")
+def lessons(turn: Turn) -> Menu | Go:
+    topic_id = turn.int_arg("topic")
+    found = audio.published_lessons(turn.language.code, topic_id) if topic_id else []
+    items = [
+        (track.title, Go("play", {"lesson": lesson.id, "topic": topic_id, "kind": Lesson.LESSON, "intro": 1}))
+        for lesson, track in found
+    ]
+    if not items:
+        return Go("topics", notice=("list_end",))
+    return choice_list(turn, "lessons", "lessons_intro", items, back=Go("topics"))
+
+
+@screen("stories")
+def stories(turn: Turn) -> Menu | Go:
+    found = audio.published_lessons(turn.language.code, kind=Lesson.STORY)
+    items = [
+        (track.title, Go("play", {"lesson": lesson.id, "kind": Lesson.STORY, "intro": 1}))
+        for lesson, track in found
+    ]
+    if not items:
+        return Go("menu", notice=("no_stories",))
+    return choice_list(turn, "stories", "stories_intro", items, back=Go("menu"))
+
+
+def _list_of(args: dict) -> Go:
+    if args.get("kind") == Lesson.STORY:
+        return Go("stories")
+    return Go("lessons", {"topic": args["topic"]}) if args.get("topic") else Go("topics")
+
+
+def _here(args: dict) -> dict:
+    return {key: args[key] for key in ("lesson", "topic", "kind") if key in args}
+
+
+# --- listening: a lesson is a playlist of short segments ---
+
+
+@screen("play")
+def play(turn: Turn) -> Menu | Go:
+    """One segment inside a <Gather>: # skip, 0 repeat, 1 back, 4/6 previous/next, * list.
+
+    Twilio's <Play> cannot seek, so "back 10 s" replays the current segment from its start
+    (segments are at most ~90 s); it is offered only where the segment allows going back.
+    """
+    lesson_id, position = turn.int_arg("lesson"), turn.int_arg("pos") or 0
+    playlist = audio.lesson_playlist(lesson_id, turn.language.code) if lesson_id else []
+    if not playlist:
+        return Go(_list_of(turn.args).screen, _list_of(turn.args).args, notice=("list_end",))
+    if position >= len(playlist):
+        return Go("after", _here(turn.args))
+    item, here = playlist[position], _here(turn.args)
+    lines = _intro(turn, lesson_id) if turn.args.get("intro") else []
+    options = {
+        "#": _advance(position, len(playlist), ListenEvent.SKIP),
+        "0": Go("play", {**here, "pos": position}),
+        "4": _neighbour(-1),
+        "6": _neighbour(+1),
+    }
+    if item.allows_back:
+        options["1"] = Go("play", {**here, "pos": position})
+    return Menu(
+        [*lines, Line(url=item.url)],
+        options,
+        back=_list_of(turn.args),
+        on_silence=_advance(position, len(playlist), ListenEvent.COMPLETE),
+        on_enter=_started(position),
+        timeout=SEGMENT_GAP_SECONDS,
+    )
+
+
+def _intro(turn: Turn, lesson_id: int) -> list[Line]:
+    lesson = db.session.get(Lesson, lesson_id)
+    named = lesson.kind == Lesson.STORY and lesson.contributor_name  # set only when the contributor agreed
+    return ([Line("story_by", {"name": lesson.contributor_name})] if named else []) + [Line("playback_help")]
+
+
+def _started(position: int) -> Callable[[Turn], None]:
+    def started(turn: Turn) -> None:
+        lesson_id = turn.int_arg("lesson")
+        services.log_listen(turn.call, lesson_id, position, ListenEvent.START)
+        services.save_progress(turn.call, lesson_id, position, turn.int_arg("topic"))
+
+    return started
+
+
+def _advance(position: int, length: int, event: str) -> Callable[[Turn], Go]:
+    def advance(turn: Turn) -> Go:
+        lesson_id = turn.int_arg("lesson")
+        services.log_listen(turn.call, lesson_id, position, event)
+        done = position + 1 >= length
+        services.save_progress(turn.call, lesson_id, position + 1, turn.int_arg("topic"), done=done)
+        return Go("play", {**_here(turn.args), "pos": position + 1})
+
+    return advance
+
+
+def _neighbour(step: int) -> Callable[[Turn], Go]:
+    """The previous (-1) or next (+1) lesson or story in the same list; the list itself at either end."""
+
+    def neighbour(turn: Turn) -> Go:
+        kind = turn.args.get("kind", Lesson.LESSON)
+        topic_id = turn.int_arg("topic") if kind == Lesson.LESSON else None
+        ids = [lesson.id for lesson, _ in audio.published_lessons(turn.language.code, topic_id, kind=kind)]
+        here = ids.index(turn.int_arg("lesson")) if turn.int_arg("lesson") in ids else -1
+        if here < 0 or not 0 <= here + step < len(ids):
+            return Go(_list_of(turn.args).screen, _list_of(turn.args).args, notice=("list_end",))
+        return Go("play", {**_here(turn.args), "lesson": ids[here + step], "intro": 1})
+
+    return neighbour
+
+
+@screen("after")
+def after(turn: Turn) -> Menu:
+    """After the last segment: one-key feedback, ask a question about it, next one, or the list."""
+    here, rated = _here(turn.args), turn.args.get("rated")
+    lines = [] if rated else [Line("lesson_finished"), Line("feedback_ask")]
+    options = {
+        "3": Go("consent", {"kind": Recording.QUESTION, "lesson": here.get("lesson")}),
+        "6": _neighbour(+1),
+    }
+    if not rated:
+        options |= {"1": _feedback(True), "2": _feedback(False)}
+    return Menu([*lines, Line("after_options")], options, back=_list_of(turn.args))
+
+
+def _feedback(useful: bool) -> Callable[[Turn], Go]:
+    def feedback(turn: Turn) -> Go:
+        services.record_feedback(turn.call, turn.int_arg("lesson"), useful)
+        return Go("after", {**_here(turn.args), "rated": 1}, notice=("feedback_thanks",))
+
+    return feedback
+
+
+# --- recording a story or a question: consent first, then <Record>, then keep or re-record ---
+
+CONSENT_KEYS = {"1": Consent.NAMED, "2": Consent.ANONYMOUS, "3": Consent.TRAINERS_ONLY}
+RECORDING_KINDS = (Recording.STORY, Recording.QUESTION)
+
+
+@screen("consent")
+def consent(turn: Turn) -> Menu | Go:
+    kind = turn.args.get("kind")
+    if kind not in RECORDING_KINDS:
+        return Go("menu")
+    options = {key: _consent(kind, key, choice) for key, choice in CONSENT_KEYS.items()}
+    return Menu([Line(f"consent_{kind}")], options, back=_consent(kind, "*", Consent.DECLINED))
+
+
+def _consent(kind: str, key: str, choice: str) -> Callable[[Turn], Go]:
+    def answer(turn: Turn) -> Go:
+        prompt = prompts.PROMPTS[f"consent_{kind}"]
+        given = services.record_consent(turn.call, kind, turn.int_arg("lesson"), prompt, key, choice)
+        if not given.given:
+            return Go("menu", notice=("consent_declined",))
+        return Go("record", {"consent": given.id})
+
+    return answer
+
+
+@screen("record")
+def record(turn: Turn) -> RecordStep | Go:
+    given = services.consent_for(turn.call, turn.int_arg("consent"))
+    if given is None:  # no consent, no <Record>
+        return Go("menu")
+    return RecordStep([Line(f"record_{given.kind}")], given.id)
+
+
+@screen("recorded")
+def recorded(turn: Turn) -> Go:
+    """Twilio's <Record action>: the caller finished (the file may not exist yet; see settle_take)."""
+    given = services.consent_for(turn.call, turn.int_arg("consent"))
+    if given is None:
+        return Go("menu")
+    if not turn.form.get("RecordingSid"):
+        return Go("record_empty", {"consent": given.id})
+    take = services.note_take(given, turn.form)
+    db.session.commit()
+    if turn.form.get("RecordingDuration") == "0":
+        services.decide_take(take, RecordingTake.DISCARDED)
+        return Go("record_empty", {"consent": given.id})
+    return Go("review", {"take": take.id})
+
+
+@screen("record_empty")
+def record_empty(turn: Turn) -> Menu | Go:
+    given = services.consent_for(turn.call, turn.int_arg("consent"))
+    if given is None:
+        return Go("menu")
+    return Menu([Line("recording_empty")], {"1": Go("record", {"consent": given.id})}, back=Go("menu"))
+
+
+@screen("review")
+def review(turn: Turn) -> Menu | Go:
+    take = services.take_for(turn.call, turn.int_arg("take"))
+    if take is None or take.decision != RecordingTake.PENDING:
+        return Go("menu")
+    listen = [Line(url=take.recording_url)] if turn.args.get("listen") and take.recording_url else []
+    options = {
+        "1": _decide(RecordingTake.KEPT),
+        "2": Go("review", {"take": take.id, "listen": 1}),
+        "3": _decide(RecordingTake.DISCARDED, again=True),
+    }
+    return Menu([*listen, Line("review_options")], options, back=_decide(RecordingTake.DISCARDED))
+
+
+def _decide(decision: str, again: bool = False) -> Callable[[Turn], Go]:
+    def decide(turn: Turn) -> Go:
+        take = services.take_for(turn.call, turn.int_arg("take"))
+        services.decide_take(take, decision)
+        if decision == RecordingTake.KEPT:
+            return Go("menu", notice=(f"recording_kept_{take.consent.kind}",))
+        if again:
+            return Go("record", {"consent": take.consent_id})
+        return Go("menu", notice=("recording_discarded",))
+
+    return decide
+
+
+# --- 9: stop calls and messages (erasure joins these options later) ---
+
+
+@screen("stop")
+def stop(turn: Turn) -> Menu | Go:
+    contact = turn.call.contact
+    if contact is None:
+        return Go("menu", notice=("stop_unknown_number",))
+    if contact.opted_out_at:
+        return Menu(
+            [Line("restart_options")], {"1": _stop_choice(services.opt_in, "restarted")}, back=Go("menu")
+        )
+    return Menu([Line("stop_options")], {"1": _stop_choice(services.opt_out, "stopped")}, back=Go("menu"))
+
+
+def _stop_choice(change: Callable, notice: str) -> Callable[[Turn], Go]:
+    def choose(turn: Turn) -> Go:
+        change(turn.call.contact)
+        return Go("menu", notice=(notice,))
+
+    return choose

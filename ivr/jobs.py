@@ -1,0 +1,60 @@
+"""RQ entry points of the phone line: call a missed caller back, delete discarded takes at Twilio."""
+
+import logging
+
+from core import twilio
+from core.db import db, utcnow
+from core.logs import mask_phone
+from core.models import Contact
+from ivr.models import Callback, RecordingTake
+
+log = logging.getLogger(__name__)
+
+
+def place_callback(callback_id: int) -> None:
+    """Call back a missed caller; at most once, so nobody is rung twice for one missed call."""
+    callback = db.session.get(Callback, callback_id)
+    if callback is None or callback.status != Callback.PENDING:
+        return
+    contact = db.session.get(Contact, callback.contact_id)
+    if contact is None or contact.opted_out_at:
+        _finish(callback, Callback.SKIPPED, "the caller has opted out or was removed")
+        return
+    callback.status = Callback.PLACING  # a re-run after a crash mid-request will not dial again
+    db.session.commit()
+    try:
+        sent = twilio.place_call(
+            contact.phone, twilio.public_url("/ivr/voice"), status_callback=twilio.public_url("/ivr/status")
+        )
+    except twilio.TwilioError as error:
+        _failed(callback, contact, error)
+        return
+    callback.call_sid = sent.sid
+    _finish(callback, Callback.PLACED, "")
+
+
+def _failed(callback: Callback, contact: Contact, error: "twilio.TwilioError") -> None:
+    log.warning("callback %s to %s failed: %s", callback.id, mask_phone(contact.phone), error)
+    if error.permanent:
+        _finish(callback, Callback.FAILED, str(error))
+        return
+    callback.status, callback.reason = Callback.PENDING, str(error)
+    db.session.commit()
+    raise error  # RQ's retry tries again; the row is pending once more
+
+
+def _finish(callback: Callback, status: str, reason: str) -> None:
+    callback.status, callback.reason = status, reason
+    if status == Callback.PLACED:
+        callback.placed_at = utcnow()
+    db.session.commit()
+
+
+def delete_discarded_take(take_id: int) -> None:
+    """Delete at Twilio a take the caller threw away, so the voice is not kept anywhere."""
+    take = db.session.get(RecordingTake, take_id)
+    if take is None or take.decision != RecordingTake.DISCARDED or take.deleted_at is not None:
+        return
+    twilio.delete_recording(take.recording_sid)
+    take.deleted_at = utcnow()
+    db.session.commit()

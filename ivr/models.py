@@ -1,0 +1,151 @@
+"""Phone-line rows: calls, callbacks, consent, recording takes, listening and feedback."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import db, utcnow
+from core.models import Contact
+
+
+class Call(db.Model):
+    """One telephone call (Twilio CallSid); its status only ever moves forward."""
+
+    __tablename__ = "ivr_calls"
+
+    INBOUND, OUTBOUND = "inbound", "outbound"
+    QUEUED, INITIATED, RINGING, IN_PROGRESS = "queued", "initiated", "ringing", "in-progress"
+    COMPLETED, BUSY, NO_ANSWER, FAILED, CANCELED = "completed", "busy", "no-answer", "failed", "canceled"
+    ENDED = (COMPLETED, BUSY, NO_ANSWER, FAILED, CANCELED)
+    # Callbacks arrive unordered; a status is applied only if it ranks above the stored one.
+    RANK = {QUEUED: 0, INITIATED: 1, RINGING: 2, IN_PROGRESS: 3, **dict.fromkeys(ENDED, 4)}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    direction: Mapped[str] = mapped_column(String(10), default=INBOUND)
+    status: Mapped[str] = mapped_column(String(20), default=RINGING)
+    language_code: Mapped[str | None] = mapped_column(ForeignKey("languages.code"))
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    contact: Mapped[Contact | None] = relationship()
+
+    @property
+    def ended(self) -> bool:
+        return self.status in self.ENDED
+
+
+class Callback(db.Model):
+    """A missed call we answer by calling back: pending -> placing -> placed | failed | skipped."""
+
+    __tablename__ = "ivr_callbacks"
+
+    PENDING, PLACING, PLACED, FAILED, SKIPPED = "pending", "placing", "placed", "failed", "skipped"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    missed_call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    call_sid: Mapped[str | None] = mapped_column(String(64))  # the call we placed
+    status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    placed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Consent(db.Model):
+    """One consent answer given on the phone: what was asked, in which words, and the key pressed."""
+
+    __tablename__ = "ivr_consents"
+
+    # choices: the three sharing levels of audio.models.Recording, or declined
+    NAMED, ANONYMOUS, TRAINERS_ONLY, DECLINED = "named", "anonymous", "trainers_only", "declined"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # story or question (Recording kinds)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
+    prompt_id: Mapped[str] = mapped_column(String(80))
+    prompt_version: Mapped[int] = mapped_column(Integer)
+    prompt_text: Mapped[str] = mapped_column(Text)
+    language_code: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(4))
+    choice: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def given(self) -> bool:
+        return self.choice != self.DECLINED
+
+
+class RecordingTake(db.Model):
+    """One <Record> attempt; only a kept take whose file is complete becomes an audio Recording."""
+
+    __tablename__ = "ivr_recording_takes"
+
+    PENDING, KEPT, DISCARDED = "pending", "kept", "discarded"  # the caller's decision
+    COMPLETED, ABSENT, FAILED = "completed", "absent", "failed"  # Twilio's RecordingStatus
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("ivr_consents.id", ondelete="CASCADE"), index=True)
+    recording_url: Mapped[str] = mapped_column(String(500), default="")
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    twilio_status: Mapped[str] = mapped_column(String(20), default="")
+    decision: Mapped[str] = mapped_column(String(20), default=PENDING)
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # discarded audio at Twilio
+
+    consent: Mapped[Consent] = relationship()
+
+
+class ListenEvent(db.Model):
+    """A segment of a lesson or story started, completed or skipped by a caller."""
+
+    __tablename__ = "ivr_listen_events"
+
+    START, COMPLETE, SKIP = "start", "complete", "skip"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("ivr_calls.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    segment_position: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LessonProgress(db.Model):
+    """How far a caller got in a lesson, so the next call can continue where they left off."""
+
+    __tablename__ = "ivr_lesson_progress"
+    __table_args__ = (UniqueConstraint("contact_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the segment to play next
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Feedback(db.Model):
+    """A caller's one-key verdict on a lesson or story: useful or not."""
+
+    __tablename__ = "ivr_feedback"
+    __table_args__ = (UniqueConstraint("call_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("ivr_calls.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    useful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

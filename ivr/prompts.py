@@ -1,0 +1,235 @@
+"""Every sentence the phone line speaks, by prompt id, in Hindi and English.
+
+A prompt is played from uploaded audio (audio.services.prompt_audio_url) when an admin has uploaded
+it for the caller's language, otherwise spoken with <Say>. Prompts with {placeholders} carry data
+(a topic name, a lesson title) and are always spoken. Raise `version` whenever a text's meaning
+changes: consent records store the id, version and exact words the caller heard.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    version: int
+    text: dict[str, str]  # language code -> words
+
+    @property
+    def has_placeholders(self) -> bool:
+        return "{" in self.text["en"]
+
+
+FALLBACK_LANGUAGES = ("hi", "en")  # used, in order, for a language whose text is missing
+
+_PROMPTS = [
+    # choosing a language: each language's line is spoken in that language
+    ("language_option", 1, "हिन्दी के लिए {digit} दबाएँ।", "For English, press {digit}."),
+    # greetings
+    (
+        "welcome",
+        1,
+        "चौपाल में आपका स्वागत है। यह स्वच्छता कर्मियों के लिए सीखने की मुफ़्त लाइन है।",
+        "Welcome to Chaupal, the free learning line for sanitation workers.",
+    ),
+    ("welcome_back", 1, "चौपाल में फिर से आपका स्वागत है।", "Welcome back to Chaupal."),
+    (
+        "resume_offer",
+        1,
+        "पिछली बार आप {title} सुन रहे थे। जहाँ छोड़ा था वहीं से सुनने के लिए 1 दबाएँ। मुख्य मेन्यू के लिए 2 दबाएँ।",
+        "Last time you were listening to {title}. To continue where you left off, press 1. "
+        "For the main menu, press 2.",
+    ),
+    # main menu, one line per option
+    ("menu_lessons", 1, "पाठ सुनने के लिए 1 दबाएँ।", "To listen to lessons, press 1."),
+    (
+        "menu_stories",
+        1,
+        "दूसरे कर्मियों की कहानियाँ सुनने के लिए 2 दबाएँ।",
+        "To hear stories from other workers, press 2.",
+    ),
+    ("menu_record_story", 1, "अपना अनुभव रिकॉर्ड करने के लिए 3 दबाएँ।", "To record your own experience, press 3."),
+    ("menu_ask_question", 1, "सवाल पूछने के लिए 4 दबाएँ।", "To ask a question, press 4."),
+    (
+        "menu_keys",
+        1,
+        "दोबारा सुनने के लिए 0 दबाएँ। भाषा बदलने के लिए स्टार दबाएँ। हमारी कॉल और संदेश बंद करने के लिए 9 दबाएँ।",
+        "To hear this again, press 0. To change the language, press star. "
+        "To stop our calls and messages, press 9.",
+    ),
+    # lists of topics, lessons and stories
+    ("topics_intro", 1, "किस विषय पर पाठ सुनना चाहेंगे?", "Which topic would you like to learn about?"),
+    ("lessons_intro", 1, "कौन सा पाठ सुनना चाहेंगे?", "Which lesson would you like to hear?"),
+    ("stories_intro", 1, "कौन सी कहानी सुनना चाहेंगे?", "Which story would you like to hear?"),
+    ("item_option", 1, "{name} के लिए {digit} दबाएँ।", "For {name}, press {digit}."),
+    ("more_option", 1, "और विकल्पों के लिए 8 दबाएँ।", "For more choices, press 8."),
+    ("back_hint", 1, "पीछे जाने के लिए स्टार दबाएँ।", "To go back, press star."),
+    (
+        "no_lessons",
+        1,
+        "इस भाषा में अभी कोई पाठ नहीं है। कृपया कुछ दिनों बाद फिर कॉल करें।",
+        "There are no lessons in this language yet. Please call again in a few days.",
+    ),
+    (
+        "no_stories",
+        1,
+        "अभी कोई कहानी नहीं है। आप अपनी कहानी रिकॉर्ड करके सबसे पहले बन सकते हैं।",
+        "There are no stories yet. You can be the first: record your own.",
+    ),
+    # listening
+    (
+        "playback_help",
+        1,
+        "सुनते समय: आगे बढ़ने के लिए हैश, दोहराने के लिए 0, पीछे जाने के लिए 1, पिछले पाठ के लिए 4, "
+        "अगले पाठ के लिए 6, और सूची के लिए स्टार दबाएँ।",
+        "While listening: press hash to skip ahead, 0 to repeat, 1 to go back, 4 for the previous one, "
+        "6 for the next one, and star for the list.",
+    ),
+    ("story_by", 1, "{name} की कहानी।", "A story from {name}."),
+    ("lesson_finished", 1, "यह पूरा हुआ।", "You have heard it all."),
+    (
+        "feedback_ask",
+        1,
+        "क्या यह आपके काम का था? हाँ के लिए 1, नहीं के लिए 2 दबाएँ।",
+        "Was this useful to you? Press 1 for yes, 2 for no.",
+    ),
+    (
+        "after_options",
+        1,
+        "इसके बारे में सवाल पूछने के लिए 3 दबाएँ। अगले के लिए 6, और सूची के लिए स्टार दबाएँ।",
+        "To ask a question about it, press 3. For the next one, press 6. For the list, press star.",
+    ),
+    (
+        "feedback_thanks",
+        1,
+        "धन्यवाद। आपके जवाब से हम पाठ बेहतर बनाते हैं।",
+        "Thank you. Your answer helps us make the lessons better.",
+    ),
+    ("list_end", 1, "इसके आगे कुछ नहीं है।", "There is nothing more in this direction."),
+    # consent before any recording
+    (
+        "consent_story",
+        1,
+        "आपकी कहानी इस लाइन पर दूसरे कर्मी सुन सकेंगे। अपने नाम के साथ साझा करने के लिए 1 दबाएँ। "
+        "बिना नाम के साझा करने के लिए 2 दबाएँ। इसे केवल प्रशिक्षकों के लिए रखने के लिए 3 दबाएँ। "
+        "रिकॉर्ड किए बिना वापस जाने के लिए स्टार दबाएँ।",
+        "Other workers on this line may hear your story. To share it with your name, press 1. "
+        "To share it without your name, press 2. To keep it for trainers only, press 3. "
+        "To go back without recording, press star.",
+    ),
+    (
+        "consent_question",
+        1,
+        "आपका सवाल हमारे विशेषज्ञ सुनेंगे, और उसका जवाब दूसरे कर्मियों के भी काम आ सकता है। "
+        "अपने नाम के साथ साझा करने के लिए 1 दबाएँ। बिना नाम के साझा करने के लिए 2 दबाएँ। "
+        "इसे केवल प्रशिक्षकों और विशेषज्ञों के लिए रखने के लिए 3 दबाएँ। "
+        "रिकॉर्ड किए बिना वापस जाने के लिए स्टार दबाएँ।",
+        "Our experts will listen to your question, and the answer may help other workers too. "
+        "To share it with your name, press 1. To share it without your name, press 2. "
+        "To keep it for trainers and experts only, press 3. To go back without recording, press star.",
+    ),
+    ("consent_declined", 1, "ठीक है, कुछ भी रिकॉर्ड नहीं किया गया।", "All right, nothing was recorded."),
+    # recording
+    (
+        "record_story",
+        1,
+        "बीप के बाद अपना अनुभव बताइए। बात पूरी होने पर हैश दबाएँ।",
+        "After the beep, tell us about your experience. Press hash when you have finished.",
+    ),
+    (
+        "record_question",
+        1,
+        "बीप के बाद अपना सवाल पूछिए। बात पूरी होने पर हैश दबाएँ।",
+        "After the beep, ask your question. Press hash when you have finished.",
+    ),
+    (
+        "review_options",
+        1,
+        "अपनी रिकॉर्डिंग रखने के लिए 1 दबाएँ। उसे सुनने के लिए 2 दबाएँ। फिर से रिकॉर्ड करने के लिए 3 दबाएँ। "
+        "उसे मिटाकर वापस जाने के लिए स्टार दबाएँ।",
+        "To keep your recording, press 1. To listen to it, press 2. To record it again, press 3. "
+        "To delete it and go back, press star.",
+    ),
+    (
+        "recording_kept_story",
+        1,
+        "धन्यवाद! आपकी कहानी सहेज ली गई है। हमारी टीम इसे सुनेगी।",
+        "Thank you! Your story has been saved. Our team will listen to it.",
+    ),
+    (
+        "recording_kept_question",
+        1,
+        "धन्यवाद! आपका सवाल सहेज लिया गया है। जवाब मिलने पर हम आपको कॉल करेंगे।",
+        "Thank you! Your question has been saved. We will call you when there is an answer.",
+    ),
+    ("recording_discarded", 1, "रिकॉर्डिंग मिटा दी गई।", "The recording was deleted."),
+    (
+        "recording_empty",
+        1,
+        "हमें कुछ सुनाई नहीं दिया। फिर से कोशिश करने के लिए 1 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "We did not hear anything. To try again, press 1. To go back, press star.",
+    ),
+    # stop calls and messages (key 9 from anywhere)
+    (
+        "stop_options",
+        1,
+        "हमारी ओर से सभी कॉल और संदेश बंद करने के लिए 1 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "To stop all calls and messages from us, press 1. To go back, press star.",
+    ),
+    (
+        "restart_options",
+        1,
+        "आपने हमारी कॉल और संदेश बंद किए हुए हैं। उन्हें फिर से शुरू करने के लिए 1 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "You have stopped our calls and messages. To start them again, press 1. To go back, press star.",
+    ),
+    (
+        "stopped",
+        1,
+        "हो गया। अब हम आपको कॉल या संदेश नहीं भेजेंगे। आप यह लाइन कभी भी कॉल कर सकते हैं, "
+        "और 9 दबाकर इन्हें फिर से शुरू कर सकते हैं।",
+        "Done. We will not call or message you any more. You can still call this line at any time, "
+        "and press 9 to start them again.",
+    ),
+    (
+        "restarted",
+        1,
+        "हो गया। अब आपको फिर से हमारी कॉल और संदेश मिलेंगे।",
+        "Done. You will get our calls and messages again.",
+    ),
+    (
+        "stop_unknown_number",
+        1,
+        "आपका नंबर छिपा हुआ है, इसलिए हम यह बदलाव नहीं कर सकते।",
+        "Your number is hidden, so we cannot make this change for you.",
+    ),
+    # mistakes and endings
+    ("invalid", 1, "माफ़ कीजिए, यह विकल्प नहीं है।", "Sorry, that is not one of the choices."),
+    ("no_input", 1, "माफ़ कीजिए, हमें कोई बटन दबाया हुआ नहीं मिला।", "Sorry, we did not hear a key press."),
+    ("goodbye", 1, "चौपाल पर कॉल करने के लिए धन्यवाद। फिर मिलेंगे।", "Thank you for calling Chaupal. Goodbye."),
+    (
+        "goodbye_no_input",
+        1,
+        "लगता है अभी बात करना मुश्किल है। कृपया बाद में फिर कॉल करें। धन्यवाद।",
+        "It seems this is not a good moment. Please call again later. Goodbye.",
+    ),
+    (
+        "technical_problem",
+        1,
+        "माफ़ कीजिए, अभी तकनीकी समस्या है। कृपया थोड़ी देर बाद फिर कॉल करें।",
+        "Sorry, we are having a technical problem. Please call again in a little while.",
+    ),
+]
+
+PROMPTS: dict[str, Prompt] = {
+    prompt_id: Prompt(prompt_id, version, {"hi": hindi, "en": english})
+    for prompt_id, version, hindi, english in _PROMPTS
+}
+
+
+def text(prompt_id: str, language_code: str, **values) -> str:
+    """The prompt's words in the language (or a fallback language), with placeholders filled."""
+    words = PROMPTS[prompt_id].text
+    for code in (language_code, *FALLBACK_LANGUAGES):
+        if code in words:
+            return words[code].format(**values) if values else words[code]
+    raise KeyError(f"prompt {prompt_id} has no text")

@@ -1,0 +1,62 @@
+"""Every request the telephone network makes to us, and the admins' prompt list."""
+
+from flask import Blueprint, Response, render_template, request
+
+from core.auth import role_required
+from core.twilio import webhook
+from ivr import flow, services, twiml
+
+bp = Blueprint("ivr", __name__, url_prefix="/ivr", template_folder="templates")
+
+
+def _twiml(response) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+@bp.post("/voice")
+@webhook
+def voice():
+    return _twiml(flow.incoming(request.form))
+
+
+@bp.post("/step/<name>")
+@webhook
+def step(name: str):
+    return _twiml(flow.show_step(name, request.form, request.args))
+
+
+@bp.post("/key/<name>")
+@webhook
+def key(name: str):
+    return _twiml(flow.press_key(name, request.form, request.args))
+
+
+@bp.post("/status")
+@webhook
+def status():
+    services.apply_status(request.form)
+    return _twiml(twiml.empty())
+
+
+@bp.post("/recording-status")
+@webhook
+def recording_status():
+    consent_id = request.args.get("consent", "")
+    if consent_id.isdigit() and request.form.get("RecordingSid"):
+        services.recording_status(int(consent_id), request.form)
+    return _twiml(twiml.empty())
+
+
+@bp.post("/fallback")
+@webhook
+def fallback():
+    # Static: Twilio calls this when our other answers fail, perhaps because the database is down.
+    return Response(twiml.FALLBACK_XML, mimetype="text/xml")
+
+
+@bp.get("/prompts")
+@role_required("admin")
+def prompts():
+    return render_template(
+        "ivr/prompts.html", rows=services.prompt_table(), languages=services.active_languages()
+    )
