@@ -25,7 +25,7 @@ class Call(db.Model):
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     direction: Mapped[str] = mapped_column(String(10), default=INBOUND)
-    status: Mapped[str] = mapped_column(String(20), default=RINGING)
+    status: Mapped[str] = mapped_column(String(20), default=QUEUED)
     language_code: Mapped[str | None] = mapped_column(ForeignKey("languages.code"))
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
