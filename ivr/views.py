@@ -1,6 +1,8 @@
 """Every request the telephone network makes to us, and the admins' prompt list."""
 
-from flask import Blueprint, Response, render_template, request
+import functools
+
+from flask import Blueprint, Response, abort, render_template, request
 
 from core.auth import role_required
 from core.twilio import webhook
@@ -13,33 +15,45 @@ def _twiml(response) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
+def call_webhook(view):
+    """A signed Twilio webhook about a call: 403 unless signed, then 400 (not 500) without a CallSid."""
+
+    @functools.wraps(view)
+    def with_call(*args, **kwargs):
+        if not request.form.get("CallSid"):
+            abort(400)
+        return view(*args, **kwargs)
+
+    return webhook(with_call)
+
+
 @bp.post("/voice")
-@webhook
+@call_webhook
 def voice():
     return _twiml(flow.incoming(request.form))
 
 
 @bp.post("/step/<name>")
-@webhook
+@call_webhook
 def step(name: str):
     return _twiml(flow.show_step(name, request.form, request.args))
 
 
 @bp.post("/key/<name>")
-@webhook
+@call_webhook
 def key(name: str):
     return _twiml(flow.press_key(name, request.form, request.args))
 
 
 @bp.post("/status")
-@webhook
+@call_webhook
 def status():
     services.apply_status(request.form)
     return _twiml(twiml.empty())
 
 
 @bp.post("/recording-status")
-@webhook
+@call_webhook
 def recording_status():
     consent_id = request.args.get("consent", "")
     if consent_id.isdigit() and request.form.get("RecordingSid"):

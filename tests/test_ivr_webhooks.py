@@ -177,3 +177,12 @@ def test_admins_see_every_prompt_with_its_texts_and_audio(client, login):
 def test_curators_cannot_open_the_prompt_list(client, login):
     login("curator")
     assert client.get("/ivr/prompts").status_code == 403
+
+
+def test_a_signed_request_without_a_call_sid_is_a_bad_request(twilio_post):
+    assert twilio_post("/ivr/voice", {"From": "+919800000009"}).status_code == 400
+    assert twilio_post("/ivr/fallback", {}).status_code == 200
+
+
+def test_an_unsigned_request_without_a_call_sid_is_still_forbidden(twilio_post):
+    assert twilio_post("/ivr/voice", {"From": "+919800000009"}, signature="").status_code == 403
