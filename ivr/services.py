@@ -9,10 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from audio import services as audio
 from audio.models import Lesson, LessonTrack
-from core import queue
+from core import people, queue
 from core.db import db, utcnow
 from core.logs import mask_phone
-from core.models import Contact, Language
+from core.models import Contact, Language, SuppressionEvent
 from ivr import prompts
 from ivr.models import Call, Callback, Consent, Feedback, LessonProgress, ListenEvent, RecordingTake
 
@@ -314,15 +314,15 @@ def _register(take: RecordingTake):
 
 
 def opt_out(contact: Contact) -> None:
-    """Stop every call and message to this person (campaigns check opted_out_at at send time)."""
+    """Stop every call and message to this person, from the phone menu (checked at send time)."""
     if contact.opted_out_at is None:
-        contact.opted_out_at = utcnow()
         log.info("contact %s opted out by phone", mask_phone(contact.phone))
+    people.opt_out(contact, SuppressionEvent.IVR)
 
 
 def opt_in(contact: Contact) -> None:
-    """Start calls and messages again for someone who had stopped them."""
-    contact.opted_out_at = None
+    """Start calls and messages again for someone who had stopped them, from the phone menu."""
+    people.opt_in(contact, SuppressionEvent.IVR)
 
 
 # --- prompts for admins ---

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from audio.models import Lesson
 from core.db import db
-from core.models import Contact
+from core.models import Contact, SuppressionEvent
 from ivr.models import Call, Feedback, LessonProgress, ListenEvent
 from tests.factories import make_contact
 from tests.ivr_fixtures import Phone, make_lesson
@@ -199,6 +199,8 @@ def test_nine_stops_calls_and_messages_and_can_start_them_again(phone, english_c
     call.press("1")
     assert "You will get our calls and messages again" in call.said
     assert fresh(english_caller).opted_out_at is None
+    history = db.session.scalars(select(SuppressionEvent).order_by(SuppressionEvent.id))
+    assert [(e.action, e.source) for e in history] == [("opt_out", "ivr"), ("opt_in", "ivr")]
 
 
 def test_nine_works_while_listening_and_while_asked_for_consent(phone, english_caller):
