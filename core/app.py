@@ -92,6 +92,7 @@ NAV = [
     ("campaigns.analytics", "Analytics", ("officer", "curator")),
     ("people.contacts", "People", ("admin", "officer")),
     ("simulator.index", "Phone simulator", ("curator", "officer")),
+    ("ivr.prompts", "Phone prompts", ("admin",)),
 ]
 
 

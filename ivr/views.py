@@ -2,7 +2,7 @@
 
 import functools
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from core.auth import role_required
 from core.twilio import webhook
@@ -71,6 +71,7 @@ def fallback():
 @bp.get("/prompts")
 @role_required("admin")
 def prompts():
+    upload = url_for("audio.prompts") if "audio.prompts" in current_app.view_functions else None
     return render_template(
-        "ivr/prompts.html", rows=services.prompt_table(), languages=services.active_languages()
+        "ivr/prompts.html", rows=services.prompt_table(), languages=services.active_languages(), upload=upload
     )
