@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
+from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from audio import services as audio
@@ -123,13 +124,16 @@ def press_key(name: str, form, args) -> VoiceResponse:
     """Act on the key pressed (or the silence) on a screen's <Gather>."""
     call = services.open_call(form)
     turn = Turn(call, _clean(args), form)
-    built = SCREENS[name](turn) if name in SCREENS else Go("menu")
+    if name not in SCREENS:
+        return render(turn, Go("menu"))
+    built = SCREENS[name](turn)
     if not isinstance(built, Menu):  # the screen has moved on (e.g. a retried webhook): show it again
         return render(turn, Go(name, turn.args))
     digits = form.get("Digits", "")
     action = _action_for(built, name, turn, digits)
     if action is None:
-        return _failure(turn, name, int(args.get("try", "0") or 0) + 1, "invalid" if digits else "no_input")
+        failures = int(args["try"]) if args.get("try", "").isdigit() else 0
+        return _failure(turn, name, failures + 1, "invalid" if digits else "no_input")
     go = action(turn) if callable(action) else action
     db.session.commit()
     return render(turn, go)
@@ -287,7 +291,9 @@ def choice_list(turn: Turn, name: str, intro: str, items: list[tuple[str, Go]], 
 def topics(turn: Turn) -> Menu | Go:
     code = turn.language.code
     topic_ids = {lesson.topic_id for lesson, _ in audio.published_lessons(code) if lesson.topic_id}
-    found = db.session.query(Topic).filter(Topic.id.in_(topic_ids)).order_by(Topic.position, Topic.id).all()
+    found = db.session.scalars(
+        select(Topic).where(Topic.id.in_(topic_ids)).order_by(Topic.position, Topic.id)
+    )
     items = [(topic.name(code), Go("lessons", {"topic": topic.id})) for topic in found]
     if not items:
         return Go("menu", notice=("no_lessons",))

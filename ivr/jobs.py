@@ -33,7 +33,7 @@ def place_callback(callback_id: int) -> None:
     _finish(callback, Callback.PLACED, "")
 
 
-def _failed(callback: Callback, contact: Contact, error: "twilio.TwilioError") -> None:
+def _failed(callback: Callback, contact: Contact, error: twilio.TwilioError) -> None:
     log.warning("callback %s to %s failed: %s", callback.id, mask_phone(contact.phone), error)
     if error.permanent:
         _finish(callback, Callback.FAILED, str(error))

@@ -186,3 +186,11 @@ def test_a_signed_request_without_a_call_sid_is_a_bad_request(twilio_post):
 
 def test_an_unsigned_request_without_a_call_sid_is_still_forbidden(twilio_post):
     assert twilio_post("/ivr/voice", {"From": "+919800000009"}, signature="").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/ivr/step/nowhere", "/ivr/key/nowhere?try=x"])
+def test_unknown_steps_lead_to_the_main_menu(phone, path):
+    contact = make_contact(language_code="en")
+    call = phone(caller=contact.phone)
+    call.post(PUBLIC_BASE_URL + path, Digits="1")
+    assert "To listen to lessons, press 1" in call.said
