@@ -233,7 +233,8 @@ def call(ctx, caller: str, script: str | None) -> None:
             FlaskTransport(app), config["TWILIO_AUTH_TOKEN"], config["PUBLIC_BASE_URL"], caller
         )
         try:
-            run_script(phone, steps, sandbox.save_recording, say=click.echo)
+            base_dir = Path(script).parent if script else Path.cwd()
+            run_script(phone, steps, sandbox.save_recording, say=click.echo, base_dir=base_dir)
         except CallError as error:
             raise click.ClickException(str(error)) from None
 

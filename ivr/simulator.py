@@ -4,6 +4,7 @@ import contextvars
 import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
@@ -251,7 +252,9 @@ def audio_seconds(data: bytes) -> float:
         return 0.0
 
 
-def run_script(call: SimulatedCall, steps: list, save_recording, say=print) -> Turn:
+def run_script(
+    call: SimulatedCall, steps: list, save_recording, say=print, base_dir: Path | None = None
+) -> Turn:
     """Walk a journey (press, record, silence, hangup, expect) and say what the caller hears.
 
     save_recording(data, call_sid, seconds) -> (recording_sid, recording_url) keeps recorded audio
@@ -266,13 +269,13 @@ def run_script(call: SimulatedCall, steps: list, save_recording, say=print) -> T
             continue
         if turn.waiting == "ended":
             raise CallError(f"dead end: the call ended ({turn.end_reason}) before step {number} ({action})")
-        turn = _perform(call, action, value, save_recording)
+        turn = _perform(call, action, value, save_recording, base_dir or Path.cwd())
         say(f"> {action} {value if value is not None else ''}".rstrip())
         _tell(turn, say)
     return turn
 
 
-def _perform(call: SimulatedCall, action: str, value, save_recording) -> Turn:
+def _perform(call: SimulatedCall, action: str, value, save_recording, base_dir: Path) -> Turn:
     if action == "press":
         return call.press(str(value))
     if action == "silence":
@@ -280,7 +283,7 @@ def _perform(call: SimulatedCall, action: str, value, save_recording) -> Turn:
     if action == "hangup":
         return call.hang_up()
     if action in ("record", "hangup_while_recording"):
-        data = open(value, "rb").read()  # noqa: SIM115 - a short read of a local file
+        data = (base_dir / value).read_bytes()
         seconds = audio_seconds(data)
         sid, url = save_recording(data, call.call_sid, seconds)
         return call.record(sid, url, seconds, hang_up=action == "hangup_while_recording")
