@@ -108,6 +108,9 @@ def hang_up(call_id: str):
 @bp.post("/api/<call_id>/record")
 @role_required(*STAFF)
 def record(call_id: str):
+    if not current_app.config.get("TWILIO_SANDBOX"):
+        return jsonify(error="Recording in the simulator needs the Twilio sandbox (development without "
+                             "Twilio credentials): real Twilio keeps its own recordings."), 409  # fmt: skip
     call = _load(call_id)
     upload = request.files.get("audio")
     data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
