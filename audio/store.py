@@ -5,6 +5,7 @@ MEDIA_STORE=local|s3 chooses the backend; every function below works the same on
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,39 @@ def check_key(key: str) -> str:
     if not key or key.startswith("/") or ".." in key.split("/") or "\\" in key or "\x00" in key:
         raise StoreError(f"invalid media key: {key!r}")
     return key
+
+
+SCRATCH_PREFIX = "chaupal-scratch-"
+
+
+@contextmanager
+def scratch_dir() -> Iterator[Path]:
+    """A private temporary folder named after this process, so one left by a killed process can be found."""
+    with tempfile.TemporaryDirectory(
+        prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{socket.gethostname()}-"
+    ) as folder:
+        yield Path(folder)
+
+
+def remove_orphaned_scratch() -> list[Path]:
+    """Delete scratch folders that processes of this machine left when they were killed mid-job."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-{socket.gethostname()}-*"):
+        pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by someone else
+    return True
 
 
 class LocalStore:
@@ -115,8 +149,8 @@ class S3Store:
     def local_file(self, key: str) -> Iterator[Path]:
         from botocore.exceptions import ClientError
 
-        with tempfile.TemporaryDirectory(prefix="chaupal-s3-") as folder:
-            path = Path(folder) / Path(key).name
+        with scratch_dir() as folder:
+            path = folder / Path(key).name
             try:
                 self.client.download_file(self.bucket, self._name(key), str(path))
             except ClientError as error:
