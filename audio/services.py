@@ -148,7 +148,7 @@ def fetch_recording(recording_id: int, final_attempt: bool = True) -> Recording 
         return recording
     recording.status, recording.attempts = Recording.DOWNLOADING, recording.attempts + 1
     db.session.commit()
-    store.remove_orphaned_scratch()  # what an earlier, killed attempt left behind
+    remove_leftovers(recording.id)
     try:
         keep_original(recording)
     except fetch.DownloadRefusedError as error:
@@ -160,6 +160,12 @@ def fetch_recording(recording_id: int, final_attempt: bool = True) -> Recording 
             fail(recording, Recording.DOWNLOAD_FAILED, str(error))
         raise
     return process_recording(recording)
+
+
+def remove_leftovers(recording_id: int) -> None:
+    """Delete the scratch folders and half-written files an earlier attempt left when it was killed."""
+    store.remove_orphaned_scratch()
+    store.remove_orphaned_writes(f"recordings/{recording_id}/")
 
 
 def keep_original(recording: Recording) -> None:

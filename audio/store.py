@@ -26,14 +26,23 @@ def check_key(key: str) -> str:
 
 
 SCRATCH_PREFIX = "chaupal-scratch-"
+PARTIAL_PREFIX = ".tmp-"  # a file being written, renamed into place when complete
+
+
+def _owner() -> str:
+    """Names temporary files and folders after the process (and machine) making them."""
+    return f"{os.getpid()}-{socket.gethostname()}-"
+
+
+def _left_by_dead_process(path: Path, prefix: str) -> bool:
+    pid = path.name.removeprefix(prefix).split("-", 1)[0]
+    return pid.isdigit() and not _process_exists(int(pid))
 
 
 @contextmanager
 def scratch_dir() -> Iterator[Path]:
     """A private temporary folder named after this process, so one left by a killed process can be found."""
-    with tempfile.TemporaryDirectory(
-        prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{socket.gethostname()}-"
-    ) as folder:
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX + _owner()) as folder:
         yield Path(folder)
 
 
@@ -41,10 +50,22 @@ def remove_orphaned_scratch() -> list[Path]:
     """Delete scratch folders that processes of this machine left when they were killed mid-job."""
     removed = []
     for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-{socket.gethostname()}-*"):
-        pid = folder.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not _process_exists(int(pid)):
+        if _left_by_dead_process(folder, SCRATCH_PREFIX):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
+    return removed
+
+
+def remove_orphaned_writes(prefix: str) -> list[str]:
+    """Delete half-written files under a key prefix that killed processes of this machine left (local store)."""
+    store = backend()
+    if not isinstance(store, LocalStore) or not store.path(prefix).is_dir():
+        return []
+    removed = []
+    for partial in store.path(prefix).glob(f"{PARTIAL_PREFIX}*-{socket.gethostname()}-*"):
+        if _left_by_dead_process(partial, PARTIAL_PREFIX):
+            partial.unlink(missing_ok=True)
+            removed.append(str(partial.relative_to(store.root)))
     return removed
 
 
@@ -78,7 +99,9 @@ class LocalStore:
     def write_bytes(self, key: str, data: bytes) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, prefix=".tmp-") as temp:
+        with tempfile.NamedTemporaryFile(
+            dir=target.parent, delete=False, prefix=PARTIAL_PREFIX + _owner()
+        ) as temp:
             temp.write(data)
         os.replace(temp.name, target)
 
@@ -86,7 +109,9 @@ class LocalStore:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         with (
-            tempfile.NamedTemporaryFile(dir=target.parent, delete=False, prefix=".tmp-") as temp,
+            tempfile.NamedTemporaryFile(
+                dir=target.parent, delete=False, prefix=PARTIAL_PREFIX + _owner()
+            ) as temp,
             open(source, "rb") as data,
         ):
             shutil.copyfileobj(data, temp, 1 << 20)
@@ -115,7 +140,7 @@ class LocalStore:
         base = self.root / prefix if prefix else self.root
         if not base.exists():
             return []
-        files = (p for p in base.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
+        files = (p for p in base.rglob("*") if p.is_file() and not p.name.startswith(PARTIAL_PREFIX))
         return sorted(str(p.relative_to(self.root)) for p in files)
 
 

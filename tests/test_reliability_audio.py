@@ -9,9 +9,11 @@ import json
 import os
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -506,6 +508,26 @@ def assert_finished_once(app, tmp_path: Path, *recordings: Recording) -> None:
     assert stray_files(app, tmp_path) == []
     assert decoders_running(tmp_path, Path(app.config["MEDIA_DIR"])) == []
     assert transcription_job_ids() == sorted(recording.id for recording in recordings)
+
+
+def test_a_rerun_removes_the_partial_files_a_killed_attempt_left(
+    app, work, twilio_server, audio_files, tmp_path, monkeypatch
+):
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead, alive = (f"{pid}-{socket.gethostname()}-" for pid in (gone.pid, os.getpid()))
+    recording = register(twilio_server, 1, audio_files.speech_wav.read_bytes())
+    folder = Path(app.config["MEDIA_DIR"]) / "recordings" / str(recording.id)
+    folder.mkdir(parents=True)
+    (folder / f"{store.PARTIAL_PREFIX}{dead}a1").write_bytes(b"half a file")
+    (folder / f"{store.PARTIAL_PREFIX}{alive}b2").write_bytes(b"still being written")
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch(tmp_path)))  # the work-horse's TMPDIR
+    (scratch(tmp_path) / f"{store.SCRATCH_PREFIX}{dead}c3").mkdir()
+    work("audio")
+    assert reload(recording.id).status == Recording.READY
+    names = ["original.wav", "playback.wav", "recognition.wav", f"{store.PARTIAL_PREFIX}{alive}b2"]
+    assert sorted(path.name for path in folder.iterdir()) == sorted(names)
+    assert list(scratch(tmp_path).iterdir()) == []
 
 
 @pytest.mark.slow
