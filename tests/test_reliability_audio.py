@@ -353,6 +353,22 @@ def test_every_kind_of_malformed_audio_ends_in_its_reason(
     record_figure("audio.malformed_kinds_covered", len(kinds))
 
 
+def test_a_trickling_download_gives_up_with_a_reason(app, work, twilio_server, audio_files, monkeypatch):
+    from audio import fetch
+
+    monkeypatch.setattr(fetch, "DOWNLOAD_SECONDS", 0.5)
+    monkeypatch.setattr(services, "FETCH_RETRY_INTERVALS", [0])  # one retry, at once
+    recording = register(twilio_server, 1, audio_files.speech_wav.read_bytes(), trickle_seconds=3)
+    work("audio")
+    recording = reload(recording.id)
+    assert (recording.status, recording.reason, recording.attempts) == (
+        Recording.FAILED,
+        Recording.DOWNLOAD_FAILED,
+        2,
+    )
+    assert recording.reason_detail.startswith("download too slow")
+
+
 # --- 3. a hanging ffmpeg ---
 
 
