@@ -309,8 +309,8 @@ def corpus(audio_files, media_fixtures: Path) -> dict[str, tuple[bytes, str, str
             Recording.FAILED,
             Recording.DECODE_FAILED,
         ),
-        "small file decoding to 230 MB (20 min 48 kHz stereo FLAC)": (
-            silent_flac(media_fixtures, 20).read_bytes(),
+        "small file decoding to 115 MB (10 min 48 kHz stereo FLAC)": (
+            silent_flac(media_fixtures, 10).read_bytes(),
             Recording.FAILED,
             Recording.SILENCE,
         ),
@@ -319,8 +319,8 @@ def corpus(audio_files, media_fixtures: Path) -> dict[str, tuple[bytes, str, str
             Recording.READY,
             Recording.TOO_LONG,
         ),
-        "over-long MP3 (10 min)": (
-            long_mp3(audio_files, 10).read_bytes(),
+        "over-long MP3 (5 min)": (
+            long_mp3(audio_files, 5).read_bytes(),
             Recording.READY,
             Recording.TOO_LONG,
         ),
@@ -570,6 +570,7 @@ def test_a_worker_killed_mid_download_and_mid_conversion_runs_each_job_again_onc
     record_figure("audio.killed_worker_seconds_to_recovery", round(seconds))
 
 
+@pytest.mark.slow
 def test_a_job_lost_with_its_worker_is_recovered_by_the_sweeper(
     app, twilio_server, audio_files, spawn_worker, tmp_path, record_figure
 ):
