@@ -1,18 +1,22 @@
 """Decode, measure and render audio: PCM WAV in-process, other formats through one ffmpeg helper."""
 
+import ctypes
 import io
 import json
 import math
 import os
 import signal
 import subprocess
-import tempfile
+import sys
 import warnings
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydub import AudioSegment
+
+from audio import store
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -41,12 +45,20 @@ class ToolError(RuntimeError):
     """An external tool failed or timed out; the message is its first line of stderr."""
 
 
+class ToolTimeoutError(ToolError):
+    """An external tool ran past its time limit and was killed."""
+
+
 class NotAudioError(ValueError):
     """The file holds no audio stream a decoder recognises."""
 
 
 class DecodeError(ValueError):
     """The file looks like audio but cannot be decoded; the message says why."""
+
+
+class DecodeTimeoutError(DecodeError):
+    """Probing or decoding the file took longer than its limit."""
 
 
 @dataclass
@@ -71,8 +83,12 @@ def first_line(text: bytes | str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def run_tool(command: list[str], timeout: float = TOOL_TIMEOUT_SECONDS) -> tuple[bytes, bytes]:
-    """Run a tool in its own process group, killed on timeout; ToolError with its first stderr line."""
+def run_tool(command: list[str], timeout: float | None = None) -> tuple[bytes, bytes]:
+    """Run a tool in its own process group, killed on timeout (TOOL_TIMEOUT_SECONDS) or when we die.
+
+    Raises ToolError with the tool's first stderr line, ToolTimeoutError when it ran too long.
+    """
+    timeout = TOOL_TIMEOUT_SECONDS if timeout is None else timeout
     try:
         process = subprocess.Popen(
             command,
@@ -80,6 +96,7 @@ def run_tool(command: list[str], timeout: float = TOOL_TIMEOUT_SECONDS) -> tuple
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()),
         )
     except FileNotFoundError as error:
         raise ToolError(f"{command[0]} is not installed") from error
@@ -88,10 +105,32 @@ def run_tool(command: list[str], timeout: float = TOOL_TIMEOUT_SECONDS) -> tuple
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        raise ToolError(f"{command[0]} timed out after {timeout:g} s") from None
+        raise ToolTimeoutError(f"{command[0]} timed out after {timeout:g} s") from None
     if process.returncode != 0:
         raise ToolError(first_line(err) or f"{command[0]} exited with status {process.returncode}")
     return out, err
+
+
+_PR_SET_PDEATHSIG = 1
+# Looked up once here: the hook below runs between fork and exec, where it must not import or allocate much.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """Linux: a hook making the tool get SIGKILL when its parent dies.
+
+    The tool runs in its own session, so a SIGKILLed work-horse (or a killed worker machine's process
+    group) would otherwise leave it running, or hanging, for ever.
+    """
+    if _prctl is None:
+        return None
+
+    def hook() -> None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+
+    return hook
 
 
 def probe(path: Path) -> Probe:
@@ -100,6 +139,8 @@ def probe(path: Path) -> Probe:
     command += ["format=format_name,duration:stream=codec_type,codec_name", "-of", "json", str(path)]
     try:
         out, _ = run_tool(command, timeout=PROBE_TIMEOUT_SECONDS)
+    except ToolTimeoutError as error:
+        raise DecodeTimeoutError(str(error)) from error
     except ToolError as error:
         raise NotAudioError(str(error)) from error
     info = json.loads(out or b"{}")
@@ -130,43 +171,51 @@ def read_pcm_wav(path: Path, max_seconds: float) -> Decoded | None:
             declared = wav.getnframes()
             wanted = min(declared, int(max_seconds * rate))
             data = wav.readframes(wanted)
-    except (wave.Error, EOFError):
+    except (wave.Error, EOFError, RuntimeError):
+        # RuntimeError: the wave module cannot seek past a chunk whose size field is corrupt.
         return None
     frame_size = width * channels
     data = data[: len(data) - len(data) % frame_size]
     audio = AudioSegment(data=data, sample_width=width, frame_rate=rate, channels=channels)
     audio = audio.set_channels(1).set_sample_width(2)
-    damaged = len(data) // frame_size < wanted
-    return Decoded(audio, declared / rate if rate else None, declared > wanted, damaged)
+    frames = len(data) // frame_size
+    # A header may claim more than the file holds: only audio actually read up to the limit is "capped".
+    capped, damaged = declared > wanted and frames == wanted, frames < wanted
+    return Decoded(audio, declared / rate if rate else None, capped, damaged)
 
 
 def decode_with_ffmpeg(path: Path, max_seconds: float) -> Decoded:
     """Probe, then decode through ffmpeg into a size-bounded file (never unbounded memory)."""
     info = probe(path)
     limit = int((max_seconds + 1) * RECOGNITION_RATE * 2)
-    with tempfile.TemporaryDirectory(prefix="chaupal-decode-") as folder:
-        output = Path(folder) / "pcm.raw"
+    with store.scratch_dir() as folder:
+        output = folder / "pcm.raw"
         command = ["ffmpeg", "-nostdin", "-v", "error", *INPUT_GUARDS, "-i", str(path), "-vn", "-sn"]
         command += ["-t", f"{max_seconds:g}", "-ac", "1", "-ar", str(RECOGNITION_RATE)]
         command += ["-f", "s16le", "-fs", str(limit), "-y", str(output)]
         try:
             _, err = run_tool(command)
+        except ToolTimeoutError as error:
+            raise DecodeTimeoutError(str(error)) from error
         except ToolError as error:
             raise DecodeError(str(error)) from error
         data = output.read_bytes() if output.exists() else b""
     data = data[: len(data) - len(data) % 2]
     audio = AudioSegment(data=data, sample_width=2, frame_rate=RECOGNITION_RATE, channels=1)
-    return Decoded(audio, info.duration, _longer_than(info.duration, max_seconds), _damaged(audio, info, err))
+    damaged = _damaged(audio, info, err, max_seconds)
+    return Decoded(audio, info.duration, _longer_than(info.duration, max_seconds), damaged)
 
 
 def _longer_than(duration: float | None, max_seconds: float) -> bool:
     return duration is not None and duration > max_seconds + 0.05
 
 
-def _damaged(audio: AudioSegment, info: Probe, stderr: bytes) -> bool:
+def _damaged(audio: AudioSegment, info: Probe, stderr: bytes, max_seconds: float) -> bool:
     if stderr.strip():
         return True
-    return info.duration is not None and audio.duration_seconds < min(info.duration, 1e9) * 0.9 - 0.2
+    # Only the first max_seconds are decoded: a long file is not short of what was asked for.
+    expected = None if info.duration is None else min(info.duration, max_seconds)
+    return expected is not None and audio.duration_seconds < expected * 0.9 - 0.2
 
 
 # --- measuring ---

@@ -1,13 +1,18 @@
 """Download a Twilio recording to disk: only from the Twilio API host, streamed, timed out and capped."""
 
+import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import HTTPError
 
 from core import twilio
 
 CONNECT_TIMEOUT, READ_TIMEOUT = 5, 60
+# A trickling body resets the read timeout with every byte; the whole download gets this long, so that
+# with a last stalled read it still ends before RQ's 180 s job timeout kills the job without a reason.
+DOWNLOAD_SECONDS = 90
 MAX_REDIRECTS = 3
 CHUNK_BYTES = 64 * 1024
 
@@ -40,7 +45,7 @@ def download(source_url: str, target: Path, max_bytes: int) -> bool:
     try:
         with _open(url) as response:
             return _save(response, target, max_bytes)
-    except requests.RequestException as error:
+    except (requests.RequestException, HTTPError) as error:
         raise DownloadNotReadyError(f"download interrupted: {type(error).__name__}") from error
 
 
@@ -74,9 +79,12 @@ def _check_status(response: requests.Response) -> None:
 
 
 def _save(response: requests.Response, target: Path, max_bytes: int) -> bool:
-    received, capped = 0, False
+    received, capped, deadline = 0, False, time.monotonic() + DOWNLOAD_SECONDS
     with target.open("wb") as output:
-        for chunk in response.iter_content(CHUNK_BYTES):
+        # read1 returns whatever has arrived, so the deadline is checked even while the body trickles.
+        while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
+            if time.monotonic() > deadline:
+                raise DownloadNotReadyError(f"download too slow: {received} bytes in {DOWNLOAD_SECONDS:g} s")
             keep = chunk[: max_bytes - received]
             output.write(keep)
             received += len(keep)

@@ -23,6 +23,7 @@ class Recording(db.Model):
     # reason codes for failed (and flagged) recordings
     EMPTY, TOO_SHORT, SILENCE, NOT_AUDIO = "empty", "too_short", "silence_only", "not_audio"
     TRUNCATED, TOO_LONG, DECODE_FAILED = "truncated", "too_long", "decode_failed"
+    DECODE_TIMEOUT = "decode_timeout"  # probing or decoding ran past its time limit
     DOWNLOAD_REFUSED, DOWNLOAD_FAILED = "download_refused", "download_failed"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,6 @@ import json
 import logging
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -149,6 +148,7 @@ def fetch_recording(recording_id: int, final_attempt: bool = True) -> Recording 
         return recording
     recording.status, recording.attempts = Recording.DOWNLOADING, recording.attempts + 1
     db.session.commit()
+    remove_leftovers(recording.id)
     try:
         keep_original(recording)
     except fetch.DownloadRefusedError as error:
@@ -162,14 +162,20 @@ def fetch_recording(recording_id: int, final_attempt: bool = True) -> Recording 
     return process_recording(recording)
 
 
+def remove_leftovers(recording_id: int) -> None:
+    """Delete the scratch folders and half-written files an earlier attempt left when it was killed."""
+    store.remove_orphaned_scratch()
+    store.remove_orphaned_writes(f"recordings/{recording_id}/")
+
+
 def keep_original(recording: Recording) -> None:
     """Store the downloaded bytes untouched under the recording's original key (once)."""
     key = recording_key(recording.id, "original")
     if recording.original_key == key and store.exists(key):
         return
     cap = int(max_recording_seconds() * 4 * 16000) + 4096  # four times the longest 8 kHz 16-bit recording
-    with tempfile.TemporaryDirectory(prefix="chaupal-fetch-") as folder:
-        path = Path(folder) / "original.wav"
+    with store.scratch_dir() as folder:
+        path = folder / "original.wav"
         capped = fetch.download(recording.source_url, path, cap)
         store.write_file(key, path)
     recording.original_key = key
@@ -202,6 +208,8 @@ def examine_audio(path: Path, max_seconds: float, reported_seconds: float | None
         decoded = convert.decode(path, max_seconds)
     except convert.NotAudioError as error:
         return Examined(None, Recording.NOT_AUDIO, str(error))
+    except convert.DecodeTimeoutError as error:
+        return Examined(None, Recording.DECODE_TIMEOUT, str(error))
     except convert.DecodeError as error:
         return Examined(None, Recording.DECODE_FAILED, str(error))
     return classify(decoded, reported_seconds)
@@ -271,8 +279,12 @@ def finish(recording: Recording, status: str, **values) -> Recording:
 
 
 def sweep_stuck_recordings(now=None) -> list[int]:
-    """Re-enqueue recordings left pending or downloading past their deadline (lost jobs, Redis outages)."""
+    """Re-enqueue recordings left pending or downloading past their deadline (lost jobs, Redis outages).
+
+    Scratch folders that killed jobs left on this machine are removed too.
+    """
     now = now or utcnow()
+    store.remove_orphaned_scratch()
     stuck = db.session.scalars(
         select(Recording).where(
             or_(
@@ -333,6 +345,7 @@ def decode_for_library(path: Path, max_seconds: float = LESSON_MAX_SECONDS) -> A
     messages = {
         Recording.NOT_AUDIO: "the file is not audio we can read",
         Recording.DECODE_FAILED: "the audio could not be decoded",
+        Recording.DECODE_TIMEOUT: "the audio took too long to decode",
         Recording.EMPTY: "the file holds no audio",
         Recording.TOO_SHORT: "the audio is shorter than a second",
         Recording.SILENCE: "the audio is silent",
@@ -446,8 +459,8 @@ def save_track(
     track = db.session.scalar(select(LessonTrack).filter_by(lesson_id=lesson.id, language_code=language_code))
     track = track or LessonTrack(lesson=lesson, language_code=language_code)
     track.title = title[:200]
-    with tempfile.TemporaryDirectory(prefix="chaupal-upload-") as folder:
-        path = receive_upload(upload, filename, Path(folder))
+    with store.scratch_dir() as folder:
+        path = receive_upload(upload, filename, folder)
         decode_for_library(path)  # refuse a bad file before anything is stored
         track.original_key, track.edits = _store_original(lesson.id, language_code, path), ""
     db.session.add(track)
@@ -567,8 +580,8 @@ def save_prompt_audio(prompt_id: str, language_code: str, upload: BinaryIO, file
     prompt_id = (prompt_id or "").strip().lower()
     if not PROMPT_ID.match(prompt_id):
         raise LibraryError("a prompt id uses lower-case letters, digits, '.', '_' or '-'")
-    with tempfile.TemporaryDirectory(prefix="chaupal-upload-") as folder:
-        audio = decode_for_library(receive_upload(upload, filename, Path(folder)), 5 * 60)
+    with store.scratch_dir() as folder:
+        audio = decode_for_library(receive_upload(upload, filename, folder), 5 * 60)
     key = _put_wav(f"prompts/{language_code}", prompt_id, convert.phone_copy(convert.trim_silence(audio)))
     query = select(PromptAudio).filter_by(prompt_id=prompt_id, language_code=language_code)
     prompt = db.session.scalar(query)
@@ -654,8 +667,8 @@ def seed(demo: bool = False) -> None:
 
 
 def _seed_track(lesson: Lesson, language_code: str, title: str, text: str) -> None:
-    with tempfile.TemporaryDirectory(prefix="chaupal-seed-") as folder:
-        path = Path(folder) / "speech.wav"
+    with store.scratch_dir() as folder:
+        path = folder / "speech.wav"
         convert.synthesize(text, language_code, path)
         with path.open("rb") as upload:
             save_track(lesson, language_code, title, upload, path.name)

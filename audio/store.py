@@ -5,6 +5,7 @@ MEDIA_STORE=local|s3 chooses the backend; every function below works the same on
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,68 @@ def check_key(key: str) -> str:
     return key
 
 
+SCRATCH_PREFIX = "chaupal-scratch-"
+PARTIAL_PREFIX = ".tmp-"  # a file being written, renamed into place when complete
+
+
+def _owner() -> str:
+    """Names temporary files and folders after the process (and machine) making them."""
+    return f"{os.getpid()}-{socket.gethostname()}-"
+
+
+def _left_by_dead_process(path: Path, prefix: str) -> bool:
+    pid = path.name.removeprefix(prefix).split("-", 1)[0]
+    return pid.isdigit() and not _process_exists(int(pid))
+
+
+@contextmanager
+def scratch_dir() -> Iterator[Path]:
+    """A private temporary folder named after this process, so one left by a killed process can be found."""
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX + _owner()) as folder:
+        yield Path(folder)
+
+
+def remove_orphaned_scratch() -> list[Path]:
+    """Delete scratch folders that processes of this machine left when they were killed mid-job."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-{socket.gethostname()}-*"):
+        if _left_by_dead_process(folder, SCRATCH_PREFIX):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def remove_orphaned_writes(prefix: str) -> list[str]:
+    """Delete half-written files under a key prefix that killed processes of this machine left (local store)."""
+    store = backend()
+    if not isinstance(store, LocalStore) or not store.path(prefix).is_dir():
+        return []
+    removed = []
+    for partial in store.path(prefix).glob(f"{PARTIAL_PREFIX}*-{socket.gethostname()}-*"):
+        if _left_by_dead_process(partial, PARTIAL_PREFIX):
+            partial.unlink(missing_ok=True)
+            removed.append(str(partial.relative_to(store.root)))
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by someone else
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """True for a killed process its new parent has not reaped yet (Linux; False elsewhere)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 class LocalStore:
     """Files under a directory; writes go to a temp file renamed into place."""
 
@@ -36,7 +99,9 @@ class LocalStore:
     def write_bytes(self, key: str, data: bytes) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, prefix=".tmp-") as temp:
+        with tempfile.NamedTemporaryFile(
+            dir=target.parent, delete=False, prefix=PARTIAL_PREFIX + _owner()
+        ) as temp:
             temp.write(data)
         os.replace(temp.name, target)
 
@@ -44,7 +109,9 @@ class LocalStore:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         with (
-            tempfile.NamedTemporaryFile(dir=target.parent, delete=False, prefix=".tmp-") as temp,
+            tempfile.NamedTemporaryFile(
+                dir=target.parent, delete=False, prefix=PARTIAL_PREFIX + _owner()
+            ) as temp,
             open(source, "rb") as data,
         ):
             shutil.copyfileobj(data, temp, 1 << 20)
@@ -73,7 +140,7 @@ class LocalStore:
         base = self.root / prefix if prefix else self.root
         if not base.exists():
             return []
-        files = (p for p in base.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
+        files = (p for p in base.rglob("*") if p.is_file() and not p.name.startswith(PARTIAL_PREFIX))
         return sorted(str(p.relative_to(self.root)) for p in files)
 
 
@@ -115,8 +182,8 @@ class S3Store:
     def local_file(self, key: str) -> Iterator[Path]:
         from botocore.exceptions import ClientError
 
-        with tempfile.TemporaryDirectory(prefix="chaupal-s3-") as folder:
-            path = Path(folder) / Path(key).name
+        with scratch_dir() as folder:
+            path = folder / Path(key).name
             try:
                 self.client.download_file(self.bucket, self._name(key), str(path))
             except ClientError as error:

@@ -3,9 +3,11 @@
 It accepts form-encoded POSTs to /2010-04-01/Accounts/{sid}/Calls.json and Messages.json with
 basic auth, answers 201 with JSON like Twilio's, serves recordings registered with it, and can
 inject faults (error codes, 429/5xx, a read timeout after accepting) and enforce a rate limit.
+A recording can be served slowly (trickle_seconds), like a congested link.
 """
 
 import base64
+import contextlib
 import itertools
 import json
 import re
@@ -37,6 +39,8 @@ class LoopbackTwilio:
     invalid_numbers: set = field(default_factory=set)
     unsubscribed_numbers: set = field(default_factory=set)
     rate_limit_per_second: int | None = None
+    trickle: dict = field(default_factory=dict)  # recording sid -> seconds to spread its body over
+    downloads: list = field(default_factory=list)  # recording sids in the order their download began
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _window: deque = field(default_factory=deque)
@@ -65,10 +69,17 @@ class LoopbackTwilio:
             self.unsubscribed_numbers.clear()
             self.rate_limit_per_second = None
             self._window.clear()
+            self.trickle.clear()
+            self.downloads.clear()
 
-    def add_recording(self, sid: str, *answers: tuple[int, bytes]) -> str:
-        """Serve these (status, body) answers in turn for the recording; the last one repeats."""
+    def add_recording(self, sid: str, *answers: tuple[int, bytes], trickle_seconds: float = 0.0) -> str:
+        """Serve these (status, body) answers in turn for the recording; the last one repeats.
+
+        With trickle_seconds, each 200 body is sent in small pieces spread over that many seconds.
+        """
         self.recordings[sid] = deque(answers)
+        if trickle_seconds:
+            self.trickle[sid] = trickle_seconds
         return f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}"
 
     def created(self, kind: str) -> list[dict]:
@@ -192,7 +203,27 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 200:
             self._error(status, 20404 if status == 404 else None, "recording not available")
             return
-        self._reply(200, body, "audio/x-wav")
+        with self.twilio._lock:
+            self.twilio.downloads.append(match[1])
+        if match[1] in self.twilio.trickle:
+            self._trickle(body, self.twilio.trickle[match[1]])
+            return
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client stopped at its byte cap
+            self._reply(200, body, "audio/x-wav")
+
+    def _trickle(self, body: bytes, seconds: float, pieces: int = 50) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/x-wav")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        step = -(-len(body) // pieces)
+        try:
+            for start in range(0, len(body), step):
+                self.wfile.write(body[start : start + step])
+                self.wfile.flush()
+                time.sleep(seconds / pieces)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away (a killed worker)
 
     def do_DELETE(self) -> None:  # noqa: N802
         rest = self._route()
