@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
@@ -87,8 +87,7 @@ class AppWorker(Worker):
         return super().execute_job(job, queue)
 
     def perform_job(self, job, queue, execution) -> bool:
-        if has_app_context():
-            return super().perform_job(job, queue, execution)
+        # Always this worker's app, in a fresh context: the job never borrows another app's session.
         with self.flask_app.app_context():
             try:
                 return super().perform_job(job, queue, execution)

@@ -1,6 +1,6 @@
 """Real-browser fixtures: the app served on loopback and Debian's Chromium driven by Playwright.
 
-Use in a test module with `from tests.browser import live_server, browser, page  # noqa: F401`.
+Registered as a pytest plugin in conftest.py: use the fixtures `live_server`, `browser` and `page`.
 """
 
 import socket

@@ -7,7 +7,7 @@ from audio.models import Recording
 from core import queue
 from core.app import create_app
 from core.db import db
-from tests.browser import LiveServer, browser, free_port, log_in, microphone_wav, page  # noqa: F401
+from tests.browser import LiveServer, free_port, log_in
 from tests.factories import STAFF_PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
@@ -44,7 +44,7 @@ def wait_for(page, status: str) -> None:
     )
 
 
-def test_a_story_recorded_through_the_microphone_reaches_the_pipeline(page, sandbox_server):  # noqa: F811
+def test_a_story_recorded_through_the_microphone_reaches_the_pipeline(page, sandbox_server):
     curator = make_staff("curator")
     log_in(page, sandbox_server, curator.username, STAFF_PASSWORD)
     page.goto(sandbox_server.url + "/simulator/")
@@ -62,7 +62,7 @@ def test_a_story_recorded_through_the_microphone_reaches_the_pipeline(page, sand
     wait_for(page, "Waiting for keys")
     press(page, "1")  # keep it
     page.wait_for_function("document.getElementById('heard').textContent.includes('saved')", timeout=15000)
-    assert "<Record" in page.inner_text("#twiml")
+    assert "<Record" in page.text_content("#twiml")
     page.click("#hangup")
     wait_for(page, "Call ended")
 
