@@ -74,11 +74,12 @@ def load(info: ModelInfo) -> vosk.Model:
 
 def preload(config: dict) -> list[ModelInfo]:
     """Load every model this configuration can use, so forked work-horses share them."""
-    candidates = [*model_files.available(config).values(), model_files.demo_model(config)]
-    loaded = [info for info in candidates if info is not None]
-    for info in loaded:
+    fallback = model_files.resolve(None, config)
+    candidates = [*model_files.available(config).values(), *([fallback] if fallback else [])]
+    unique = list({info.path: info for info in candidates}.values())
+    for info in unique:
         load(info)
-    return loaded
+    return unique
 
 
 def transcribe_file(path: Path, language: str | None, config: dict) -> Result:
@@ -124,10 +125,13 @@ def _words(result_json: str) -> list[Word]:
     return [Word(w["word"], w["start"], w["end"], w["conf"]) for w in result.get("result", [])]
 
 
-def check(info: ModelInfo) -> float:
-    """Load a model and decode a second of silence; returns the load time in seconds."""
+def verify(path: Path) -> float:
+    """Load a model folder afresh and decode a second of silence; returns the load time in seconds."""
     started = time.monotonic()
-    model = load(info)
+    try:
+        model = vosk.Model(str(path))
+    except Exception as error:  # vosk raises a bare Exception when Kaldi cannot read the folder
+        raise AsrError(f"{path} is not a loadable Vosk model: {error}") from error
     elapsed = time.monotonic() - started
     recogniser = vosk.KaldiRecognizer(model, SAMPLE_RATE)
     recogniser.AcceptWaveform(bytes(2 * SAMPLE_RATE))

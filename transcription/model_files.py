@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class ModelInfo:
     name: str
     version: str
     source: str  # VOSK_MODELS, installed, demo
+    sha256: str = ""  # of the archive or folder it was installed from
 
     @property
     def demo(self) -> bool:
@@ -56,7 +58,9 @@ def describe(path: Path, language: str, source: str) -> ModelInfo:
     manifest = path / MANIFEST
     if manifest.is_file():
         data = json.loads(manifest.read_text())
-        return ModelInfo(language, path, data["name"], data.get("version", ""), source)
+        return ModelInfo(
+            language, path, data["name"], data.get("version", ""), source, data.get("sha256", "")
+        )
     match = VERSION.search(path.name)
     name = path.name[: match.start()] if match else path.name
     return ModelInfo(language, path, name, match.group(1) if match else "", source)
@@ -120,8 +124,17 @@ def checksum(source: Path) -> str:
     return digest.hexdigest()
 
 
-def install(language: str, source: Path, config: dict, sha256: str | None = None) -> ModelInfo:
-    """Copy a model (zip archive or folder) into the instance folder for a language, atomically."""
+def install(
+    language: str,
+    source: Path,
+    config: dict,
+    sha256: str | None = None,
+    verify: Callable[[Path], object] = bool,
+) -> ModelInfo:
+    """Copy a model (zip archive or folder) into the instance folder for a language, atomically.
+
+    `verify(folder)` runs on the unpacked copy before it replaces anything and raises if it is unusable.
+    """
     if not LANGUAGE_CODE.match(language):
         raise ModelFileError(f"'{language}' is not a language code like hi or en")
     if not source.exists():
@@ -133,6 +146,8 @@ def install(language: str, source: Path, config: dict, sha256: str | None = None
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root, prefix=".install-") as work:
         folder = _unpack(source, Path(work))
+        if verify is not None:
+            verify(folder)
         name = describe(folder, language, INSTALLED)
         _write_manifest(folder, name, digest, source)
         _swap_into_place(folder, root / language)
@@ -187,9 +202,3 @@ def _swap_into_place(folder: Path, target: Path) -> None:
         target.rename(old)
     staged.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def manifest(path: Path) -> dict:
-    """The install manifest of a model folder ({} for folders not installed by chaupal)."""
-    file = path / MANIFEST
-    return json.loads(file.read_text()) if file.is_file() else {}

@@ -401,24 +401,26 @@ def speech_models_report(config: dict) -> dict:
 
 
 def install_model(language: str, source: Path, sha256: str | None = None) -> model_files.ModelInfo:
-    """Install a Vosk model from a zip archive or folder for a language, then prove it loads."""
-    info = model_files.install(language, source, current_app.config, sha256)
-    asr.check(info)
-    return info
+    """Install a Vosk model for a language from a zip archive or folder, once it is proven to load."""
+    try:
+        return model_files.install(language, source, current_app.config, sha256, verify=asr.verify)
+    except asr.AsrError as error:
+        raise model_files.ModelFileError(str(error)) from error
 
 
 def check_models() -> list[tuple[model_files.ModelInfo, str]]:
-    """Load every usable model and decode a second of silence: [(model, 'ok' or the problem)]."""
-    models = list(model_files.available(current_app.config).values())
-    demo = model_files.demo_model(current_app.config)
+    """Load every model in use and decode a second of silence: [(model, 'ok ...' or the problem)]."""
+    config = current_app.config
+    fallback = model_files.resolve(None, config)
+    models = [*model_files.available(config).values(), *([fallback] if fallback else [])]
     outcomes = []
-    for info in [*models, *([demo] if demo else [])]:
+    for info in {m.path: m for m in models}.values():
         missing = model_files.problems(info.path)
         if missing:
             outcomes.append((info, "; ".join(missing)))
             continue
         try:
-            outcomes.append((info, f"ok (loaded in {asr.check(info):.1f} s)"))
+            outcomes.append((info, f"ok (loaded in {asr.verify(info.path):.1f} s)"))
         except asr.AsrError as error:
             outcomes.append((info, str(error)))
     return outcomes
