@@ -172,3 +172,27 @@ def test_review_queue_puts_questions_first_then_useful_stories_then_noise(media_
     services.mark_reviewed(question.id, make_staff("curator"), notes="answered by phone")
     assert "question" not in [names[t.recording_id] for t in services.review_queue()]
     assert "question" in [names[t.recording_id] for t in services.review_queue(include_reviewed=True)]
+
+
+def test_sweeper_requeues_ready_recordings_whose_job_was_lost(media_fixtures):
+    from datetime import timedelta
+
+    from core import queue
+    from core.db import utcnow
+
+    silence = silence_wav(media_fixtures)
+    long_ago = utcnow() - timedelta(hours=1)
+    lost = make_ready_recording(silence, ready_at=long_ago)
+    stuck = make_ready_recording(silence, ready_at=long_ago)
+    done = make_ready_recording(silence, ready_at=long_ago)
+    make_ready_recording(silence)  # just became ready: its job is probably queued
+    db.session.add_all(
+        [
+            Transcript(recording_id=stuck.id, status=Transcript.PENDING, updated_at=long_ago),
+            Transcript(recording_id=done.id, status=Transcript.READY),
+        ]
+    )
+    db.session.commit()
+    assert jobs.sweep_untranscribed() == 2
+    queued = [(job.func_name, job.args) for job in queue.get_queue("transcription").jobs]
+    assert sorted(queued) == [(services.TRANSCRIBE_JOB, [lost.id]), (services.TRANSCRIBE_JOB, [stuck.id])]

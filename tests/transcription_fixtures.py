@@ -60,12 +60,12 @@ def make_ready_recording(wav: Path, **fields) -> Recording:
     store.write_file(key, wav)
     fields.setdefault("kind", Recording.STORY)
     fields.setdefault("language_code", "hi")
+    fields.setdefault("ready_at", utcnow())
     recording = Recording(
         recording_sid=f"RE{uuid.uuid4().hex}",
         status=Recording.READY,
         recognition_key=key,
         duration_seconds=wav_seconds(wav),
-        ready_at=utcnow(),
         **fields,
     )
     db.session.add(recording)

@@ -5,6 +5,7 @@ import logging
 from flask import current_app
 
 from audio.models import Recording
+from core import queue
 from core.db import db
 from transcription import asr, services
 
@@ -24,3 +25,17 @@ def transcribe_recording(recording_id: int) -> None:
         log.info("recording %s is gone or not ready; nothing to transcribe", recording_id)
         return
     services.transcribe(recording)
+
+
+def sweep_untranscribed() -> int:
+    """Re-enqueue ready recordings that never got a transcript; returns how many."""
+    requeued = services.sweep_untranscribed()
+    if requeued:
+        log.warning("re-enqueued transcription of %d recording(s): %s", len(requeued), requeued)
+    return len(requeued)
+
+
+# `chaupal cron` enqueues these once per interval, however many cron processes run.
+PERIODIC = [
+    queue.Periodic("transcription.jobs.sweep_untranscribed", every_seconds=300, queue="transcription")
+]

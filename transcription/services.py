@@ -5,15 +5,17 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import func, literal_column, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from audio import store
 from audio.models import Lesson, Recording
+from core import queue
 from core.db import db, utcnow
 from core.models import StaffUser, Topic
 from transcription import asr, model_files, quality, tagging
@@ -22,6 +24,9 @@ from transcription.models import TopicKeyword, TopicTag, Transcript
 log = logging.getLogger(__name__)
 LEXICON_CSV = Path(__file__).parent / "seed_data" / "lexicon.csv"
 MACHINE_SOURCES = (TopicTag.ASR_KEYWORDS, TopicTag.MENU, TopicTag.LESSON)
+TRANSCRIBE_JOB = "transcription.jobs.transcribe_recording"
+READY_DEADLINE = timedelta(minutes=10)  # ready this long without a transcript: the job was lost
+PENDING_DEADLINE = timedelta(minutes=30)  # far beyond the longest decode (2 min of audio)
 
 
 # --- transcribing ---
@@ -45,6 +50,27 @@ def transcribe(recording: Recording) -> Transcript:
     _rank(transcript, recording, sound, suggestions)
     db.session.commit()
     return transcript
+
+
+def sweep_untranscribed(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Enqueue ready recordings whose transcription job was lost (Redis down, worker killed)."""
+    now = now or utcnow()
+    has_transcript = select(Transcript.id).where(
+        Transcript.recording_id == Recording.id,
+        or_(Transcript.status != Transcript.PENDING, Transcript.updated_at >= now - PENDING_DEADLINE),
+    )
+    lost = db.session.scalars(
+        select(Recording.id)
+        .where(Recording.status == Recording.READY, Recording.recognition_key != "")
+        .where(Recording.ready_at < now - READY_DEADLINE, ~has_transcript.exists())
+        .order_by(Recording.ready_at)
+        .limit(limit)
+    ).all()
+    return [
+        recording_id
+        for recording_id in lost
+        if queue.enqueue_now("transcription", TRANSCRIBE_JOB, recording_id)
+    ]
 
 
 def transcript_row(recording_id: int) -> Transcript:
