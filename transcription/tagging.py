@@ -5,7 +5,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-ASR_KEYWORDS, MENU, LESSON = "asr-keywords", "menu", "lesson"  # as TopicTag.SOURCES
+from transcription.models import TopicTag
+
 MENU_SCORE = 0.6  # the caller chose this topic's menu before recording: likely, not certain
 LESSON_SCORE = 0.7  # a question asked right after a lesson is usually about that lesson
 MIN_KEYWORD_SCORE = 0.3
@@ -64,7 +65,9 @@ def keyword_suggestions(text: str, lexicon: list[Keyword]) -> list[Suggestion]:
                 1 + REPEAT_WEIGHT * (hits - 1)
             )
     suggestions = [
-        Suggestion(topic, ASR_KEYWORDS, round(1 - math.exp(-weights[topic]), 3), tuple(sorted(found)))
+        Suggestion(
+            topic, TopicTag.ASR_KEYWORDS, round(1 - math.exp(-weights[topic]), 3), tuple(sorted(found))
+        )
         for topic, found in evidence.items()
     ]
     suggestions.sort(key=lambda s: (-s.score, s.topic_id))
@@ -77,9 +80,9 @@ def suggest(
     """Every suggestion for a recording: transcript keywords plus the call's menu and lesson."""
     suggestions = keyword_suggestions(text, lexicon)
     if menu_topic_id is not None:
-        suggestions.append(Suggestion(menu_topic_id, MENU, MENU_SCORE))
+        suggestions.append(Suggestion(menu_topic_id, TopicTag.MENU, MENU_SCORE))
     if lesson_topic_id is not None:
-        suggestions.append(Suggestion(lesson_topic_id, LESSON, LESSON_SCORE))
+        suggestions.append(Suggestion(lesson_topic_id, TopicTag.LESSON, LESSON_SCORE))
     return suggestions
 
 
