@@ -9,6 +9,7 @@ from core.models import Topic
 from tests.factories import make_staff
 from tests.transcription_fixtures import (
     KOREAN_SPEECH,
+    TEST_MODEL,
     clipped_wav,
     make_ready_recording,
     silence_wav,
@@ -196,3 +197,23 @@ def test_sweeper_requeues_ready_recordings_whose_job_was_lost(media_fixtures):
     assert jobs.sweep_untranscribed() == 2
     queued = [(job.func_name, job.args) for job in queue.get_queue("transcription").jobs]
     assert sorted(queued) == [(services.TRANSCRIBE_JOB, [lost.id]), (services.TRANSCRIBE_JOB, [stuck.id])]
+    assert jobs.sweep_untranscribed() == 0  # queued once, not again while the job waits its turn
+
+
+def test_sweeper_retries_recordings_that_waited_for_a_model(app, monkeypatch, media_fixtures):
+    from core import queue
+
+    monkeypatch.setitem(app.config, "VOSK_MODELS", "")
+    monkeypatch.setitem(app.config, "VOSK_DEMO_MODEL", "off")
+    recording = make_ready_recording(silence_wav(media_fixtures), language_code="en")
+    jobs.transcribe_recording(recording.id)
+    assert jobs.sweep_untranscribed() == 0  # still no model: nothing to gain
+    monkeypatch.setitem(app.config, "VOSK_MODELS", f"en={TEST_MODEL}")
+    assert jobs.sweep_untranscribed() == 1
+    assert [job.args for job in queue.get_queue("transcription").jobs] == [[recording.id]]
+    assert jobs.sweep_untranscribed() == 0
+    queue.get_queue("transcription").empty()
+    jobs.transcribe_recording(recording.id)
+    assert (
+        db.session.scalar(select(Transcript.status).filter_by(recording_id=recording.id)) == Transcript.READY
+    )

@@ -66,11 +66,26 @@ def sweep_untranscribed(now: datetime | None = None, limit: int = 500) -> list[i
         .order_by(Recording.ready_at)
         .limit(limit)
     ).all()
-    return [
-        recording_id
-        for recording_id in lost
-        if queue.enqueue_now("transcription", TRANSCRIBE_JOB, recording_id)
-    ]
+    waiting = lost + _waiting_for_a_model(limit)
+    for recording_id in waiting:
+        # Pending from now: the next sweep leaves them alone unless this job is lost too.
+        row = transcript_row(recording_id)
+        row.status, row.updated_at = Transcript.PENDING, now
+    db.session.commit()
+    return [r for r in waiting if queue.enqueue_now("transcription", TRANSCRIBE_JOB, r)]
+
+
+def _waiting_for_a_model(limit: int) -> list[int]:
+    # Recordings that failed for want of a model, in languages that have one now (installed since).
+    failed = db.session.execute(
+        select(Transcript.recording_id, Recording.language_code)
+        .join(Recording)
+        .where(Transcript.status == Transcript.FAILED, Transcript.flags == Transcript.NO_MODEL)
+        .where(Recording.status == Recording.READY)
+        .limit(limit)
+    ).all()
+    config = current_app.config
+    return [recording_id for recording_id, language in failed if model_files.resolve(language, config)]
 
 
 def transcript_row(recording_id: int) -> Transcript:
