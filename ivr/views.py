@@ -1,13 +1,16 @@
 """Every request the telephone network makes to us, and the admins' prompt list."""
 
 import functools
+import logging
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import role_required
 from core.twilio import webhook
 from ivr import flow, services, twiml
 
+log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr", template_folder="templates")
 
 
@@ -65,6 +68,14 @@ def recording_status():
 @webhook
 def fallback():
     # Static: Twilio calls this when our other answers fail, perhaps because the database is down.
+    return Response(twiml.FALLBACK_XML, mimetype="text/xml")
+
+
+@bp.errorhandler(SQLAlchemyError)
+@bp.errorhandler(500)
+def degrade_politely(error):
+    # The caller hears an apology, never Twilio's "application error"; the cause goes to the log.
+    log.error("call step failed, caller heard the fallback: %s", error)
     return Response(twiml.FALLBACK_XML, mimetype="text/xml")
 
 
