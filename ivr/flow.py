@@ -550,7 +550,8 @@ def register_district(turn: Turn) -> Menu | Go:
         return Go("register")
     here = {"role": role, "state": state_id}
     items = [(d.name, Go("register_confirm", {**here, "district": d.id})) for d in districts]
-    back = Go("register_state", {"role": role})
+    single_state = len(services.states_with_districts()) == 1  # its question was skipped going forward
+    back = Go("register") if single_state else Go("register_state", {"role": role})
     return choice_list(turn, "register_district", "register_district_intro", items, back=back)
 
 
