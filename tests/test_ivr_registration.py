@@ -33,7 +33,11 @@ def test_a_new_caller_registers_after_choosing_a_language(phone):
     call.press("1")
     assert "आपकी जानकारी सहेज ली गई है" in call.said and "पाठ सुनने के लिए 1 दबाएँ" in call.said
     saved = caller()
-    assert (saved.role, saved.district.name, saved.state_id) == ("motivator", "Nalanda", saved.district.state_id)
+    assert (saved.role, saved.district.name, saved.state_id) == (
+        "motivator",
+        "Nalanda",
+        saved.district.state_id,
+    )
 
 
 def test_district_lists_follow_their_keypad_position(phone):

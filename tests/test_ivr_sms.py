@@ -77,7 +77,9 @@ def test_english_stop_is_answered_by_twilio_so_we_only_update_our_list(text):
     make_contact(phone=NUMBER, language_code="en")
     assert text("STOP") == (200, None)  # Twilio's own reply has gone out; a second would be refused
     assert contact().opted_out_at is not None
-    assert text("stop.")[1].startswith("Chaupal: you will get no more")  # not one exact word: Twilio was silent
+    assert text("stop.")[1].startswith(
+        "Chaupal: you will get no more"
+    )  # not one exact word: Twilio was silent
 
 
 def test_without_twilio_opt_out_handling_we_answer_english_keywords(app, text):
