@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from core import people, queue
 from core.db import db, utcnow
 from core.models import Contact, SuppressionEvent
-from ivr import jobs, sms
+from ivr import sms
 from ivr.models import Callback, SmsMessage
 from tests.conftest import ACCOUNT_SID
 from tests.factories import make_contact
