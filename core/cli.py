@@ -387,6 +387,8 @@ def people_erase(phone: str, yes: bool) -> None:
         click.echo(f"Erasure {erasure.id} of contact #{erasure.contact_id}: {erasure.status}")
         for line in erasure.lines:
             click.echo(f"  {line}")
+        if erasure.reason:
+            raise click.ClickException(f"not finished, a job will try again: {erasure.reason}")
 
 
 def main() -> None:

@@ -454,14 +454,18 @@ def request_erasure(contact: Contact, source: str, staff_id: int | None = None) 
 
 
 def erase_now(contact: Contact, source: str, staff_id: int | None = None) -> Erasure:
-    """Record the request and erase at once (staff page, command line); returns it with its report."""
+    """Record the request and erase at once (staff page, command line); returns it with its report.
+
+    If a step fails the erasure stays pending with the reason (already logged), and a job tries again.
+    """
     erasure = _new_erasure(contact, source, staff_id)
     db.session.commit()
+    erasure_id = erasure.id
     try:
-        return run_erasure(erasure.id)
-    except Exception:
-        queue.enqueue_now("default", "ivr.jobs.erase_contact", erasure.id)  # it stays pending: try again
-        raise
+        return run_erasure(erasure_id)
+    except Exception:  # recorded on the row by run_erasure; the person must not wait for a staff retry
+        queue.enqueue_now("default", "ivr.jobs.erase_contact", erasure_id)
+        return db.session.get(Erasure, erasure_id)
 
 
 def _new_erasure(contact: Contact, source: str, staff_id: int | None) -> Erasure:

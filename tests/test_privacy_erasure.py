@@ -234,3 +234,21 @@ def test_erase_command_deletes_and_prints_the_report(app, tmp_path):
     assert db.session.scalar(select(Contact).filter_by(phone=NUMBER)) is None
     missing = run_cli(app, tmp_path, "people", "erase", NUMBER, "--yes")
     assert missing.returncode == 1 and "+91••••••••01" in missing.stderr and NUMBER not in missing.stderr
+
+
+def test_staff_see_a_failed_erasure_which_a_job_finishes(client, login, monkeypatch, work):
+    contact = make_contact(phone=NUMBER, district="Sitapur")
+    login("admin")
+    form = {"csrf_token": csrf_token(client, f"/people/{contact.id}"), "confirm": "DELETE"}
+
+    def store_down(contact_id):
+        raise store.StoreError("the bucket did not answer")
+
+    monkeypatch.setattr(audio, "erase_contact_audio", store_down)
+    html = client.post(f"/people/{contact.id}/erase", data=form).get_data(as_text=True)
+    assert "Erasure 1: pending" in html and "the bucket did not answer" in html
+    monkeypatch.undo()
+    work("default")
+    db.session.expire_all()
+    assert db.session.scalar(select(Erasure.status)) == Erasure.DONE
+    assert db.session.scalar(select(Contact).filter_by(phone=NUMBER)) is None
