@@ -47,6 +47,8 @@ def cli() -> None:
 def up(host: str, port: int) -> None:
     """Run everything: embedded Redis if needed, migrations, demo data, web server and workers."""
     supervisor = Supervisor()
+    # Links and signatures must name the address this server really listens on.
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
     try:
         env = supervisor.start_redis_if_needed()
         app = make_app()
