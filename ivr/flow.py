@@ -200,7 +200,7 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
         if url:
             spoken.append(twiml.Speech(url=url))
         else:
-            words = prompts.text(line.prompt_id, language.code, **line.values)
+            words = services.prompt_words(line.prompt_id, language.code, **line.values)
             spoken.append(twiml.Speech(words, say_language=language.say_language, voice=language.say_voice))
     return spoken
 
@@ -561,7 +561,7 @@ def register_confirm(turn: Turn) -> Menu | Go:
     role, district = turn.args.get("role"), db.session.get(District, turn.int_arg("district") or 0)
     if role not in Contact.ROLES or district is None:
         return Go("register")
-    role_name = prompts.text(f"role_{role}", turn.language.code)
+    role_name = services.prompt_words(f"role_{role}", turn.language.code)
     heard = {"role": role_name, "district": district.name, "state": district.state.name}
     options = {"1": _save_registration(role, district.id), "2": Go("register")}
     return Menu([Line("register_confirm", heard)], options, back=Go("menu"))

@@ -198,3 +198,18 @@ class Erasure(db.Model):
     @property
     def lines(self) -> list[str]:
         return [line for line in self.report.splitlines() if line]
+
+
+class PromptText(db.Model):
+    """An admin's wording of a prompt in one language, replacing the shipped text; versions go on from it."""
+
+    __tablename__ = "ivr_prompt_texts"
+    __table_args__ = (UniqueConstraint("prompt_id", "language_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[str] = mapped_column(String(80))
+    language_code: Mapped[str] = mapped_column(ForeignKey("languages.code"))
+    text: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -3,9 +3,10 @@
 import importlib
 import logging
 import re
+import string
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +26,7 @@ from ivr.models import (
     Feedback,
     LessonProgress,
     ListenEvent,
+    PromptText,
     RecordingTake,
     SmsMessage,
 )
@@ -225,8 +227,8 @@ def record_consent(call: Call, kind: str, lesson_id: int | None, prompt, key: st
         kind=kind,
         lesson_id=lesson_id,
         prompt_id=prompt.id,
-        prompt_version=prompt.version,
-        prompt_text=prompt.text.get(language) or prompt.text["en"],
+        prompt_version=prompt_version(prompt.id, language),
+        prompt_text=prompt_words(prompt.id, language),
         language_code=language,
         key=key,
         choice=choice,
@@ -638,14 +640,70 @@ def _unlink_before(model, column, cutoff) -> int:
 def prompt_table() -> list[dict]:
     """Every prompt with, per active language, its words and whether recorded audio replaces them."""
     languages = active_languages()
+    edited = _edited_prompts()
     rows = []
     for prompt in prompts.PROMPTS.values():
         cells = {
             lang.code: {
-                "text": prompt.text.get(lang.code, ""),
+                "text": prompt_words(prompt.id, lang.code),
+                "edited": (prompt.id, lang.code) in edited,
                 "audio": bool(audio.prompt_audio_url(prompt.id, lang.code)),
             }
             for lang in languages
         }
         rows.append({"prompt": prompt, "cells": cells})
     return rows
+
+
+def _edited_prompts() -> dict[tuple[str, str], PromptText]:
+    # Read once per request: a call step speaks several prompts.
+    if "chaupal_prompt_texts" not in g:
+        g.chaupal_prompt_texts = {
+            (p.prompt_id, p.language_code): p for p in db.session.scalars(select(PromptText))
+        }
+    return g.chaupal_prompt_texts
+
+
+def prompt_words(prompt_id: str, language_code: str, **values) -> str:
+    """The words the line speaks: an admin's wording if there is one, else the shipped text."""
+    edited = _edited_prompts().get((prompt_id, language_code))
+    if edited is None:
+        return prompts.text(prompt_id, language_code, **values)
+    return edited.text.format(**values) if values else edited.text
+
+
+def prompt_version(prompt_id: str, language_code: str) -> int:
+    """The version of the words heard in that language (edits continue the shipped numbering)."""
+    edited = _edited_prompts().get((prompt_id, language_code))
+    return edited.version if edited else prompts.PROMPTS[prompt_id].version
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def save_prompt_words(prompt_id: str, language_code: str, text: str, staff_id: int) -> str:
+    """Set (or, with empty text, reset) an admin's wording; refuses text that drops or adds placeholders."""
+    prompt = prompts.PROMPTS.get(prompt_id)
+    if prompt is None:
+        raise ValueError(f"there is no prompt '{prompt_id}'")
+    text = " ".join(text.split())
+    shipped = prompts.text(prompt_id, language_code)
+    edited = db.session.scalar(select(PromptText).filter_by(prompt_id=prompt_id, language_code=language_code))
+    g.pop("chaupal_prompt_texts", None)
+    if not text or text == shipped:
+        if edited is not None:
+            db.session.delete(edited)
+        db.session.commit()
+        return "back to the shipped words"
+    if len(text) > 600:
+        raise ValueError("keep a prompt under 600 characters: callers hear it on a phone")
+    if _placeholders(text) != _placeholders(shipped):
+        wanted = ", ".join(sorted("{" + n + "}" for n in _placeholders(shipped))) or "no {placeholders}"
+        raise ValueError(f"the words must keep exactly these placeholders: {wanted}")
+    if edited is None:
+        edited = PromptText(prompt_id=prompt_id, language_code=language_code, version=prompt.version)
+        db.session.add(edited)
+    edited.text, edited.version, edited.updated_by = text, edited.version + 1, staff_id
+    db.session.commit()
+    return f"saved as version {edited.version}"
