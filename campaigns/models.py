@@ -1,7 +1,7 @@
 """Campaign rows: what to send to whom and when, each run of it, and one outbox row per send attempt."""
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -13,12 +13,27 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, utcnow
 from core.models import Contact, District, StaffUser
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes, stored in UTC on every database (SQLite keeps no zone, so it must be UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
 
 campaign_districts = Table(
     "campaign_districts",
@@ -59,8 +74,8 @@ class Campaign(db.Model):
     sms_templates: Mapped[str] = mapped_column(Text, default="{}")  # JSON {language code: template}
     audience: Mapped[str] = mapped_column(Text, default="{}")  # JSON filter, see campaigns.audience
     schedule: Mapped[str] = mapped_column(String(10), default=NOW)
-    send_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # AT: when; WEEKLY: first
-    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # AT: when; WEEKLY: first
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_start: Mapped[str] = mapped_column(String(5), default="10:00")  # local time in TIMEZONE
     window_end: Mapped[str] = mapped_column(String(5), default="18:00")
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
@@ -68,8 +83,8 @@ class Campaign(db.Model):
     machine_action: Mapped[str] = mapped_column(String(10), default=MACHINE_OFF)
     status: Mapped[str] = mapped_column(String(12), default=DRAFT, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     created_by: Mapped[StaffUser | None] = relationship()
     districts: Mapped[list[District]] = relationship(secondary=campaign_districts)
@@ -117,12 +132,12 @@ class CampaignRun(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
-    scheduled_for: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default=RUNNING, index=True)
     audience_size: Mapped[int] = mapped_column(Integer, default=0)
     is_test: Mapped[bool] = mapped_column(Boolean, default=False)  # a test-send to the officer's phone
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     campaign: Mapped[Campaign] = relationship(back_populates="runs")
 
@@ -165,20 +180,20 @@ class Delivery(db.Model):
     reason_detail: Mapped[str] = mapped_column(Text, default="")  # for people
     error_code: Mapped[int | None] = mapped_column(Integer)
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
-    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by: Mapped[str] = mapped_column(String(20), default="")  # human, machine_start, ...
-    listened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    listened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     segments: Mapped[int | None] = mapped_column(Integer)
     feedback: Mapped[str] = mapped_column(String(12), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     run: Mapped[CampaignRun] = relationship()
     campaign: Mapped[Campaign] = relationship()
