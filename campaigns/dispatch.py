@@ -27,6 +27,8 @@ MAX_RATE_WAIT_SECONDS = 10
 CLAIM_SECONDS = MAX_RATE_WAIT_SECONDS + twilio.REST_TIMEOUT_SECONDS + 10
 # Twilio's clock and ours differ a little; a send found this much before our claim still counts.
 CLOCK_SLACK_SECONDS = 5
+# A send started this close to the window's end would reach the phone after it closes.
+WINDOW_END_MARGIN_SECONDS = 5
 # Network jitter moves requests about on their way; a slightly longer window keeps Twilio's count under.
 RATE_WINDOW_MS = 1000 + 100
 
@@ -189,8 +191,11 @@ def send_claimed(delivery: Delivery, token: str, body: str = "") -> bool:
 
 
 def window_open(run) -> bool:
-    """True if the run may send now: its campaign's calling window is open (test-sends: always)."""
-    return run.is_test or schedule.campaign_window(run.campaign).contains(schedule.now())
+    """True if the run may send now: its window is open and stays open a little (test-sends: always)."""
+    if run.is_test:
+        return True
+    window, now = schedule.campaign_window(run.campaign), schedule.now()
+    return window.contains(now) and window.contains(now + timedelta(seconds=WINDOW_END_MARGIN_SECONDS))
 
 
 def in_window(delivery: Delivery) -> bool:

@@ -33,7 +33,8 @@ def _form_data() -> dict:
         "district_ids": form.getlist("district_ids"),
         "sms_templates": {code[4:]: text for code, text in form.items() if code.startswith("sms_")},
         "audience": {
-            **{key: form.getlist(key) for key in audience.LIST_FIELDS},
+            # the chosen districts are the campaign's scope, not a second filter
+            **{key: form.getlist(key) for key in audience.LIST_FIELDS if key != "district_ids"},
             "not_called_days": form.get("not_called_days"),
             "not_finished_lesson_id": form.get("not_finished_lesson_id"),
             "use_list": form.get("use_list"),

@@ -1,5 +1,6 @@
 """Helpers for campaign tests: published lessons, campaigns ready to run, a pinned campaign clock."""
 
+import itertools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,18 +13,20 @@ from core.db import db, utcnow
 from tests.factories import make_staff
 
 IST = ZoneInfo("Asia/Kolkata")
+_lessons = itertools.count(1)
 
 
 def make_lesson(kind: str = Lesson.LESSON, languages=("hi",), segments: int = 2, **fields) -> Lesson:
     """A published lesson (or story) with playable segments in each language."""
     fields.setdefault("published_at", utcnow())
     lesson = Lesson(kind=kind, status=Lesson.PUBLISHED, **fields)
+    number = next(_lessons)
     for code in languages:
         track = LessonTrack(language_code=code, title=f"Twin pits ({code})")
-        track.segments = [
-            LessonSegment(position=i, start_ms=i * 1000, end_ms=i * 1000 + 900, playback_key=f"{code}{i}.mp3")
-            for i in range(segments)
-        ]
+        for i in range(segments):
+            segment = LessonSegment(position=i, start_ms=i * 900, end_ms=(i + 1) * 900)
+            segment.playback_key = f"l{number}/{code}{i}"
+            track.segments.append(segment)
         lesson.tracks.append(track)
     db.session.add(lesson)
     db.session.commit()
