@@ -200,6 +200,8 @@ def check_ready(campaign: Campaign) -> None:
 
 def schedule_campaign(campaign: Campaign, when: str, send_at=None) -> None:
     """Schedule now, at a time, or weekly from send_at (aware); the start job goes to RQ's scheduler."""
+    if campaign.status not in (Campaign.DRAFT, Campaign.SCHEDULED, Campaign.DONE):
+        raise CampaignError(f"a {campaign.status} campaign cannot be scheduled again")
     if when not in Campaign.SCHEDULES:
         raise CampaignError("choose when to send")
     if when != Campaign.NOW and (send_at is None or send_at.tzinfo is None):
