@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import phonenumbers
 from flask import current_app
-from sqlalchemy import Select, func, literal_column, select, union_all
+from sqlalchemy import Select, func, select, union_all
 
 from audio.models import Recording
 from campaigns.models import Campaign, CampaignListMember, Delivery
@@ -110,10 +110,9 @@ def contact_query(
 def _engagement(query: Select, filters: dict, campaign_id: int | None) -> Select:
     if filters.get("not_called_days"):
         cutoff = now() - timedelta(days=int(filters["not_called_days"]))
-        recent = union_all(
-            *(source().where(literal_column("at") >= cutoff) for source in CALL_ACTIVITY_SOURCES)
-        )
-        query = query.where(Contact.id.not_in(select(recent.subquery().c.contact_id)))
+        activity = union_all(*(source() for source in CALL_ACTIVITY_SOURCES)).subquery()
+        recent = select(activity.c.contact_id).where(activity.c.at >= cutoff)
+        query = query.where(Contact.id.not_in(recent))
     if filters.get("not_finished_lesson_id"):
         lesson_id = int(filters["not_finished_lesson_id"])
         finished = union_all(*(source(lesson_id) for source in LESSON_COMPLETION_SOURCES))

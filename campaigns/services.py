@@ -513,17 +513,20 @@ def sms_body(delivery: Delivery) -> str:
 def placeholder_values(campaign: Campaign, contact: Contact | None) -> dict[str, str]:
     """Values for the SMS placeholders."""
     config = current_app.config
-    title = ""
-    if campaign.lesson_id:
-        lesson = db.session.get(Lesson, campaign.lesson_id)
-        track = next((t for t in lesson.tracks if contact and t.language_code == contact.language_code), None)
-        title = (track or (lesson.tracks[0] if lesson and lesson.tracks else None)).title if lesson else ""
     return {
         "name": (contact.name if contact else "") or "",
         "district": contact.district.name if contact and contact.district else "",
-        "title": title,
+        "title": _title(campaign, contact.language_code if contact else None),
         "line": config["CHAUPAL_LINE_NUMBER"] or config["TWILIO_CALLER_ID"],
     }
+
+
+def _title(campaign: Campaign, language_code: str | None) -> str:
+    lesson = db.session.get(Lesson, campaign.lesson_id) if campaign.lesson_id else None
+    if lesson is None or not lesson.tracks:
+        return ""
+    track = next((t for t in lesson.tracks if t.language_code == language_code), lesson.tracks[0])
+    return track.title
 
 
 # --- callbacks from Twilio ---

@@ -23,6 +23,12 @@ def start(campaign: Campaign, when: str = "now") -> CampaignRun:
     return services.start_run(campaign.id)
 
 
+def drain(work) -> None:
+    """Run the queued jobs; the test's session must hold no connection a forked job could inherit."""
+    db.session.commit()
+    work("campaigns")
+
+
 def deliveries(run: CampaignRun) -> list[Delivery]:
     db.session.expire_all()
     return list(db.session.scalars(select(Delivery).filter_by(run_id=run.id).order_by(Delivery.id)))
@@ -43,7 +49,7 @@ def test_run_sends_each_contact_once_inside_the_window(clock, people, work, twil
     run = start(make_campaign())
     assert {d.contact_id for d in deliveries(run)} == {p.id for p in people}
     services.tick(run.id)
-    work("campaigns")
+    drain(work)
     rows = deliveries(run)
     assert [d.state for d in rows] == [Delivery.SENT] * 3
     for person, row in zip(people, rows, strict=True):
@@ -59,11 +65,11 @@ def test_nothing_goes_out_before_the_window_opens(clock, people, work, twilio_se
     run = start(make_campaign())
     assert {d.not_before for d in deliveries(run)} == {monday(10) + timedelta(days=1)}
     services.tick(run.id)
-    work("campaigns")
+    drain(work)
     assert twilio_server.created("Calls") == []
     clock(monday(10, 0, weeks=0) + timedelta(days=1, seconds=5))
     services.tick(run.id)
-    work("campaigns")
+    drain(work)
     assert len(twilio_server.created("Calls")) == 3
 
 
@@ -84,7 +90,7 @@ def test_opt_out_after_scheduling_is_honoured_at_send_time(clock, people, work, 
     people[0].opted_out_at = utcnow()
     db.session.commit()
     services.tick(run.id)
-    work("campaigns")
+    drain(work)
     skipped = next(d for d in deliveries(run) if d.contact_id == people[0].id)
     assert (skipped.state, skipped.reason) == (Delivery.SKIPPED, "opted_out")
     assert not calls_to(twilio_server, people[0].phone)
@@ -95,7 +101,7 @@ def test_invalid_number_fails_with_a_readable_reason_and_no_retry(clock, people,
     twilio_server.invalid_numbers.add(people[1].phone)
     run = start(make_campaign())
     services.tick(run.id)
-    work("campaigns")
+    drain(work)
     failed = next(d for d in deliveries(run) if d.contact_id == people[1].id)
     assert (failed.state, failed.error_code, failed.reason_detail) == (
         Delivery.FAILED,
@@ -111,7 +117,7 @@ def test_unsubscribed_sms_opts_the_contact_out(clock, people, work, twilio_serve
     campaign = make_campaign(kind="sms", content="none", sms_hi="{name} जी, नया पाठ सुनें")
     run = start(campaign)
     services.tick(run.id)
-    work("campaigns")
+    drain(work)
     db.session.expire_all()
     assert people[0].opted_out_at is not None
     sent = [r for r in twilio_server.created("Messages")]
@@ -162,7 +168,7 @@ def test_callbacks_never_move_backwards_and_duplicates_retry_once(clock, people,
     clock(monday(17, 30))
     run = start(make_campaign(max_attempts="3", retry_minutes="60"))
     services.tick(run.id)
-    work("campaigns")
+    drain(work)
     row = deliveries(run)[0]
     path = f"/ivr/broadcast/{row.id}/status"
     for status in ("no-answer", "ringing", "no-answer", "initiated"):
@@ -188,7 +194,7 @@ def test_machine_answer_hangs_up_and_counts_as_not_reached(clock, people, work, 
     clock(monday(11))
     run = start(make_campaign(machine_action="hangup"))
     services.tick(run.id)
-    work("campaigns")
+    drain(work)
     row = deliveries(run)[0]
     assert calls_to(twilio_server, row.contact.phone)[0]["form"]["MachineDetection"] == "Enable"
     answer = {"CallSid": row.provider_sid, "AnsweredBy": "machine_start"}
@@ -223,7 +229,7 @@ def test_run_finishes_and_weekly_campaign_books_its_next_run(clock, people, work
     assert services.start_run(campaign.id) is None  # the start job running twice opens no second run
     assert campaign.next_run_at == monday(10, weeks=1)
     services.tick(run.id)
-    work("campaigns")
+    drain(work)
     assert services.tick(run.id) is True  # calls still out could need a retry
     for row in deliveries(run):
         services.record_call_status(row.id, {"CallSid": row.provider_sid, "CallStatus": "completed"})
@@ -232,3 +238,15 @@ def test_run_finishes_and_weekly_campaign_books_its_next_run(clock, people, work
     assert (run.status, campaign.status) == (CampaignRun.DONE, Campaign.SCHEDULED)
     report = services.progress(campaign)
     assert (report["recipients"], report["reached"]) == (3, 3)
+
+
+def test_sms_body_is_in_the_contacts_language_with_placeholders_filled():
+    campaign = make_campaign(kind="both", sms_hi="{name} जी: {title} {line}", sms_en="{name}: {title}")
+    hindi = make_contact(district="Sitapur", name="Asha")
+    english = make_contact(district="Sitapur", name="Kavita", language_code="en")
+    body = services.sms_body(Delivery(campaign=campaign, contact=hindi, channel=Delivery.SMS))
+    assert body == "Asha जी: Twin pits (hi) +15005550006"
+    assert (
+        services.sms_body(Delivery(campaign=campaign, contact=english, channel=Delivery.SMS))
+        == "Kavita: Twin pits (hi)"
+    )

@@ -156,6 +156,7 @@ def test_test_send_calls_the_officer_at_any_hour(client, login, clock, work, twi
     campaign = make_campaign(user=officer)
     token = csrf_token(client, f"/campaigns/{campaign.id}")
     client.post(f"/campaigns/{campaign.id}/test", data={"csrf_token": token})
+    db.session.commit()  # no open transaction for the forked job to inherit
     work("campaigns")
     (call,) = twilio_server.created("Calls")
     assert call["form"]["To"] == "+919811111111"
