@@ -591,8 +591,8 @@ def _maybe_retry(delivery: Delivery) -> None:
     campaign, run = delivery.campaign, delivery.run
     if delivery.state not in Delivery.RETRYABLE or delivery.attempt >= campaign.max_attempts or run.is_test:
         return
-    if campaign.status in (Campaign.CANCELLED, Campaign.DONE) or run.status == CampaignRun.CANCELLED:
-        return
+    if campaign.status == Campaign.CANCELLED or run.status == CampaignRun.CANCELLED:
+        return  # a late result on a finished run still earns its retry: that run reopens
     due = schedule.now() + timedelta(minutes=campaign.retry_minutes)
     values = {
         "run_id": run.id,
@@ -612,12 +612,14 @@ def _maybe_retry(delivery: Delivery) -> None:
 
 
 def _reopen(run: CampaignRun) -> None:
-    if run.status == CampaignRun.DONE:
-        run.status, run.finished_at = CampaignRun.RUNNING, None
-        if run.campaign.status in (Campaign.SCHEDULED, Campaign.DONE):
-            run.campaign.status = Campaign.RUNNING
-    db.session.flush()
-    ensure_ticking(run.id)
+    if run.status != CampaignRun.DONE:
+        ensure_ticking(run.id)
+        return
+    run.status, run.finished_at = CampaignRun.RUNNING, None
+    if run.campaign.status in (Campaign.SCHEDULED, Campaign.DONE):
+        run.campaign.status = Campaign.RUNNING
+    # after commit: a tick that ran first would still see the run done and stop
+    queue.enqueue_after_commit("campaigns", "campaigns.jobs.tick_run", run.id, job_id=tick_job_id(run.id))
 
 
 def record_sms_status(delivery_id: int | None, params: dict) -> None:

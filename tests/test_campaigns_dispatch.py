@@ -10,6 +10,7 @@ from campaigns import dispatch, services
 from campaigns.models import Campaign, CampaignRun, Delivery
 from core import twilio
 from core.db import db, utcnow
+from core.queue import get_queue
 from tests import campaigns_fixtures
 from tests.campaigns_fixtures import make_campaign, monday
 from tests.factories import make_contact
@@ -250,3 +251,21 @@ def test_sms_body_is_in_the_contacts_language_with_placeholders_filled():
         services.sms_body(Delivery(campaign=campaign, contact=english, channel=Delivery.SMS))
         == "Kavita: Twin pits (hi)"
     )
+
+
+def test_a_retry_after_the_run_finished_reopens_it(clock, people, work, twilio_post):
+    clock(monday(11))
+    campaign = make_campaign(max_attempts="2")
+    run = start(campaign)
+    services.tick(run.id)
+    drain(work)
+    late, *others = deliveries(run)
+    for row in others:
+        services.record_call_status(row.id, {"CallSid": row.provider_sid, "CallStatus": "completed"})
+    late.sent_at = utcnow() - timedelta(hours=services.RESULT_WAIT_HOURS + 1)  # its result never came
+    db.session.commit()
+    assert services.tick(run.id) is False
+    twilio_post(f"/ivr/broadcast/{late.id}/status", {"CallSid": late.provider_sid, "CallStatus": "busy"})
+    db.session.expire_all()
+    assert (run.status, campaign.status) == (CampaignRun.RUNNING, Campaign.RUNNING)
+    assert any(job_id.startswith(f"tick-{run.id}-") for job_id in get_queue("campaigns").job_ids)
