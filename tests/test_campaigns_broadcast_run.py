@@ -120,6 +120,12 @@ def make_contacts() -> list[str]:
     return [row["phone"] for row in rows]
 
 
+def pin(app, clock, moment) -> tuple[float, float]:
+    """Move the campaign clock to moment; returns (wall-clock start of this phase, its offset)."""
+    clock(moment)
+    return time.time(), float(app.config["CLOCK_OFFSET_SECONDS"])
+
+
 def max_per_second(stamps: list[float]) -> int:
     """The most requests in any one-second span [t, t + 1)."""
     stamps, best, start = sorted(stamps), 0, 0
@@ -140,12 +146,11 @@ def test_thousand_call_campaign_with_a_killed_worker(app, clock, twilio_server, 
     twilio_server.invalid_numbers.update(invalid)
     log = tmp_path / "workers.log"
 
-    # Phase A: Monday 17:59:20 local; the window (10:00-18:00) closes 40 s into the run.
-    clock(monday(17, 59) + timedelta(seconds=20))
-    offset_monday = app.config["CLOCK_OFFSET_SECONDS"]
+    # Phase A: Monday 11:00 local, well inside the window (10:00-18:00).
+    phases = [pin(app, clock, monday(11))]
     campaign = make_campaign(max_attempts="1")
     services.schedule_campaign(campaign, Campaign.NOW)
-    worker = start_worker(app, offset_monday, log)
+    worker = start_worker(app, phases[0][1], log)
     wait_for(lambda: len(twilio_server.created("Calls")) >= 80, "80 calls", 120, worker, log)
     twilio_server.faults.append(Fault(status=201, hang_after_accepting=5))  # Twilio accepts, answers late
     wait_for(lambda: not twilio_server.faults, "the slow call", 30, worker, log)
@@ -154,10 +159,12 @@ def test_thousand_call_campaign_with_a_killed_worker(app, clock, twilio_server, 
     run = db.session.scalar(select(CampaignRun).filter_by(campaign_id=campaign.id))
     assert count_state(run.id, Delivery.SENDING) >= 1
 
-    # Phase B: a fresh worker carries on until the window closes and reconciles the killed send.
+    # Phase B: the clock jumps to 17:59:40; a fresh worker carries on until the window closes and
+    # reconciles the killed send.
     # The dead scheduler's lock would expire by itself after 61 s; removing it saves the wait.
     queue.redis_connection().delete("rq:scheduler-lock:campaigns")
-    worker = start_worker(app, offset_monday, log)
+    phases.append(pin(app, clock, monday(17, 59) + timedelta(seconds=40)))
+    worker = start_worker(app, phases[1][1], log)
     closed = schedule.campaign_window(campaign).closes_at(monday(12))
 
     def window_closed_and_settled():
@@ -165,7 +172,6 @@ def test_thousand_call_campaign_with_a_killed_worker(app, clock, twilio_server, 
 
     wait_for(window_closed_and_settled, "the window to close", 180, worker, log)
     stop(worker)
-    phase_c_starts = time.time()
     waiting = list(db.session.scalars(select(Delivery).filter_by(run_id=run.id, state=Delivery.QUEUED)))
     assert waiting, "the window closed before every call went out"
     opted_later = {d.contact.phone for d in waiting[-OPTED_OUT_LATER:]}
@@ -175,8 +181,8 @@ def test_thousand_call_campaign_with_a_killed_worker(app, clock, twilio_server, 
 
     # Phase C: Tuesday 09:59:57; nothing may go out before 10:00, then the rest goes, from two
     # workers sharing the one rate limit.
-    clock(monday(9, 59) + timedelta(days=1, seconds=57))
-    workers = [start_worker(app, app.config["CLOCK_OFFSET_SECONDS"], log) for _ in range(2)]
+    phases.append(pin(app, clock, monday(9, 59) + timedelta(days=1, seconds=57)))
+    workers = [start_worker(app, phases[2][1], log) for _ in range(2)]
     done = lambda: db.session.get(CampaignRun, run.id).status == CampaignRun.DONE  # noqa: E731
     wait_for(done, "the run to finish", 600, workers[0], log)
     for worker in workers:
@@ -193,7 +199,7 @@ def test_thousand_call_campaign_with_a_killed_worker(app, clock, twilio_server, 
     assert max_per_second([r["time"] for r in calls]) <= RATE
 
     for r in calls:
-        offset = offset_monday if r["time"] < phase_c_starts else app.config["CLOCK_OFFSET_SECONDS"]
+        offset = next(offset for started, offset in reversed(phases) if r["time"] >= started)
         local = (utcnow().fromtimestamp(r["time"], IST) + timedelta(seconds=offset)).time()
         assert schedule.parse_hhmm("10:00") <= local < schedule.parse_hhmm("18:00"), f"call at {local}"
 
