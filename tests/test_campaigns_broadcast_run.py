@@ -55,12 +55,24 @@ def worker_env(app, offset: float) -> dict:
     return env
 
 
-def start_worker(app, offset: float, log: Path) -> subprocess.Popen:
+@pytest.fixture
+def started():
+    """Worker processes started by the test; whatever happens, none outlives it."""
+    processes: list[subprocess.Popen] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            kill_hard(process)
+
+
+def start_worker(app, offset: float, log: Path, started: list) -> subprocess.Popen:
     command = [sys.executable, "-m", "core.cli", "worker", "campaigns"]
     with log.open("ab") as out:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             command, env=worker_env(app, offset), cwd=ROOT, stdout=out, stderr=out, start_new_session=True
         )
+    started.append(process)
+    return process
 
 
 def descendants(pid: int) -> list[int]:
@@ -137,7 +149,7 @@ def max_per_second(stamps: list[float]) -> int:
 
 
 @pytest.mark.slow
-def test_thousand_call_campaign_with_a_killed_worker(app, clock, twilio_server, twilio_post, tmp_path):
+def test_thousand_calls_with_a_killed_worker(app, clock, twilio_server, twilio_post, tmp_path, started):
     app.config.update(CAMPAIGN_CALLS_PER_SECOND=str(RATE), CAMPAIGN_TICK_SECONDS="1")
     twilio_server.rate_limit_per_second = RATE  # the server refuses (429) anything over the limit
     phones = make_contacts()
@@ -150,7 +162,7 @@ def test_thousand_call_campaign_with_a_killed_worker(app, clock, twilio_server, 
     phases = [pin(app, clock, monday(11))]
     campaign = make_campaign(max_attempts="1")
     services.schedule_campaign(campaign, Campaign.NOW)
-    worker = start_worker(app, phases[0][1], log)
+    worker = start_worker(app, phases[0][1], log, started)
     wait_for(lambda: len(twilio_server.created("Calls")) >= 80, "80 calls", 120, worker, log)
     twilio_server.faults.append(Fault(status=201, hang_after_accepting=5))  # Twilio accepts, answers late
     wait_for(lambda: not twilio_server.faults, "the slow call", 30, worker, log)
@@ -164,7 +176,7 @@ def test_thousand_call_campaign_with_a_killed_worker(app, clock, twilio_server, 
     # The dead scheduler's lock would expire by itself after 61 s; removing it saves the wait.
     queue.redis_connection().delete("rq:scheduler-lock:campaigns")
     phases.append(pin(app, clock, monday(17, 59) + timedelta(seconds=40)))
-    worker = start_worker(app, phases[1][1], log)
+    worker = start_worker(app, phases[1][1], log, started)
     closed = schedule.campaign_window(campaign).closes_at(monday(12))
 
     def window_closed_and_settled():
@@ -182,7 +194,7 @@ def test_thousand_call_campaign_with_a_killed_worker(app, clock, twilio_server, 
     # Phase C: Tuesday 09:59:57; nothing may go out before 10:00, then the rest goes, from two
     # workers sharing the one rate limit.
     phases.append(pin(app, clock, monday(9, 59) + timedelta(days=1, seconds=57)))
-    workers = [start_worker(app, phases[2][1], log) for _ in range(2)]
+    workers = [start_worker(app, phases[2][1], log, started) for _ in range(2)]
     done = lambda: db.session.get(CampaignRun, run.id).status == CampaignRun.DONE  # noqa: E731
     wait_for(done, "the run to finish", 600, workers[0], log)
     for worker in workers:
