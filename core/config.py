@@ -47,6 +47,13 @@ SETTINGS = {
         "730",
         "days before call and SMS logs lose their link to a person; 0 = forever",
     ),
+    "CAMPAIGN_CALLS_PER_SECOND": ("1", "outbound broadcast calls per second per caller ID"),
+    "CAMPAIGN_SMS_SEGMENTS_PER_SECOND": ("1", "SMS segments per second per sender"),
+    "CAMPAIGN_TICK_SECONDS": ("10", "how often a running campaign feeds sends to the queue"),
+    "SMS_PRICE_PER_SEGMENT": ("0.08", "price of one SMS segment, for cost estimates"),
+    "SMS_PRICE_CURRENCY": ("USD", "currency of SMS_PRICE_PER_SEGMENT"),
+    "CHAUPAL_LINE_NUMBER": ("", "the number callers dial, shown in SMS as {line}"),
+    "CLOCK_OFFSET_SECONDS": ("0", "testing only: shifts the campaign clock"),
 }
 RETENTION_SETTINGS = ("RETENTION_DAYS_RECORDINGS", "RETENTION_DAYS_TRANSCRIPTS", "RETENTION_DAYS_CALL_LOGS")
 

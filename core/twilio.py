@@ -3,6 +3,7 @@
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
@@ -90,6 +91,19 @@ def place_call(to: str, url: str, status_callback: str | None = None, **options)
         params.setdefault("status_callback_event", ["initiated", "ringing", "answered", "completed"])
     call = _call_rest("place call", lambda: rest_client().calls.create(**params))
     return Sent(call.sid, call.status)
+
+
+def recent_sends(kind: str, to: str, since: datetime) -> list[Sent]:
+    """Calls ('call') or SMS ('sms') from our number to `to` created at or after `since`, newest first.
+
+    Twilio REST has no idempotency key: after a crash or a read timeout this tells whether a send
+    went through, so its SID is stored instead of sending twice.
+    """
+    client = rest_client()
+    resource = client.calls if kind == "call" else client.messages
+    params = {"to": to, "from_": current_app.config["TWILIO_CALLER_ID"], "limit": 20}
+    found = _call_rest(f"look up {kind}s", lambda: resource.list(**params))
+    return [Sent(item.sid, item.status) for item in found if item.date_created and item.date_created >= since]
 
 
 def delete_recording(recording_sid: str) -> bool:

@@ -168,9 +168,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, 21610, "Attempt to send to unsubscribed recipient")
         else:
             record["sid"] = twilio.next_sid("CA" if kind == "Calls" else "SM")
+            record["resource"] = self._resource(kind, record["sid"], form)
             if fault:  # accepted, then the client never hears back in time
                 time.sleep(fault.hang_after_accepting)
-            self._reply(201, json.dumps(self._resource(kind, record["sid"], form)).encode())
+            self._reply(201, json.dumps(record["resource"]).encode())
 
     def _resource(self, kind: str, sid: str, form: dict) -> dict:
         account = self.twilio.account_sid
@@ -193,6 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         rest = self._route()
         if rest is None:
+            return
+        if rest in ("Calls.json", "Messages.json"):
+            self._list(rest.removesuffix(".json"))
             return
         match = re.match(r"^Recordings/(RE\w+?)(\.wav|\.mp3|\.json)?$", rest)
         answers = self.twilio.recordings.get(match[1]) if match else None
@@ -224,6 +228,21 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(seconds / pieces)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client went away (a killed worker)
+
+    def _list(self, kind: str) -> None:
+        """Calls or Messages created so far, newest first, filtered by To and From like Twilio's list."""
+        query = {k: v[0] for k, v in parse_qs(self.path.partition("?")[2]).items()}
+        with self.twilio._lock:
+            resources = [
+                r["resource"] for r in self.twilio.requests if r["kind"] == kind and r.get("resource")
+            ]
+        for name in ("To", "From"):
+            if name in query:
+                resources = [r for r in resources if r[name.lower()] == query[name]]
+        size = int(query.get("PageSize", 50))
+        uri = f"/2010-04-01/Accounts/{self.twilio.account_sid}/{kind}.json"
+        page = {"page": 0, "page_size": size, "uri": uri, "next_page_uri": None, "first_page_uri": uri}
+        self._reply(200, json.dumps({kind.lower(): resources[::-1][:size], **page}).encode())
 
     def do_DELETE(self) -> None:  # noqa: N802
         rest = self._route()

@@ -1,0 +1,203 @@
+"""Sending one delivery exactly once: a claim on the outbox row, a rate limit, then Twilio.
+
+A delivery is claimed (state sending + a token, committed) before the REST call and its SID is
+stored after. A claim left behind by a killed worker or a read timeout is never sent blindly
+again: the next holder first asks Twilio whether the call or SMS exists (reconciliation).
+"""
+
+import logging
+import time
+import uuid
+from datetime import datetime, timedelta
+
+import requests
+from flask import current_app
+from sqlalchemy import or_, update
+
+from campaigns import schedule
+from campaigns.models import Campaign, Delivery
+from core import twilio
+from core.db import db, utcnow
+from core.queue import redis_connection
+
+log = logging.getLogger(__name__)
+
+# Longer than the longest a holder can take: rate wait + the REST timeout + margin.
+MAX_RATE_WAIT_SECONDS = 10
+CLAIM_SECONDS = MAX_RATE_WAIT_SECONDS + twilio.REST_TIMEOUT_SECONDS + 10
+# Twilio's clock and ours differ a little; a send found this much before our claim still counts.
+CLOCK_SLACK_SECONDS = 5
+# A send started this close to the window's end would reach the phone after it closes.
+WINDOW_END_MARGIN_SECONDS = 5
+# Network jitter moves requests about on their way; a slightly longer window keeps Twilio's count under.
+RATE_WINDOW_MS = 1000 + 100
+
+RATE_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit, cost, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = redis.call('ZCARD', KEYS[1])
+local fit = math.min(cost, limit)
+if used + fit <= limit then
+  for i = 1, cost do
+    -- a send bigger than one window's budget books the following windows too
+    redis.call('ZADD', KEYS[1], now + math.floor((i - 1) / limit) * window, ARGV[4] .. ':' .. i)
+  end
+  redis.call('PEXPIRE', KEYS[1], window * (1 + math.ceil(cost / limit)))
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], used + fit - limit - 1, used + fit - limit - 1, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+"""
+
+
+# --- rate limit: a sliding one-second window per sender, checked and booked atomically in Redis ---
+
+
+def rate_limit(channel: str) -> int:
+    """Allowed calls (voice) or SMS segments (sms) per second per sender."""
+    name = "CAMPAIGN_CALLS_PER_SECOND" if channel == Delivery.VOICE else "CAMPAIGN_SMS_SEGMENTS_PER_SECOND"
+    return max(1, int(float(current_app.config[name])))
+
+
+def try_acquire(channel: str, cost: int = 1) -> int:
+    """Book `cost` units of the sender's budget: 0 if booked, else milliseconds to wait."""
+    key = f"chaupal:rate:{channel}:{current_app.config['TWILIO_CALLER_ID']}"
+    script = redis_connection().register_script(RATE_SCRIPT)
+    return int(script(keys=[key], args=[rate_limit(channel), cost, RATE_WINDOW_MS, uuid.uuid4().hex]))
+
+
+def acquire(channel: str, cost: int = 1, max_wait: float = MAX_RATE_WAIT_SECONDS) -> bool:
+    """Wait (up to max_wait seconds) until the send fits in the rate limit; True once booked."""
+    deadline = time.monotonic() + max_wait
+    while (wait_ms := try_acquire(channel, cost)) > 0:
+        if time.monotonic() + wait_ms / 1000 > deadline:
+            return False
+        time.sleep(wait_ms / 1000)
+    return True
+
+
+# --- claims ---
+
+
+def claim(delivery: Delivery) -> str | None:
+    """Take the row for sending (compare-and-set); the token, or None if someone else holds it."""
+    token, stale = uuid.uuid4().hex, utcnow() - timedelta(seconds=CLAIM_SECONDS)
+    taken = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.state.in_((Delivery.QUEUED, Delivery.SENDING)))
+        .where(or_(Delivery.claim_token.is_(None), Delivery.claimed_at < stale))
+        .values(state=Delivery.SENDING, claim_token=token, claimed_at=utcnow())
+    )
+    db.session.commit()
+    return token if taken.rowcount == 1 else None
+
+
+def still_ours(delivery: Delivery, token: str) -> bool:
+    """Refresh the claim right before the REST call; False if it was taken over meanwhile."""
+    touched = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.claim_token == token, Delivery.state == Delivery.SENDING)
+        .values(claimed_at=utcnow())
+    )
+    db.session.commit()
+    return touched.rowcount == 1
+
+
+def requeue(delivery: Delivery, not_before: datetime | None = None) -> None:
+    """Give the row back, unsent, for the campaign's next tick (paused, window closed, rate busy)."""
+    delivery.state = Delivery.QUEUED
+    delivery.claim_token = None
+    delivery.enqueued_at = None
+    if not_before is not None:
+        delivery.not_before = not_before
+    db.session.commit()
+
+
+def release_unknown(delivery: Delivery) -> None:
+    """Drop the claim but keep 'sending': whether it went out is unknown until reconciled."""
+    delivery.claim_token = None
+    db.session.commit()
+
+
+# --- reconciliation ---
+
+
+def reconcile(delivery: Delivery, claimed_before: datetime | None) -> bool:
+    """Look the send up at Twilio after an interrupted attempt; True (and the SID stored) if it exists."""
+    if delivery.provider_sid:
+        return True
+    since = (claimed_before or delivery.created_at) - timedelta(seconds=CLOCK_SLACK_SECONDS)
+    kind = "call" if delivery.channel == Delivery.VOICE else "sms"
+    for sent in twilio.recent_sends(kind, delivery.contact.phone, since):
+        if not db.session.query(Delivery.id).filter_by(provider_sid=sent.sid).first():
+            log.info("delivery %s: found %s at Twilio after an interrupted send", delivery.id, sent.sid)
+            record_sent(delivery, sent)
+            return True
+    return False
+
+
+def record_sent(delivery: Delivery, sent: twilio.Sent) -> None:
+    """Store the SID; the state only moves forward (a callback may already have advanced it)."""
+    delivery.provider_sid = delivery.provider_sid or sent.sid
+    delivery.sent_at = delivery.sent_at or utcnow()
+    delivery.claim_token = None
+    if delivery.rank(Delivery.SENT) > delivery.rank(delivery.state):
+        delivery.state = Delivery.SENT
+    db.session.commit()
+
+
+# --- the REST call ---
+
+
+def callback_urls(delivery: Delivery) -> dict[str, str]:
+    """The per-delivery URLs Twilio calls back on (the id in them ties every callback to its row)."""
+    if delivery.channel == Delivery.SMS:
+        return {"status_callback": twilio.public_url(f"/sms/status?delivery={delivery.id}")}
+    return {
+        "url": twilio.public_url(f"/ivr/broadcast/{delivery.id}"),
+        "status_callback": twilio.public_url(f"/ivr/broadcast/{delivery.id}/status"),
+    }
+
+
+def provider_send(delivery: Delivery, body: str = "") -> twilio.Sent:
+    """One REST call for the delivery: a call with our TwiML URL, or an SMS."""
+    urls = callback_urls(delivery)
+    if delivery.channel == Delivery.SMS:
+        return twilio.send_sms(delivery.contact.phone, body, status_callback=urls["status_callback"])
+    options = {}
+    if delivery.campaign.machine_action != Campaign.MACHINE_OFF:
+        options["machine_detection"] = "Enable"
+    return twilio.place_call(delivery.contact.phone, urls["url"], urls["status_callback"], **options)
+
+
+def send_claimed(delivery: Delivery, token: str, body: str = "") -> bool:
+    """Send a claimed delivery; False if the claim was lost. A permanent TwilioError is the caller's."""
+    if not still_ours(delivery, token):
+        return False
+    try:
+        sent = provider_send(delivery, body)
+    except twilio.TwilioError as error:
+        if not error.permanent:
+            release_unknown(delivery)
+        raise
+    except requests.RequestException:
+        # A read timeout may come after Twilio accepted: reconcile on the retry, never resend blindly.
+        release_unknown(delivery)
+        raise
+    record_sent(delivery, sent)
+    return True
+
+
+def window_open(run) -> bool:
+    """True if the run may send now: its window is open and stays open a little (test-sends: always)."""
+    if run.is_test:
+        return True
+    window, now = schedule.campaign_window(run.campaign), schedule.now()
+    return window.contains(now) and window.contains(now + timedelta(seconds=WINDOW_END_MARGIN_SECONDS))
+
+
+def in_window(delivery: Delivery) -> bool:
+    """True if the delivery may go out now under its campaign's calling window."""
+    return window_open(delivery.run)

@@ -1,0 +1,24 @@
+"""RQ entry points for campaigns: plain functions taking ids, safe to run twice."""
+
+from campaigns import services
+from campaigns.models import CampaignRun
+from core.db import db
+
+
+def start_campaign(campaign_id: int) -> None:
+    """Open the campaign's due run (outbox rows for its audience) and start feeding it."""
+    services.start_run(campaign_id)
+
+
+def tick_run(run_id: int) -> None:
+    """Look after a running run; the next tick is booked first so a killed worker cannot end the chain."""
+    run = db.session.get(CampaignRun, run_id)
+    if run is None or run.status != CampaignRun.RUNNING:
+        return
+    services.schedule_next_tick(run_id)
+    services.tick(run_id)
+
+
+def send_delivery(delivery_id: int) -> None:
+    """Send one outbox row, at most once."""
+    services.send(delivery_id)

@@ -1,0 +1,115 @@
+"""Webhooks for campaign broadcasts: the call's TwiML, call and SMS status callbacks."""
+
+from flask import Blueprint, Response, request, url_for
+from twilio.twiml.voice_response import VoiceResponse
+
+from campaigns import services
+from core.twilio import public_url, webhook
+
+bp = Blueprint("broadcasts", __name__)
+GATHER_SECONDS = 6
+
+
+def twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def say(response, text: str, script: services.BroadcastScript) -> None:
+    """Speak text in the contact's language with its configured voice."""
+    options = {"language": script.say_language}
+    if script.say_voice:
+        options["voice"] = script.say_voice
+    response.say(text, **options)
+
+
+def broadcast_twiml(delivery_id: int, script: services.BroadcastScript) -> VoiceResponse:
+    """Intro, the lesson or stories, then on to the feedback question (reached only if all played)."""
+    response = VoiceResponse()
+    if script.hang_up:
+        response.hangup()
+        return response
+    say(response, script.texts["intro"], script)
+    for url in script.urls:
+        response.play(url)
+    if not script.urls:
+        say(response, script.texts["missing"], script)
+    response.redirect(public_url(url_for("broadcasts.played", delivery_id=delivery_id)))
+    return response
+
+
+def feedback_twiml(delivery_id: int, script: services.BroadcastScript) -> VoiceResponse:
+    """One key: 1 useful, 2 not useful."""
+    response = VoiceResponse()
+    action = public_url(url_for("broadcasts.feedback", delivery_id=delivery_id))
+    gather = response.gather(num_digits=1, action=action, timeout=GATHER_SECONDS)
+    say(gather, script.texts["feedback"], script)
+    response.redirect(action)
+    return response
+
+
+def more_twiml(delivery_id: int, script: services.BroadcastScript, thanked: bool) -> VoiceResponse:
+    """'Press 1 to hear more' leads into the line's normal menu; otherwise goodbye."""
+    response = VoiceResponse()
+    if thanked:
+        say(response, script.texts["thanks"], script)
+    action = public_url(url_for("broadcasts.more", delivery_id=delivery_id))
+    gather = response.gather(num_digits=1, action=action, timeout=GATHER_SECONDS)
+    say(gather, script.texts["more"], script)
+    say(response, script.texts["bye"], script)
+    return response
+
+
+def menu_or_goodbye(script: services.BroadcastScript, digit: str) -> VoiceResponse:
+    response = VoiceResponse()
+    if digit == "1":
+        response.redirect(public_url("/ivr/voice"))
+    else:
+        say(response, script.texts["bye"], script)
+        response.hangup()
+    return response
+
+
+def _script(delivery_id: int) -> services.BroadcastScript:
+    script = services.broadcast_script(delivery_id, request.form.get("AnsweredBy", ""))
+    return script or services.BroadcastScript("en-IN", "", services.prompts("en"))
+
+
+@bp.post("/ivr/broadcast/<int:delivery_id>")
+@webhook
+def call(delivery_id: int):
+    return twiml(broadcast_twiml(delivery_id, _script(delivery_id)))
+
+
+@bp.post("/ivr/broadcast/<int:delivery_id>/played")
+@webhook
+def played(delivery_id: int):
+    services.mark_listened(delivery_id)
+    return twiml(feedback_twiml(delivery_id, _script(delivery_id)))
+
+
+@bp.post("/ivr/broadcast/<int:delivery_id>/feedback")
+@webhook
+def feedback(delivery_id: int):
+    thanked = services.record_feedback(delivery_id, request.form.get("Digits", ""))
+    return twiml(more_twiml(delivery_id, _script(delivery_id), thanked))
+
+
+@bp.post("/ivr/broadcast/<int:delivery_id>/more")
+@webhook
+def more(delivery_id: int):
+    return twiml(menu_or_goodbye(_script(delivery_id), request.form.get("Digits", "")))
+
+
+@bp.post("/ivr/broadcast/<int:delivery_id>/status")
+@webhook
+def call_status(delivery_id: int):
+    services.record_call_status(delivery_id, request.form.to_dict())
+    return "", 204
+
+
+@bp.post("/sms/status")
+@webhook
+def sms_status():
+    delivery_id = request.args.get("delivery", "")
+    services.record_sms_status(int(delivery_id) if delivery_id.isdigit() else None, request.form.to_dict())
+    return "", 204
