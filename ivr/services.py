@@ -7,11 +7,12 @@ import string
 from datetime import timedelta
 
 from flask import current_app, g
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audio import services as audio
 from audio.models import Lesson, LessonTrack, Recording
+from campaigns import audience as campaign_audience
 from core import people, queue, sandbox
 from core.config import ROOT
 from core.db import db, utcnow
@@ -32,6 +33,21 @@ from ivr.models import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _called_the_line() -> Select:
+    return select(Call.contact_id, Call.started_at.label("at")).where(Call.contact_id.is_not(None))
+
+
+def _finished_on_the_line(lesson_id: int) -> Select:
+    return select(LessonProgress.contact_id).where(
+        LessonProgress.lesson_id == lesson_id, LessonProgress.completed_at.is_not(None)
+    )
+
+
+# Campaign audiences ("not called in N days", "did not finish lesson X") count what happens on the line.
+campaign_audience.register_call_activity(_called_the_line)
+campaign_audience.register_lesson_completion(_finished_on_the_line)
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 
