@@ -15,7 +15,10 @@ def url_for_rule(rule: Rule) -> str:
     """A concrete URL for a rule, with placeholder arguments (1 for numbers, 'x' for text)."""
     values = {}
     for name, converter in rule._converters.items():
-        values[name] = 1 if type(converter).__name__ in ("IntegerConverter", "NumberConverter") else "x"
+        if type(converter).__name__ == "AnyConverter":
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = 1 if type(converter).__name__ in ("IntegerConverter", "NumberConverter") else "x"
     return rule.build(values, append_unknown=False)[1]
 
 
