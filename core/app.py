@@ -21,6 +21,7 @@ VIEW_MODULES = (
     "ivr.views",
     "ivr.broadcasts",
     "ivr.simulator_views",
+    "ivr.answers",
 )
 health = Blueprint("health", __name__)
 

@@ -1,12 +1,14 @@
-"""RQ entry points of the phone line: call a missed caller back, delete discarded takes at Twilio."""
+"""RQ entry points of the phone line: call a missed caller back, delete discarded takes, listening milestones."""
 
 import logging
 
-from core import twilio
+from core import queue, twilio
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact
+from ivr import services
 from ivr.models import Callback, RecordingTake
+from transcription import recognition
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +60,13 @@ def delete_discarded_take(take_id: int) -> None:
     twilio.delete_recording(take.recording_sid)
     take.deleted_at = utcnow()
     db.session.commit()
+
+
+def send_listen_milestones() -> int:
+    """Weekly: count each published story's distinct listeners and let curators' recognition thank its teller."""
+    listeners = services.story_listeners()
+    return len(recognition.record_listeners(listeners))
+
+
+# `chaupal cron` enqueues these once per interval.
+PERIODIC = [queue.Periodic("ivr.jobs.send_listen_milestones", every_seconds=7 * 24 * 3600)]

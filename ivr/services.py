@@ -4,11 +4,11 @@ import logging
 import re
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError
 
 from audio import services as audio
-from audio.models import Lesson, LessonTrack
+from audio.models import Lesson, LessonTrack, Recording
 from core import people, queue
 from core.db import db, utcnow
 from core.logs import mask_phone
@@ -342,3 +342,16 @@ def prompt_table() -> list[dict]:
         }
         rows.append({"prompt": prompt, "cells": cells})
     return rows
+
+
+def story_listeners() -> dict[int, int]:
+    """Distinct callers who started each peer story, not counting its own teller: {lesson id: listeners}."""
+    teller = select(Recording.contact_id).where(Recording.id == Lesson.source_recording_id).scalar_subquery()
+    query = (
+        select(ListenEvent.lesson_id, func.count(distinct(ListenEvent.contact_id)))
+        .join(Lesson, Lesson.id == ListenEvent.lesson_id)
+        .where(Lesson.kind == Lesson.STORY, ListenEvent.event == ListenEvent.START)
+        .where(ListenEvent.contact_id.is_not(None), ListenEvent.contact_id.is_distinct_from(teller))
+        .group_by(ListenEvent.lesson_id)
+    )
+    return dict(db.session.execute(query).all())
