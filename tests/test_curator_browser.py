@@ -1,0 +1,72 @@
+"""The curator workspace in Debian's Chromium: listen, read along, tag, publish; then a caller hears the story."""
+
+import pytest
+
+from audio.models import Lesson
+from core.db import db
+from ivr.simulator import FlaskTransport, SimulatedCall
+from tests.browser import log_in
+from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
+from tests.curator_fixtures import make_transcribed_story
+from tests.factories import STAFF_PASSWORD, make_staff
+from tests.transcription_fixtures import test_model  # noqa: F401 (fixture)
+from transcription.models import Review, TopicTag
+
+pytestmark = pytest.mark.browser
+TITLE = "गड्ढे की सफ़ाई की कहानी"
+
+
+def current_time(page) -> float:
+    return page.evaluate("document.getElementById('player').currentTime")
+
+
+@pytest.mark.usefixtures("test_model")
+def test_a_curator_listens_tags_and_publishes_and_the_story_plays_on_the_line(
+    page, live_server, app, media_fixtures, tmp_path
+):
+    recording, transcript = make_transcribed_story(media_fixtures)
+    assert transcript.status == "ready" and len(transcript.words) > 2, transcript.reason
+    curator = make_staff("curator")
+    log_in(page, live_server, curator.username, STAFF_PASSWORD)
+
+    page.goto(live_server.url + "/review/")
+    page.click(f"a[href='/review/{recording.id}']")
+    page.wait_for_selector("#words .word")
+
+    page.click("#play")
+    page.wait_for_function("document.getElementById('player').currentTime > 0.3", timeout=15000)
+    page.click("#play")  # pause
+    word = page.locator("#words .word").nth(2)
+    start = float(word.get_attribute("data-start"))
+    word.click()
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('player').currentTime - {start}) < 1.0", timeout=5000
+    )
+    page.wait_for_selector("#words .word.speaking", timeout=5000)
+    assert current_time(page) >= start - 0.05
+    page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+
+    page.select_option(".add-tag select[name=topic_id]", label="Twin pit toilets · दो गड्ढे वाला शौचालय")
+    page.click("text=Add topic")
+    page.wait_for_selector(".tag-accepted")
+    page.fill("#approve input[name=title]", TITLE)
+    page.fill("#approve input[name=start]", "0.2")
+    page.click("#approve button[type=submit]")
+    page.wait_for_selector("text=Published: callers hear it now")
+
+    db.session.expire_all()
+    review = db.session.query(Review).filter_by(recording_id=recording.id).one()
+    assert review.status == Review.APPROVED and review.lesson_id
+    accepted = db.session.query(TopicTag).filter_by(recording_id=recording.id, status=TopicTag.ACCEPTED).all()
+    assert accepted
+
+    call = SimulatedCall(FlaskTransport(app), AUTH_TOKEN, PUBLIC_BASE_URL, "+919800055501")
+    call.start()
+    call.press("1")  # हिन्दी
+    turn = call.press("2")  # peer stories
+    assert any(TITLE in heard.text for heard in turn.heard), [h.describe() for h in turn.heard]
+    turn = call.press("1")
+    played = [heard.url for heard in turn.heard if heard.kind == "play"]
+    lesson = db.session.get(Lesson, review.lesson_id)
+    assert played and all("/media/lessons/" in url for url in played)
+    assert lesson.status == Lesson.PUBLISHED and lesson.kind == Lesson.STORY
