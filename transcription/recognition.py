@@ -60,7 +60,8 @@ def set_preference(contact_id: int, wanted: bool, staff: StaffUser) -> None:
     preference.recognition, preference.updated_by_id = wanted, staff.id
     db.session.add(preference)
     db.session.flush()
-    AuditEntry.record(staff, "recognition_preference", preference, before, {"recognition": wanted})
+    contact = db.session.get(Contact, contact_id)
+    AuditEntry.record(staff, "recognition_preference", contact, before, {"recognition": wanted})
     db.session.commit()
 
 
