@@ -39,6 +39,11 @@ SETTINGS = {
     "DEFAULT_LANGUAGE": ("hi", "language for callers who have not chosen one"),
     "TIMEZONE": ("Asia/Kolkata", "calling windows, schedules and reports"),
     "INSTANCE_PATH": ("", "instance folder for SQLite, embedded Redis and media"),
+    "RECOGNITION_MESSAGES": ("on", "on or off: thank contributors by SMS when their story is published"),
+    "RECOGNITION_MILESTONES": (
+        "10,50,100,500,1000",
+        "listener counts that earn a story's teller a weekly SMS",
+    ),
 }
 
 

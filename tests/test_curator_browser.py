@@ -10,7 +10,7 @@ from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.curator_fixtures import make_transcribed_story
 from tests.factories import STAFF_PASSWORD, make_staff
 from tests.transcription_fixtures import test_model  # noqa: F401 (fixture)
-from transcription.models import Review, TopicTag
+from transcription.models import Review, TopicTag, Transcript
 
 pytestmark = pytest.mark.browser
 TITLE = "गड्ढे की सफ़ाई की कहानी"
@@ -70,3 +70,29 @@ def test_a_curator_listens_tags_and_publishes_and_the_story_plays_on_the_line(
     lesson = db.session.get(Lesson, review.lesson_id)
     assert played and all("/media/lessons/" in url for url in played)
     assert lesson.status == Lesson.PUBLISHED and lesson.kind == Lesson.STORY
+
+
+def test_the_review_and_help_desk_pages_fit_a_phone_screen(browser, live_server, media_fixtures, tmp_path):
+    from tests.curator_fixtures import make_processed_recording
+    from tests.transcription_fixtures import speech_wav
+    from transcription import services
+
+    recording = make_processed_recording(speech_wav(media_fixtures, "how deep is the pit", voice="en"))
+    db.session.add(
+        Transcript(recording_id=recording.id, status=Transcript.READY, text="how deep is the pit " * 8)
+    )
+    db.session.commit()
+    services.mark_question(recording.id, 1, make_staff("curator"), None)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    phone = context.new_page()
+    curator = make_staff("curator")
+    log_in(phone, live_server, curator.username, STAFF_PASSWORD)
+    for path in (f"/review/{recording.id}", "/review/helpdesk/1", "/review/?status=question"):
+        phone.goto(live_server.url + path)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        phone.screenshot(
+            path=str(tmp_path / (path.strip("/").replace("/", "-").replace("?", "-") + ".png")),
+            full_page=True,
+        )
+        assert overflow <= 1, f"{path} is {overflow}px wider than a 360px phone screen"
+    context.close()
