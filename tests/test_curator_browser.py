@@ -1,6 +1,7 @@
 """The curator workspace in Debian's Chromium: listen, read along, tag, publish; then a caller hears the story."""
 
 import pytest
+from sqlalchemy import select
 
 from audio.models import Lesson
 from core.db import db
@@ -10,7 +11,7 @@ from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.curator_fixtures import make_transcribed_story
 from tests.factories import STAFF_PASSWORD, make_staff
 from tests.transcription_fixtures import test_model  # noqa: F401 (fixture)
-from transcription.models import Review, TopicTag, Transcript
+from transcription.models import Question, Review, TopicTag, Transcript
 
 pytestmark = pytest.mark.browser
 TITLE = "गड्ढे की सफ़ाई की कहानी"
@@ -83,11 +84,12 @@ def test_the_review_and_help_desk_pages_fit_a_phone_screen(browser, live_server,
     )
     db.session.commit()
     services.mark_question(recording.id, 1, make_staff("curator"), None)
+    question_id = db.session.scalar(select(Question.id))
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     phone = context.new_page()
     curator = make_staff("curator")
     log_in(phone, live_server, curator.username, STAFF_PASSWORD)
-    for path in (f"/review/{recording.id}", "/review/helpdesk/1", "/review/?status=question"):
+    for path in (f"/review/{recording.id}", f"/review/helpdesk/{question_id}", "/review/?status=question"):
         phone.goto(live_server.url + path)
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         phone.screenshot(

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from audio.models import Recording
 from core.db import db, utcnow
+from core.models import Topic
 from tests.conftest import csrf_token
 from tests.curator_fixtures import make_processed_recording
 from tests.factories import make_contact, make_staff
@@ -77,12 +78,15 @@ def test_a_stale_decision_is_refused_with_a_clear_message(client, login, media_f
 
 def test_tags_edited_on_the_page_are_kept_with_their_source(client, login, media_fixtures):
     recording = transcribed(media_fixtures, "words")
+    twin_pit = str(db.session.scalar(select(Topic.id).filter_by(slug="twin-pit")))
     login("curator")
     token = csrf_token(client, f"/review/{recording.id}")
-    client.post(f"/review/{recording.id}/tags", data={"csrf_token": token, "action": "add", "topic_id": "3"})
+    client.post(
+        f"/review/{recording.id}/tags", data={"csrf_token": token, "action": "add", "topic_id": twin_pit}
+    )
     html = client.get(f"/review/{recording.id}").get_data(as_text=True)
     assert "tag-accepted" in html and ">curator<" in html
-    refused = client.post(f"/review/{recording.id}/tags", data={"csrf_token": token, "action": "boost", "topic_id": "3"},
+    refused = client.post(f"/review/{recording.id}/tags", data={"csrf_token": token, "action": "boost", "topic_id": twin_pit},
                           follow_redirects=True)  # fmt: skip
     assert "Choose a topic" in refused.get_data(as_text=True)
 

@@ -564,7 +564,7 @@ def review_for(recording_id: int) -> Review:
     return review
 
 
-def _guarded(recording_id: int, version: int | None, staff: StaffUser) -> Review:
+def _guarded(recording_id: int, version: int | None) -> Review:
     """The review, if nobody changed it since the curator's page showed `version`."""
     review = review_for(recording_id)
     if version is None or version != review.version:
@@ -619,7 +619,7 @@ def reject(recording_id: int, version: int | None, staff: StaffUser, reason: str
     """Reject a recording with a reason the team can read later."""
     if not (reason or "").strip():
         raise ReviewError("say why the recording is rejected")
-    review = _guarded(recording_id, version, staff)
+    review = _guarded(recording_id, version)
     with _conflicts(recording_id):
         before = _set_decision(review, Review.REJECTED, staff, reason.strip())
         AuditEntry.record(staff, "reject", review, before, _review_state(review))
@@ -628,7 +628,7 @@ def reject(recording_id: int, version: int | None, staff: StaffUser, reason: str
 
 def keep_for_trainers(recording_id: int, version: int | None, staff: StaffUser) -> Review:
     """Keep a recording for trainers only: never played on the line."""
-    review = _guarded(recording_id, version, staff)
+    review = _guarded(recording_id, version)
     with _conflicts(recording_id):
         before = _set_decision(review, Review.TRAINERS_ONLY, staff)
         AuditEntry.record(staff, "keep_for_trainers", review, before, _review_state(review))
@@ -637,7 +637,7 @@ def keep_for_trainers(recording_id: int, version: int | None, staff: StaffUser) 
 
 def mark_question(recording_id: int, version: int | None, staff: StaffUser, topic_id: int | None) -> Review:
     """Send a recording to the help desk, into the expert queue of its topic."""
-    review = _guarded(recording_id, version, staff)
+    review = _guarded(recording_id, version)
     with _conflicts(recording_id):
         helpdesk.route_question(review.recording, topic_id, staff)
         before = _set_decision(review, Review.QUESTION, staff)
@@ -647,7 +647,7 @@ def mark_question(recording_id: int, version: int | None, staff: StaffUser, topi
 
 def save_transcript_text(recording_id: int, version: int | None, staff: StaffUser, new_text: str) -> Review:
     """A curator's correction of the transcript (kept when the recording is transcribed again)."""
-    review = _guarded(recording_id, version, staff)
+    review = _guarded(recording_id, version)
     transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording_id))
     if transcript is None:
         raise ReviewError("this recording has no transcript yet")
@@ -672,7 +672,7 @@ def approve_story(
     The decision is claimed first (so a second curator gets a conflict, not a second publication);
     if the audio cannot be published the claim is undone and the reason raised.
     """
-    review = _guarded(recording_id, version, staff)
+    review = _guarded(recording_id, version)
     recording = review.recording
     if recording.consent == Recording.TRAINERS_ONLY:
         raise ReviewError("the caller agreed to share this recording with trainers only")
@@ -688,7 +688,8 @@ def approve_story(
     for topic_id in topic_ids:
         accept_tag(recording.id, topic_id, staff)
     review.lesson_id, review.published_at = lesson.id, lesson.published_at
-    AuditEntry.record(staff, "approve_story", review, before, {**_review_state(review), "cuts": cuts or {}})
+    after = {**_review_state(review), "topics": topic_ids, "cuts": cuts or {}, "title": title}
+    AuditEntry.record(staff, "approve_story", review, before, after)
     db.session.commit()
     recognition.story_published(lesson.id)
     return review
