@@ -40,6 +40,10 @@ SETTINGS = {
     "TIMEZONE": ("Asia/Kolkata", "calling windows, schedules and reports"),
     "INSTANCE_PATH": ("", "instance folder for SQLite, embedded Redis and media"),
     "RECOGNITION_MESSAGES": ("on", "on or off: thank contributors by SMS when their story is published"),
+    "RECOGNITION_CALLS": (
+        "off",
+        "on: also a short call speaking the thank-you, for those who do not read SMS",
+    ),
     "RECOGNITION_MILESTONES": (
         "10,50,100,500,1000",
         "listener counts that earn a story's teller a weekly SMS",

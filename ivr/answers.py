@@ -1,12 +1,12 @@
-"""The help-desk callback: Twilio fetches this TwiML when the asker picks up, and it plays the expert's answer."""
+"""Outbound calls made for curators: the help-desk answer played to the asker, and a contributor's thank-you."""
 
 from flask import Blueprint, Response, abort, request
 
 from core.twilio import public_url, webhook
 from ivr import twiml
-from transcription import helpdesk
+from transcription import helpdesk, recognition
 
-bp = Blueprint("answers", __name__, url_prefix="/ivr/answer")
+bp = Blueprint("answers", __name__, url_prefix="/ivr")
 REPLAY_KEY = "1"
 WORDS = {
     "intro": {
@@ -14,6 +14,7 @@ WORDS = {
         "en": "Hello, this is Chaupal. Here is the answer to the question you asked.",
     },
     "replay": {"hi": "जवाब दोबारा सुनने के लिए 1 दबाएँ।", "en": "To hear the answer again, press 1."},
+    "intro_thanks": {"hi": "नमस्ते, यह चौपाल है।", "en": "Hello, this is Chaupal."},
     "goodbye": {"hi": "चौपाल पर सवाल पूछने के लिए धन्यवाद।", "en": "Thank you for asking Chaupal."},
 }
 
@@ -23,7 +24,7 @@ def _words(name: str, language) -> twiml.Speech:
     return twiml.Speech(text, say_language=language.say_language, voice=language.say_voice)
 
 
-@bp.post("/<int:question_id>")
+@bp.post("/answer/<int:question_id>")
 @webhook
 def play(question_id: int):
     """The answer (after a greeting on first play), then an offer to replay it."""
@@ -44,7 +45,7 @@ def play(question_id: int):
     return _twiml(twiml.menu(items, action=here, no_input=public_url(f"/ivr/answer/{question_id}/goodbye")))
 
 
-@bp.post("/<int:question_id>/goodbye")
+@bp.post("/answer/<int:question_id>/goodbye")
 @webhook
 def goodbye(question_id: int):
     found = helpdesk.answer_for_call(question_id)
@@ -53,12 +54,25 @@ def goodbye(question_id: int):
     return _twiml(twiml.hang_up([_words("goodbye", found[1])]))
 
 
-@bp.post("/<int:question_id>/status")
+@bp.post("/answer/<int:question_id>/status")
 @webhook
 def status(question_id: int):
     """Twilio's call status: an unanswered callback leaves the question ready to be called again."""
     helpdesk.call_ended(question_id, request.form.get("CallStatus", ""))
     return _twiml(twiml.empty())
+
+
+@bp.post("/thanks/<int:recognition_id>")
+@webhook
+def thanks(recognition_id: int):
+    """A short call that speaks the thank-you (story published, or heard by many workers)."""
+    found = recognition.words_for_call(recognition_id)
+    if found is None:
+        abort(404)
+    text, language = found
+    greeting = _words("intro_thanks", language)
+    spoken = twiml.Speech(text, say_language=language.say_language, voice=language.say_voice)
+    return _twiml(twiml.hang_up([greeting, spoken, spoken]))
 
 
 def _twiml(response) -> Response:

@@ -105,3 +105,39 @@ def test_the_review_page_turns_thanks_off_for_a_contributor(client, login, telle
                 data={"csrf_token": token, "recognition": "off", "recording_id": recording.id})  # fmt: skip
     assert recognition.wants_recognition(contact.id) is False
     assert "they asked us to stop" in client.get(f"/review/{recording.id}").get_data(as_text=True)
+
+
+def test_a_short_call_speaks_the_thanks_when_calls_are_on(
+    teller, app, monkeypatch, work, twilio_server, twilio_post
+):
+    import xml.etree.ElementTree as ET
+
+    monkeypatch.setitem(app.config, "RECOGNITION_CALLS", "on")
+    publish(teller[1])
+    work("default")
+    [call] = twilio_server.created("Calls")
+    row = db.session.scalar(select(Recognition))
+    assert (
+        call["form"]["Url"].endswith(f"/ivr/thanks/{row.id}") and row.call_sid == call["sid"] and row.sms_sid
+    )
+    response = twilio_post(f"/ivr/thanks/{row.id}", {"CallSid": call["sid"], "CallStatus": "in-progress"})
+    said = [say.text for say in ET.fromstring(response.get_data()).iter("Say")]
+    assert said[0] == "Hello, this is Chaupal." and said[1].startswith("your story is now on the line")
+
+
+def test_a_retry_after_a_failed_call_does_not_send_the_sms_again(teller, app, monkeypatch, twilio_server):
+    from core.twilio import TwilioError
+    from tests.twilio_loopback import Fault
+
+    monkeypatch.setitem(app.config, "RECOGNITION_CALLS", "on")
+    publish(teller[1])
+    row = db.session.scalar(select(Recognition))
+    twilio_server.faults.extend(
+        [None, Fault(503, 20500, "service unavailable")]
+    )  # the SMS goes, the call fails
+    with pytest.raises(TwilioError):
+        recognition.send(row.id)
+    assert db.session.get(Recognition, row.id).status == Recognition.PENDING
+    recognition.send(row.id)
+    assert len(twilio_server.created("Messages")) == 1 and len(twilio_server.created("Calls")) == 1
+    assert db.session.get(Recognition, row.id).status == Recognition.SENT

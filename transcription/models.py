@@ -213,6 +213,7 @@ class Recognition(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     sms_sid: Mapped[str] = mapped_column(String(64), default="")
+    call_sid: Mapped[str] = mapped_column(String(64), default="")  # the short thank-you call, if made
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -9,21 +9,22 @@ from sqlalchemy.exc import IntegrityError
 from audio.models import Lesson, Recording
 from core import queue, twilio
 from core.db import db, utcnow
-from core.models import Contact, StaffUser
+from core.models import Contact, Language, StaffUser
 from transcription.models import AuditEntry, ContributorPreference, Recognition
 
 log = logging.getLogger(__name__)
 SEND_JOB = "transcription.jobs.send_recognition"
 DEFAULT_MILESTONES = (10, 50, 100, 500, 1000)
+SMS_SENDER = {"hi": "चौपाल", "en": "Chaupal"}
 # Short enough for one SMS segment in each language (Hindi is UCS-2: 70 characters).
 MESSAGES = {
     Recognition.PUBLISHED: {
-        "hi": "चौपाल: आपकी कहानी अब लाइन पर है। कर्मी इसे 2 दबाकर सुन सकते हैं। धन्यवाद!",
-        "en": "Chaupal: your story is now on the line. Workers hear it by pressing 2. Thank you!",
+        "hi": "आपकी कहानी अब लाइन पर है। कर्मी इसे 2 दबाकर सुन सकते हैं। धन्यवाद!",
+        "en": "your story is now on the line. Workers hear it by pressing 2. Thank you!",
     },
     Recognition.MILESTONE: {
-        "hi": "चौपाल: आपकी कहानी {count} कर्मियों ने सुनी। धन्यवाद!",
-        "en": "Chaupal: your story was heard by {count} workers. Thank you!",
+        "hi": "आपकी कहानी {count} कर्मियों ने सुनी। धन्यवाद!",
+        "en": "your story was heard by {count} workers. Thank you!",
     },
 }
 
@@ -128,14 +129,15 @@ def _already_sent_at_least(lesson_id: int, milestone: int) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def message_text(recognition: Recognition, language_code: str | None) -> str:
+def message_text(recognition: Recognition, language_code: str | None, sms: bool = True) -> str:
     """The thank-you in the contributor's language (English when we have no text in theirs)."""
-    texts = MESSAGES[recognition.kind]
-    return texts.get(language_code or "", texts["en"]).format(count=recognition.milestone)
+    code = language_code if language_code in MESSAGES[recognition.kind] else "en"
+    words = MESSAGES[recognition.kind][code].format(count=recognition.milestone)
+    return f"{SMS_SENDER[code]}: {words}" if sms else words
 
 
 def send(recognition_id: int) -> None:
-    """Send one pending thank-you, asking at send time whether the contributor may be contacted."""
+    """Send one pending thank-you (SMS, and a short call if configured), checking consent at send time."""
     if not _claim(recognition_id):
         return  # gone, already sent, or being sent by another run of this job
     recognition = db.session.get(Recognition, recognition_id)
@@ -144,15 +146,45 @@ def send(recognition_id: int) -> None:
         _finish(recognition, Recognition.SKIPPED, "opted out, asked for no thank-you messages, or turned off")
         return
     try:
-        sent = twilio.send_sms(contact.phone, message_text(recognition, contact.language_code))
+        _deliver(recognition, contact)
     except twilio.TwilioError as error:
         if not error.permanent:
             _finish(recognition, Recognition.PENDING, str(error))
-            raise  # RQ retries the pending row
+            raise  # RQ retries the pending row; what was already sent is not sent again
         _finish(recognition, Recognition.FAILED, str(error))
         return
-    recognition.sms_sid, recognition.sent_at = sent.sid, utcnow()
+    recognition.sent_at = utcnow()
     _finish(recognition, Recognition.SENT, "")
+
+
+def _deliver(recognition: Recognition, contact: Contact) -> None:
+    # Each channel's SID is saved as soon as it is sent, so a retry only sends what is missing.
+    if not recognition.sms_sid:
+        recognition.sms_sid = twilio.send_sms(
+            contact.phone, message_text(recognition, contact.language_code)
+        ).sid
+        db.session.commit()
+    if calls_enabled() and not recognition.call_sid:
+        url = twilio.public_url(f"/ivr/thanks/{recognition.id}")
+        recognition.call_sid = twilio.place_call(contact.phone, url).sid
+        db.session.commit()
+
+
+def calls_enabled() -> bool:
+    """RECOGNITION_CALLS=on adds a short call speaking the thank-you (for contributors who do not read SMS)."""
+    return str(current_app.config.get("RECOGNITION_CALLS", "off")).lower() in ("on", "1", "true", "yes")
+
+
+def words_for_call(recognition_id: int) -> tuple[str, Language] | None:
+    """What the thank-you call says and in which language; None if there is no such thank-you."""
+    recognition = db.session.get(Recognition, recognition_id)
+    contact = db.session.get(Contact, recognition.contact_id) if recognition else None
+    if contact is None:
+        return None
+    language = db.session.get(Language, contact.language_code or "") or db.session.get(Language, "en")
+    return message_text(recognition, language.code).removeprefix("Chaupal: ").removeprefix(
+        "चौपाल: "
+    ), language
 
 
 def _claim(recognition_id: int) -> bool:
