@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pydub import AudioSegment
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 
 from audio import convert, store
 from audio import services as audio_services
@@ -66,8 +66,9 @@ def set_expert_topics(staff: StaffUser, topic_ids: list[int]) -> None:
 
 
 def questions(staff: StaffUser, everyone: bool = False, status: str | None = None) -> list[Question]:
-    """The expert's queue (questions on their topics, and those with no topic), oldest first."""
-    query = select(Question).join(Recording).order_by(Question.created_at, Question.id)
+    """The expert's queue (questions on their topics, and those with no topic): waiting ones first, oldest first."""
+    waiting = case((Question.status.in_((Question.OPEN, Question.FAILED)), 0), else_=1)
+    query = select(Question).join(Recording).order_by(waiting, Question.created_at, Question.id)
     topics = expert_topic_ids(staff)
     if topics and not everyone:
         query = query.where(or_(Question.topic_id.in_(topics), Question.topic_id.is_(None)))

@@ -78,12 +78,16 @@ def _queue_filters(args) -> services.QueueFilters:
     )
 
 
+def _topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).filter_by(active=True).order_by(Topic.position)))
+
+
 def _choices() -> dict:
     return {
         "languages": db.session.scalars(
             select(Language).filter_by(active=True).order_by(Language.menu_digit)
         ),
-        "topics": list(db.session.scalars(select(Topic).filter_by(active=True).order_by(Topic.position))),
+        "topics": _topics(),
         "districts": db.session.scalars(select(District).order_by(District.name)),
         "blocks": db.session.scalars(select(Block).order_by(Block.name)),
     }
@@ -112,7 +116,7 @@ def review(recording_id: int):
         question=db.session.scalar(select(Question).filter_by(recording_id=recording.id)),
         share_hours=services.share_time_hours(review),
         history=services.audit_log(50, "reviews", review.id),
-        topics=_choices()["topics"],
+        topics=_topics(),
         Review=Review,
         Recording=Recording,
     )
@@ -265,7 +269,7 @@ def helpdesk_queue():
         "transcription/helpdesk.html",
         questions=helpdesk.questions(current_user, everyone=everyone, status=status),
         my_topics=helpdesk.expert_topic_ids(current_user),
-        topics=_choices()["topics"],
+        topics=_topics(),
         everyone=everyone,
         status=status,
         Question=Question,
