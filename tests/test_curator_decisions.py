@@ -135,5 +135,9 @@ def test_time_to_share_is_given_overall_and_per_curator(story, media_fixtures):
     other = make_processed_recording(speech_wav(media_fixtures, "we built a soak pit", voice="en"))
     services.approve_story(other.id, 1, ravi, "Story", [], None)
     rows = {row.label: row for row in services.time_to_share()}
-    assert rows["Overall"].count == 2 and rows["Asha"].count == 1 and rows["Ravi"].count == 1
+    assert (
+        rows["Overall"].count == 2 and rows["Curator: Asha"].count == 1 and rows["Curator: Ravi"].count == 1
+    )
+    assert rows["District: Sitapur"].count == 1 and rows["District: unknown"].count == 1
+    assert list(rows)[:3] == ["Overall", "Curator: Asha", "Curator: Ravi"]
     assert 0 <= rows["Overall"].median_hours <= rows["Overall"].longest_hours < 1

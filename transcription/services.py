@@ -20,7 +20,7 @@ from audio import store
 from audio.models import Lesson, Recording
 from core import queue
 from core.db import db, utcnow
-from core.models import Contact, StaffUser, Topic
+from core.models import Contact, District, StaffUser, Topic
 from transcription import asr, helpdesk, model_files, quality, recognition, tagging
 from transcription.models import AuditEntry, Review, TopicKeyword, TopicTag, Transcript
 
@@ -777,21 +777,32 @@ class ShareTimes:
 
 
 def time_to_share(since: datetime | None = None) -> list[ShareTimes]:
-    """Call-to-publication time for every published story: overall first, then per curator."""
+    """Call-to-publication time of published stories: overall, per curator, per caller's district."""
     query = (
-        select(Review.published_at, Recording.created_at, StaffUser.name, StaffUser.username)
+        select(Review.published_at, Recording.created_at, StaffUser.name, StaffUser.username, District.name)
         .join(Recording, Recording.id == Review.recording_id)
         .outerjoin(StaffUser, StaffUser.id == Review.decided_by_id)
+        .outerjoin(Contact, Contact.id == Recording.contact_id)
+        .outerjoin(District, District.id == Contact.district_id)
         .where(Review.status == Review.APPROVED, Review.published_at.is_not(None))
     )
     if since is not None:
         query = query.where(Review.published_at >= since)
     groups: dict[str, list[float]] = {"Overall": []}
-    for published, called, name, username in db.session.execute(query):
+    for published, called, name, username, district in db.session.execute(query):
         hours = (_aware(published) - _aware(called)).total_seconds() / 3600
-        groups["Overall"].append(hours)
-        groups.setdefault(name or username or "former staff", []).append(hours)
-    return [_summary(label, sorted(values)) for label, values in groups.items()]
+        for label in (
+            "Overall",
+            f"Curator: {name or username or 'former staff'}",
+            f"District: {district or 'unknown'}",
+        ):
+            groups.setdefault(label, []).append(hours)
+    return [_summary(label, sorted(values)) for label, values in sorted(groups.items(), key=_group_order)]
+
+
+def _group_order(item: tuple[str, list]) -> tuple[int, str]:
+    label = item[0]
+    return (0 if label == "Overall" else 1 if label.startswith("Curator") else 2, label)
 
 
 def share_time_hours(review: Review) -> float | None:
