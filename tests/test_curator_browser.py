@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from audio.models import Lesson
 from core.db import db
+from ivr import jobs as ivr_jobs
 from ivr.simulator import FlaskTransport, SimulatedCall
 from tests.browser import log_in
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
@@ -23,7 +24,7 @@ def current_time(page) -> float:
 
 @pytest.mark.usefixtures("test_model")
 def test_a_curator_listens_tags_and_publishes_and_the_story_plays_on_the_line(
-    page, live_server, app, media_fixtures, tmp_path
+    page, live_server, app, media_fixtures, tmp_path, monkeypatch
 ):
     recording, transcript = make_transcribed_story(media_fixtures)
     assert transcript.status == "ready" and len(transcript.words) > 2, transcript.reason
@@ -71,6 +72,9 @@ def test_a_curator_listens_tags_and_publishes_and_the_story_plays_on_the_line(
     lesson = db.session.get(Lesson, review.lesson_id)
     assert played and all("/media/lessons/" in url for url in played)
     assert lesson.status == Lesson.PUBLISHED and lesson.kind == Lesson.STORY
+
+    monkeypatch.setitem(app.config, "RECOGNITION_MILESTONES", "1")
+    assert ivr_jobs.send_listen_milestones() == 1  # the caller's listening counts towards the teller's thanks
 
 
 def test_the_review_and_help_desk_pages_fit_a_phone_screen(browser, live_server, media_fixtures, tmp_path):
