@@ -46,6 +46,12 @@ def test_a_curator_listens_tags_and_publishes_and_the_story_plays_on_the_line(
     )
     page.wait_for_selector("#words .word.speaking", timeout=5000)
     assert current_time(page) >= start - 0.05
+    assert " 100% " not in page.get_attribute("#played", "style")  # the waveform shows how far it played
+    box = page.locator("#waveform").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "document.getElementById('player').currentTime > 0.8 * document.getElementById('player').duration"
+    )
     page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
 
     page.select_option(".add-tag select[name=topic_id]", label="Twin pit toilets · दो गड्ढे वाला शौचालय")

@@ -3,6 +3,8 @@
 import csv
 import json
 import logging
+import wave
+from array import array
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -824,3 +826,18 @@ def _summary(label: str, hours: list[float]) -> ShareTimes:
     median = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
     p90 = hours[min(len(hours) - 1, int(round(0.9 * (len(hours) - 1))))]
     return ShareTimes(label, len(hours), round(median, 2), round(p90, 2), round(hours[-1], 2))
+
+
+def waveform(recording: Recording, bars: int = 160) -> list[float]:
+    """Peak levels (0..1) of the phone copy in `bars` slices, drawn on the review page; [] if unreadable."""
+    try:
+        with store.local_file(recording.playback_key) as path, wave.open(str(path), "rb") as wav:
+            if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+                return []
+            samples = array("h", wav.readframes(wav.getnframes()))
+    except (store.StoreError, wave.Error, EOFError, OSError):
+        return []
+    step = max(1, -(-len(samples) // bars))
+    peaks = [max(map(abs, samples[i : i + step])) for i in range(0, len(samples), step)]
+    loudest = max(peaks, default=0) or 1
+    return [round(peak / loudest, 3) for peak in peaks]

@@ -108,6 +108,7 @@ def review(recording_id: int):
         recording=recording,
         transcript=transcript,
         words=services.word_timings(transcript) if transcript else [],
+        peaks=services.waveform(recording) if recording.playback_key else [],
         review=review,
         tags=services.tags_for(recording.id),
         context=services.caller_context(recording),

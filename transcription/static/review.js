@@ -5,8 +5,10 @@
   var words = Array.prototype.slice.call(document.querySelectorAll("#words .word"));
   var bar = document.querySelector("[data-bar]"), toggle = document.getElementById("play");
   var seek = document.getElementById("seek"), clock = document.getElementById("clock");
+  var wave = document.getElementById("waveform"), played = document.getElementById("played");
   var current = null;
   bar.hidden = false;
+  audio.controls = false; // our bar (and the waveform) replace the browser's own controls
 
   function clockText(seconds) {
     var s = Math.floor(seconds || 0);
@@ -32,6 +34,8 @@
 
   function update() {
     seek.value = audio.currentTime;
+    var share = Math.min(1, audio.currentTime / (audio.duration || parseFloat(seek.max) || 1));
+    if (played) played.style.clipPath = "inset(0 " + (100 - 100 * share).toFixed(2) + "% 0 0)";
     clock.textContent = clockText(audio.currentTime) + " / " + clockText(audio.duration || parseFloat(seek.max));
     highlight();
   }
@@ -52,6 +56,11 @@
   audio.addEventListener("seeked", update);
   audio.addEventListener("loadedmetadata", function () { seek.max = audio.duration; update(); });
   seek.addEventListener("input", function () { audio.currentTime = parseFloat(seek.value); update(); });
+
+  if (wave) wave.addEventListener("click", function (e) {
+    var box = wave.getBoundingClientRect();
+    playFrom((e.clientX - box.left) / box.width * (audio.duration || parseFloat(seek.max)));
+  });
 
   words.forEach(function (word) {
     function go() { playFrom(parseFloat(word.dataset.start)); }
