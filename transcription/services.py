@@ -601,8 +601,6 @@ def _set_decision(review: Review, status: str, staff: StaffUser, reason: str = "
     """Set the decision on the row (not committed) and return the state before it."""
     before = _review_state(review)
     transcript = db.session.scalar(select(Transcript).filter_by(recording_id=review.recording_id))
-    if review.lesson_id and status != Review.APPROVED:
-        _retire_story(review)
     review.status, review.reason = status, reason
     review.decided_by_id, review.decided_at = staff.id, utcnow()
     if transcript is not None:
@@ -611,8 +609,9 @@ def _set_decision(review: Review, status: str, staff: StaffUser, reason: str = "
 
 
 def _retire_story(review: Review) -> None:
-    # A story taken back (rejected, kept for trainers) leaves every menu at once.
-    lesson = db.session.get(Lesson, review.lesson_id)
+    # A story taken back (rejected, kept for trainers) leaves every menu at once; called only
+    # after the decision committed, so a refused decision never takes a story off the line.
+    lesson = db.session.get(Lesson, review.lesson_id) if review.lesson_id else None
     if lesson is not None and lesson.status == Lesson.PUBLISHED:
         audio_services.set_lesson_status(lesson.id, Lesson.RETIRED)
 
@@ -625,6 +624,7 @@ def reject(recording_id: int, version: int | None, staff: StaffUser, reason: str
     with _conflicts(recording_id):
         before = _set_decision(review, Review.REJECTED, staff, reason.strip())
         AuditEntry.record(staff, "reject", review, before, _review_state(review))
+    _retire_story(review)
     return review
 
 
@@ -634,6 +634,7 @@ def keep_for_trainers(recording_id: int, version: int | None, staff: StaffUser) 
     with _conflicts(recording_id):
         before = _set_decision(review, Review.TRAINERS_ONLY, staff)
         AuditEntry.record(staff, "keep_for_trainers", review, before, _review_state(review))
+    _retire_story(review)
     return review
 
 
@@ -644,6 +645,7 @@ def mark_question(recording_id: int, version: int | None, staff: StaffUser, topi
         helpdesk.route_question(review.recording, topic_id, staff)
         before = _set_decision(review, Review.QUESTION, staff)
         AuditEntry.record(staff, "mark_question", review, before, _review_state(review))
+    _retire_story(review)
     return review
 
 
