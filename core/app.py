@@ -22,6 +22,7 @@ VIEW_MODULES = (
     "ivr.broadcasts",
     "ivr.simulator_views",
     "ivr.sms",
+    "ivr.answers",
 )
 health = Blueprint("health", __name__)
 

@@ -54,6 +54,15 @@ SETTINGS = {
     "SMS_PRICE_CURRENCY": ("USD", "currency of SMS_PRICE_PER_SEGMENT"),
     "CHAUPAL_LINE_NUMBER": ("", "the number callers dial, shown in SMS as {line}"),
     "CLOCK_OFFSET_SECONDS": ("0", "testing only: shifts the campaign clock"),
+    "RECOGNITION_MESSAGES": ("on", "on or off: thank contributors by SMS when their story is published"),
+    "RECOGNITION_CALLS": (
+        "off",
+        "on: also a short call speaking the thank-you, for those who do not read SMS",
+    ),
+    "RECOGNITION_MILESTONES": (
+        "10,50,100,500,1000",
+        "listener counts that earn a story's teller a weekly SMS",
+    ),
 }
 RETENTION_SETTINGS = ("RETENTION_DAYS_RECORDINGS", "RETENTION_DAYS_TRANSCRIPTS", "RETENTION_DAYS_CALL_LOGS")
 

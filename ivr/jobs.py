@@ -1,4 +1,4 @@
-"""RQ entry points of the phone line: callbacks, Twilio deletions, erasure and retention of call logs."""
+"""RQ entry points of the phone line: callbacks, Twilio deletions, erasure, retention, listening milestones."""
 
 import logging
 
@@ -11,6 +11,7 @@ from core.logs import mask_phone
 from core.models import Contact
 from ivr import services
 from ivr.models import Callback, RecordingTake
+from transcription import recognition
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,12 @@ def delete_discarded_take(take_id: int) -> None:
     db.session.commit()
 
 
+def send_listen_milestones() -> int:
+    """Weekly: count each published story's distinct listeners and let curators' recognition thank its teller."""
+    listeners = services.story_listeners()
+    return len(recognition.record_listeners(listeners))
+
+
 def erase_contact(erasure_id: int) -> None:
     """Carry out a pending erasure request (from the phone menu, or retried after a failure)."""
     services.run_erasure(erasure_id)
@@ -96,4 +103,5 @@ def enforce_retention() -> dict:
 PERIODIC = [
     queue.Periodic("ivr.jobs.sweep_erasures", every_seconds=600),
     queue.Periodic("ivr.jobs.enforce_retention", every_seconds=24 * 3600),
+    queue.Periodic("ivr.jobs.send_listen_milestones", every_seconds=7 * 24 * 3600),
 ]

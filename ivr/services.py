@@ -7,7 +7,7 @@ import string
 from datetime import timedelta
 
 from flask import current_app, g
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, delete, distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audio import services as audio
@@ -723,3 +723,16 @@ def save_prompt_words(prompt_id: str, language_code: str, text: str, staff_id: i
     edited.text, edited.version, edited.updated_by = text, edited.version + 1, staff_id
     db.session.commit()
     return f"saved as version {edited.version}"
+
+
+def story_listeners() -> dict[int, int]:
+    """Distinct callers who started each peer story, not counting its own teller: {lesson id: listeners}."""
+    teller = select(Recording.contact_id).where(Recording.id == Lesson.source_recording_id).scalar_subquery()
+    query = (
+        select(ListenEvent.lesson_id, func.count(distinct(ListenEvent.contact_id)))
+        .join(Lesson, Lesson.id == ListenEvent.lesson_id)
+        .where(Lesson.kind == Lesson.STORY, ListenEvent.event == ListenEvent.START)
+        .where(ListenEvent.contact_id.is_not(None), ListenEvent.contact_id.is_distinct_from(teller))
+        .group_by(ListenEvent.lesson_id)
+    )
+    return dict(db.session.execute(query).all())

@@ -7,7 +7,7 @@ from flask import current_app
 from audio.models import Recording
 from core import queue
 from core.db import db
-from transcription import asr, services
+from transcription import asr, helpdesk, recognition, services
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,21 @@ def sweep_untranscribed() -> int:
     if requeued:
         log.warning("re-enqueued transcription of %d recording(s): %s", len(requeued), requeued)
     return len(requeued)
+
+
+def deliver_answer(question_id: int) -> None:
+    """Call the asker back and play the expert's answer (never twice; skipped if they opted out)."""
+    helpdesk.deliver(question_id)
+
+
+def send_answer_sms(question_id: int) -> None:
+    """Tell the asker by SMS that their answer is there."""
+    helpdesk.send_sms(question_id)
+
+
+def send_recognition(recognition_id: int) -> None:
+    """Send one thank-you SMS to a contributor (story published, or a listening milestone)."""
+    recognition.send(recognition_id)
 
 
 # `chaupal cron` enqueues these once per interval, however many cron processes run.

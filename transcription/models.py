@@ -1,8 +1,9 @@
-"""Transcripts of caller recordings, suggested topic tags and the keyword lexicon behind them."""
+"""Transcripts, topic tags and lexicon; curators' reviews, help-desk questions, recognition and audit."""
 
+import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audio.models import Recording
@@ -110,3 +111,141 @@ class TopicKeyword(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     topic: Mapped[Topic] = relationship()
+
+
+class Review(db.Model):
+    """A curator's decision on one recording; `version` stops two curators overwriting each other."""
+
+    __tablename__ = "reviews"
+
+    # decisions: new (nobody decided yet) -> approved | rejected | question | trainers_only
+    NEW, APPROVED, REJECTED, QUESTION, TRAINERS_ONLY = (
+        "new",
+        "approved",
+        "rejected",
+        "question",
+        "trainers_only",
+    )
+    STATUSES = (NEW, APPROVED, REJECTED, QUESTION, TRAINERS_ONLY)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=NEW, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was rejected
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
+    text_edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # a curator corrected it
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    recording: Mapped[Recording] = relationship()
+    decided_by: Mapped[StaffUser | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as is)
+
+
+class Question(db.Model):
+    """A caller's question routed to the help desk, the expert's audio answer and its delivery."""
+
+    __tablename__ = "helpdesk_questions"
+
+    # open -> answered (audio saved) -> delivered (the callback was answered) | failed | skipped
+    OPEN, ANSWERED, CALLING, DELIVERED, FAILED, SKIPPED = (
+        "open", "answered", "calling", "delivered", "failed", "skipped",
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), unique=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=OPEN, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    answer_key: Mapped[str] = mapped_column(String(300), default="")  # 8 kHz phone copy in the store
+    answer_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    call_sid: Mapped[str] = mapped_column(String(64), default="")
+    sms_sid: Mapped[str] = mapped_column(String(64), default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the asker heard it
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    recording: Mapped[Recording] = relationship()
+    topic: Mapped[Topic | None] = relationship()
+    expert: Mapped[StaffUser | None] = relationship()
+
+
+class ExpertTopic(db.Model):
+    """A topic an expert answers questions on: their help-desk queue."""
+
+    __tablename__ = "expert_topics"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ContributorPreference(db.Model):
+    """Whether a contributor wants thank-you messages; off when they ask us to stop."""
+
+    __tablename__ = "contributor_preferences"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    recognition: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Recognition(db.Model):
+    """One thank-you to a contributor (story published, or a listening milestone), sent at most once."""
+
+    __tablename__ = "recognitions"
+    __table_args__ = (UniqueConstraint("lesson_id", "kind", "milestone"),)
+
+    PUBLISHED, MILESTONE = "published", "milestone"
+    PENDING, SENDING, SENT, SKIPPED, FAILED = "pending", "sending", "sent", "skipped", "failed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    milestone: Mapped[int] = mapped_column(Integer, default=0)  # listeners reached (milestones only)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    sms_sid: Mapped[str] = mapped_column(String(64), default="")
+    call_sid: Mapped[str] = mapped_column(String(64), default="")  # the short thank-you call, if made
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(db.Model):
+    """Who did what to which object, when, with the values before and after (JSON)."""
+
+    __tablename__ = "curator_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int] = mapped_column(Integer, index=True)
+    before: Mapped[str] = mapped_column(Text, default="{}")
+    after: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    staff: Mapped[StaffUser | None] = relationship()
+
+    @classmethod
+    def record(cls, staff: StaffUser | None, action: str, obj, before: dict, after: dict) -> "AuditEntry":
+        """Add one entry for a change to obj (any row with an id); the caller commits with the change."""
+        entry = cls(
+            staff_id=staff.id if staff else None,
+            action=action,
+            object_type=obj.__tablename__,
+            object_id=obj.id,
+            before=json.dumps(before, ensure_ascii=False, default=str),
+            after=json.dumps(after, ensure_ascii=False, default=str),
+        )
+        db.session.add(entry)
+        return entry

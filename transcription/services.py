@@ -3,23 +3,28 @@
 import csv
 import json
 import logging
+import wave
+from array import array
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, literal_column, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
+from audio import services as audio_services
 from audio import store
 from audio.models import Lesson, Recording
 from core import queue
 from core.db import db, utcnow
-from core.models import StaffUser, Topic
-from transcription import asr, model_files, quality, tagging
-from transcription.models import TopicKeyword, TopicTag, Transcript
+from core.models import Contact, District, StaffUser, Topic
+from transcription import asr, helpdesk, model_files, quality, recognition, tagging
+from transcription.models import AuditEntry, Review, TopicKeyword, TopicTag, Transcript
 
 log = logging.getLogger(__name__)
 LEXICON_CSV = Path(__file__).parent / "seed_data" / "lexicon.csv"
@@ -120,7 +125,8 @@ def _store_result(transcript: Transcript, result: asr.Result, sound: quality.Mea
     transcript.language_code = recording.language_code or ""
     transcript.model_language, transcript.model_name = result.model.language, result.model.name
     transcript.model_version = result.model.version
-    transcript.text = result.text
+    if not _corrected_by_curator(recording.id):
+        transcript.text = result.text
     transcript.words = json.dumps([[w.text, w.start, w.end, w.confidence] for w in result.words])
     transcript.confidence = result.confidence
     transcript.audio_seconds, transcript.speech_seconds = result.audio_seconds, sound.speech_seconds
@@ -130,6 +136,10 @@ def _store_result(transcript: Transcript, result: asr.Result, sound: quality.Mea
     extra = [Transcript.DEMO_MODEL] if result.model.demo else []
     transcript.flags = ",".join(quality.flags(sound, len(result.words), result.confidence) + extra)
     transcript.needs_listening = quality.needs_listening(transcript.flag_list)
+
+
+def _corrected_by_curator(recording_id: int) -> bool:
+    return db.session.scalar(select(Review.text_edited_at).filter_by(recording_id=recording_id)) is not None
 
 
 def _rank(transcript: Transcript, recording: Recording, sound, suggestions) -> None:
@@ -325,6 +335,26 @@ def _keywords_to_review(min_recordings: int) -> list[LexiconSuggestion]:
 # --- the review queue ---
 
 
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a curator narrows the queue to; every field is optional."""
+
+    kind: str | None = None
+    language: str | None = None
+    topic_id: int | None = None
+    needs_listening: bool | None = None
+    flag: str | None = None
+    status: str | None = None  # a Review status; None keeps the old meaning (not yet reviewed)
+    district_id: int | None = None
+    block_id: int | None = None
+    role: str | None = None  # the contributor's role (Contact.ROLES)
+    date_from: date | None = None  # recorded on or after (UTC day)
+    date_to: date | None = None  # recorded on or before (UTC day)
+
+
+REVIEW_STATUS = func.coalesce(Review.status, Review.NEW)
+
+
 def review_queue(
     kind: str | None = None,
     language: str | None = None,
@@ -334,25 +364,66 @@ def review_queue(
     include_reviewed: bool = False,
     limit: int = 50,
     offset: int = 0,
+    **more,
 ) -> list[Transcript]:
     """Transcripts for curators, most urgent first: questions, likely-useful stories, noise last."""
-    query = select(Transcript).join(Recording).options(selectinload(Transcript.recording))
-    query = query.where(Transcript.status != Transcript.PENDING)
-    if kind:
-        query = query.where(Recording.kind == kind)
-    if language:
-        query = query.where(Recording.language_code == language)
-    if topic_id is not None:
-        tagged = select(TopicTag.recording_id).where(TopicTag.topic_id == topic_id)
-        query = query.where(Recording.id.in_(tagged.where(TopicTag.status != TopicTag.REJECTED)))
-    if needs_listening is not None:
-        query = query.where(Transcript.needs_listening == needs_listening)
-    if flag:
-        query = query.where(Transcript.flags.contains(flag))
-    if not include_reviewed:
+    filters = QueueFilters(kind, language, topic_id, needs_listening, flag, **more)
+    query = _filtered(select(Transcript), filters).options(selectinload(Transcript.recording))
+    if filters.status is None and not include_reviewed:
         query = query.where(Transcript.reviewed_at.is_(None))
     query = query.order_by(Transcript.priority.desc(), Transcript.created_at, Transcript.id)
     return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+def status_counts(filters: QueueFilters | None = None) -> dict[str, int]:
+    """How many transcribed recordings sit in each review status (under the other filters)."""
+    filters = replace(filters or QueueFilters(), status=None)
+    query = _filtered(select(REVIEW_STATUS, func.count(Transcript.id)), filters).group_by(REVIEW_STATUS)
+    found = dict(db.session.execute(query).all())
+    return {status: found.get(status, 0) for status in Review.STATUSES}
+
+
+def _filtered(query, f: QueueFilters):
+    query = query.select_from(Transcript).join(Recording, Recording.id == Transcript.recording_id)
+    query = query.outerjoin(Review, Review.recording_id == Recording.id)
+    query = query.where(Transcript.status != Transcript.PENDING)
+    wanted = {
+        Recording.kind: f.kind, Recording.language_code: f.language, REVIEW_STATUS: f.status,
+        Transcript.needs_listening: f.needs_listening,
+    }  # fmt: skip
+    for column, value in wanted.items():
+        if value is not None:
+            query = query.where(column == value)
+    if f.topic_id is not None:
+        tagged = select(TopicTag.recording_id).where(TopicTag.topic_id == f.topic_id)
+        query = query.where(Recording.id.in_(tagged.where(TopicTag.status != TopicTag.REJECTED)))
+    if f.flag:
+        query = query.where(Transcript.flags.contains(f.flag))
+    return _by_contributor(_by_date(query, f), f)
+
+
+def _by_date(query, f: QueueFilters):
+    if f.date_from:
+        query = query.where(Recording.created_at >= datetime.combine(f.date_from, time.min, UTC))
+    if f.date_to:
+        query = query.where(
+            Recording.created_at < datetime.combine(f.date_to + timedelta(days=1), time.min, UTC)
+        )
+    return query
+
+
+def _by_contributor(query, f: QueueFilters):
+    if not (f.district_id or f.block_id or f.role):
+        return query
+    query = query.join(Contact, Contact.id == Recording.contact_id)
+    for column, value in (
+        (Contact.district_id, f.district_id),
+        (Contact.block_id, f.block_id),
+        (Contact.role, f.role),
+    ):
+        if value:
+            query = query.where(column == value)
+    return query
 
 
 def mark_reviewed(transcript_id: int, staff: StaffUser, notes: str | None = None) -> Transcript:
@@ -465,3 +536,310 @@ def check_models() -> list[tuple[model_files.ModelInfo, str]]:
         except asr.AsrError as error:
             outcomes.append((info, str(error)))
     return outcomes
+
+
+# --- curators' decisions: one Review per recording, guarded by its version ---
+
+
+class ReviewError(ValueError):
+    """A curator's action cannot be done; the message says why in plain words."""
+
+
+class ConflictError(ReviewError):
+    """Another curator changed the recording since this page was loaded."""
+
+
+def review_for(recording_id: int) -> Review:
+    """The recording's review row, created (status new) on first use."""
+    review = db.session.scalar(select(Review).filter_by(recording_id=recording_id))
+    if review is not None:
+        return review
+    if db.session.get(Recording, recording_id) is None:
+        raise LookupError(f"no recording with id {recording_id}")
+    review = Review(recording_id=recording_id, status=Review.NEW)
+    db.session.add(review)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # opened by two curators at once: the other request made it
+        return db.session.scalar(select(Review).filter_by(recording_id=recording_id))
+    return review
+
+
+def _guarded(recording_id: int, version: int | None) -> Review:
+    """The review, if nobody changed it since the curator's page showed `version`."""
+    review = review_for(recording_id)
+    if version is None or version != review.version:
+        raise ConflictError(_conflict_message(review))
+    return review
+
+
+def _conflict_message(review: Review) -> str:
+    who = review.decided_by.name or review.decided_by.username if review.decided_by else "another curator"
+    return (
+        f"{who} changed this recording while you had it open (now: {review.status.replace('_', ' ')}). "
+        "Your change was not saved; the page shows their version, decide again if still needed."
+    )
+
+
+@contextmanager
+def _conflicts(recording_id: int):
+    """Commit the changes made inside; a concurrent change by someone else becomes a ConflictError."""
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise ConflictError(_conflict_message(review_for(recording_id))) from error
+
+
+def _review_state(review: Review) -> dict:
+    return {"status": review.status, "reason": review.reason, "lesson_id": review.lesson_id}
+
+
+def _set_decision(review: Review, status: str, staff: StaffUser, reason: str = "") -> dict:
+    """Set the decision on the row (not committed) and return the state before it."""
+    before = _review_state(review)
+    transcript = db.session.scalar(select(Transcript).filter_by(recording_id=review.recording_id))
+    review.status, review.reason = status, reason
+    review.decided_by_id, review.decided_at = staff.id, utcnow()
+    if transcript is not None:
+        transcript.reviewed_at, transcript.reviewed_by_id = review.decided_at, staff.id
+    return before
+
+
+def _retire_story(review: Review) -> None:
+    # A story taken back (rejected, kept for trainers) leaves every menu at once; called only
+    # after the decision committed, so a refused decision never takes a story off the line.
+    lesson = db.session.get(Lesson, review.lesson_id) if review.lesson_id else None
+    if lesson is not None and lesson.status == Lesson.PUBLISHED:
+        audio_services.set_lesson_status(lesson.id, Lesson.RETIRED)
+
+
+def reject(recording_id: int, version: int | None, staff: StaffUser, reason: str) -> Review:
+    """Reject a recording with a reason the team can read later."""
+    if not (reason or "").strip():
+        raise ReviewError("say why the recording is rejected")
+    review = _guarded(recording_id, version)
+    with _conflicts(recording_id):
+        before = _set_decision(review, Review.REJECTED, staff, reason.strip())
+        AuditEntry.record(staff, "reject", review, before, _review_state(review))
+    _retire_story(review)
+    return review
+
+
+def keep_for_trainers(recording_id: int, version: int | None, staff: StaffUser) -> Review:
+    """Keep a recording for trainers only: never played on the line."""
+    review = _guarded(recording_id, version)
+    with _conflicts(recording_id):
+        before = _set_decision(review, Review.TRAINERS_ONLY, staff)
+        AuditEntry.record(staff, "keep_for_trainers", review, before, _review_state(review))
+    _retire_story(review)
+    return review
+
+
+def mark_question(recording_id: int, version: int | None, staff: StaffUser, topic_id: int | None) -> Review:
+    """Send a recording to the help desk, into the expert queue of its topic."""
+    review = _guarded(recording_id, version)
+    with _conflicts(recording_id):
+        helpdesk.route_question(review.recording, topic_id, staff)
+        before = _set_decision(review, Review.QUESTION, staff)
+        AuditEntry.record(staff, "mark_question", review, before, _review_state(review))
+    _retire_story(review)
+    return review
+
+
+def save_transcript_text(recording_id: int, version: int | None, staff: StaffUser, new_text: str) -> Review:
+    """A curator's correction of the transcript (kept when the recording is transcribed again)."""
+    review = _guarded(recording_id, version)
+    transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording_id))
+    if transcript is None:
+        raise ReviewError("this recording has no transcript yet")
+    before, new_text = transcript.text, " ".join((new_text or "").split())
+    with _conflicts(recording_id):
+        transcript.text, review.text_edited_at = new_text, utcnow()
+        AuditEntry.record(staff, "edit_transcript", transcript, {"text": before}, {"text": new_text})
+    return review
+
+
+def approve_story(
+    recording_id: int,
+    version: int | None,
+    staff: StaffUser,
+    title: str,
+    topic_ids: list[int],
+    cuts: dict | None = None,
+    name_spoken: bool = False,
+) -> Review:
+    """Publish a recording as a peer story: topics confirmed, cuts applied, the name only if consented.
+
+    The decision is claimed first (so a second curator gets a conflict, not a second publication);
+    if the audio cannot be published the claim is undone and the reason raised.
+    """
+    review = _guarded(recording_id, version)
+    recording = review.recording
+    if recording.consent == Recording.TRAINERS_ONLY:
+        raise ReviewError("the caller agreed to share this recording with trainers only")
+    with _conflicts(recording_id):
+        before = _set_decision(review, Review.APPROVED, staff)
+    try:
+        lesson = _publish(recording, title, topic_ids, cuts, name_spoken)
+    except audio_services.LibraryError as error:
+        db.session.rollback()
+        review.status, review.reason = before["status"], ""
+        db.session.commit()
+        raise ReviewError(str(error)) from error
+    for topic_id in topic_ids:
+        accept_tag(recording.id, topic_id, staff)
+    review.lesson_id, review.published_at = lesson.id, lesson.published_at
+    after = {**_review_state(review), "topics": topic_ids, "cuts": cuts or {}, "title": title}
+    AuditEntry.record(staff, "approve_story", review, before, after)
+    db.session.commit()
+    recognition.story_published(lesson.id)
+    return review
+
+
+def _publish(recording: Recording, title: str, topic_ids: list[int], cuts, name_spoken: bool) -> Lesson:
+    contact = recording.contact
+    named = name_spoken and recording.consent == Recording.NAMED and contact is not None
+    return audio_services.publish_story_from_recording(
+        recording.id,
+        title,
+        recording.language_code or "hi",
+        topic_id=topic_ids[0] if topic_ids else None,
+        cuts=cuts,
+        contributor_name=contact.name if named else "",
+    )
+
+
+def audited_tag_change(recording_id: int, topic_id: int, action: str, staff: StaffUser) -> list[TopicTag]:
+    """Accept, reject or add a topic tag, with an audit entry."""
+    before = {t.source: t.status for t in _tags(recording_id) if t.topic_id == topic_id}
+    change = {"accept": accept_tag, "reject": reject_tag, "add": accept_tag}[action]
+    tags = change(recording_id, topic_id, staff)
+    after = {t.source: t.status for t in tags}
+    review = review_for(recording_id)
+    AuditEntry.record(
+        staff, f"tag_{action}", review, {"topic_id": topic_id, **before}, {"topic_id": topic_id, **after}
+    )
+    db.session.commit()
+    return tags
+
+
+def save_notes(recording_id: int, staff: StaffUser, notes: str) -> Transcript:
+    """Save a curator's searchable notes, with an audit entry."""
+    transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording_id))
+    if transcript is None:
+        raise ReviewError("this recording has no transcript yet")
+    before = transcript.notes
+    AuditEntry.record(staff, "edit_notes", transcript, {"notes": before}, {"notes": notes.strip()})
+    return set_notes(transcript.id, notes)
+
+
+# --- what the review page shows about a caller ---
+
+
+def caller_context(recording: Recording) -> dict:
+    """Who recorded it: role, place, language and their earlier contributions with decisions."""
+    contact = recording.contact
+    if contact is None:
+        return {"contact": None, "earlier": []}
+    earlier = db.session.execute(
+        select(Recording, REVIEW_STATUS)
+        .outerjoin(Review, Review.recording_id == Recording.id)
+        .where(Recording.contact_id == contact.id, Recording.id != recording.id)
+        .order_by(Recording.created_at.desc())
+        .limit(20)
+    ).all()
+    return {"contact": contact, "earlier": [tuple(row) for row in earlier]}
+
+
+# --- the audit log and time-to-share ---
+
+
+def audit_log(
+    limit: int = 200, object_type: str | None = None, object_id: int | None = None
+) -> list[AuditEntry]:
+    """The newest audit entries (optionally about one object)."""
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    if object_id is not None:
+        query = query.where(AuditEntry.object_id == object_id)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+@dataclass(frozen=True)
+class ShareTimes:
+    """How long recordings took from the call to publication, in hours."""
+
+    label: str
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+    longest_hours: float | None
+
+
+def time_to_share(since: datetime | None = None) -> list[ShareTimes]:
+    """Call-to-publication time of published stories: overall, per curator, per caller's district."""
+    query = (
+        select(Review.published_at, Recording.created_at, StaffUser.name, StaffUser.username, District.name)
+        .join(Recording, Recording.id == Review.recording_id)
+        .outerjoin(StaffUser, StaffUser.id == Review.decided_by_id)
+        .outerjoin(Contact, Contact.id == Recording.contact_id)
+        .outerjoin(District, District.id == Contact.district_id)
+        .where(Review.status == Review.APPROVED, Review.published_at.is_not(None))
+    )
+    if since is not None:
+        query = query.where(Review.published_at >= since)
+    groups: dict[str, list[float]] = {"Overall": []}
+    for published, called, name, username, district in db.session.execute(query):
+        hours = (_aware(published) - _aware(called)).total_seconds() / 3600
+        for label in (
+            "Overall",
+            f"Curator: {name or username or 'former staff'}",
+            f"District: {district or 'unknown'}",
+        ):
+            groups.setdefault(label, []).append(hours)
+    return [_summary(label, sorted(values)) for label, values in sorted(groups.items(), key=_group_order)]
+
+
+def _group_order(item: tuple[str, list]) -> tuple[int, str]:
+    label = item[0]
+    return (0 if label == "Overall" else 1 if label.startswith("Curator") else 2, label)
+
+
+def share_time_hours(review: Review) -> float | None:
+    """Hours from this recording's call to its publication, or None if not published."""
+    if review.published_at is None:
+        return None
+    return (_aware(review.published_at) - _aware(review.recording.created_at)).total_seconds() / 3600
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they are stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _summary(label: str, hours: list[float]) -> ShareTimes:
+    if not hours:
+        return ShareTimes(label, 0, None, None, None)
+    middle = len(hours) // 2
+    median = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
+    p90 = hours[min(len(hours) - 1, int(round(0.9 * (len(hours) - 1))))]
+    return ShareTimes(label, len(hours), round(median, 2), round(p90, 2), round(hours[-1], 2))
+
+
+def waveform(recording: Recording, bars: int = 160) -> list[float]:
+    """Peak levels (0..1) of the phone copy in `bars` slices, drawn on the review page; [] if unreadable."""
+    try:
+        with store.local_file(recording.playback_key) as path, wave.open(str(path), "rb") as wav:
+            if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+                return []
+            samples = array("h", wav.readframes(wav.getnframes()))
+    except (store.StoreError, wave.Error, EOFError, OSError):
+        return []
+    step = max(1, -(-len(samples) // bars))
+    peaks = [max(map(abs, samples[i : i + step])) for i in range(0, len(samples), step)]
+    loudest = max(peaks, default=0) or 1
+    return [round(peak / loudest, 3) for peak in peaks]

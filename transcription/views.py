@@ -1,14 +1,37 @@
-"""Curator pages: the review queue of transcribed recordings, with search."""
+"""Curator pages: the review queue, the review page with its decisions, the help desk, audit and time-to-share."""
 
-from flask import Blueprint, render_template, request
+import functools
+import io
+from datetime import date
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from audio import services as audio_services
 from audio.models import Recording
 from core.auth import role_required
-from transcription import services
-from transcription.models import Transcript
+from core.db import db
+from core.models import Block, Contact, District, Language, StaffUser, Topic
+from transcription import helpdesk, recognition, services
+from transcription.models import Question, Review, Transcript
 
-bp = Blueprint("transcription", __name__, template_folder="templates", url_prefix="/review")
+bp = Blueprint(
+    "transcription",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+    url_prefix="/review",
+)
 PAGE_SIZE = 50
+FLAGS = (
+    Transcript.NO_MODEL, Transcript.EMPTY, Transcript.LOW_CONFIDENCE, Transcript.MOSTLY_SILENCE,
+    Transcript.CLIPPING, Transcript.SHORT_SPEECH,
+)  # fmt: skip
+
+
+# --- the queue ---
 
 
 @bp.route("/")
@@ -16,28 +39,344 @@ PAGE_SIZE = 50
 def queue():
     """The review queue, most urgent first, or search results when a query is given."""
     query = request.args.get("q", "").strip()
-    filters = {
-        "kind": request.args.get("kind") or None,
-        "language": request.args.get("language") or None,
-        "flag": request.args.get("flag") or None,
-    }
+    filters = _queue_filters(request.args)
     if query:
         transcripts = services.search(query, limit=PAGE_SIZE)
     else:
-        transcripts = services.review_queue(**filters, limit=PAGE_SIZE)
+        transcripts = services.review_queue(**vars(filters), limit=PAGE_SIZE)
     items = [(t, services.tags_for(t.recording_id)) for t in transcripts]
     return render_template(
         "transcription/queue.html",
         items=items,
         query=query,
         filters=filters,
+        args=request.args,
+        counts=services.status_counts(filters),
+        statuses=Review.STATUSES,
         kinds=(Recording.QUESTION, Recording.STORY, Recording.ANSWER),
-        flags=(
-            Transcript.NO_MODEL,
-            Transcript.EMPTY,
-            Transcript.LOW_CONFIDENCE,
-            Transcript.MOSTLY_SILENCE,
-            Transcript.CLIPPING,
-            Transcript.SHORT_SPEECH,
-        ),  # fmt: skip
+        flags=FLAGS,
+        roles=Contact.ROLES,
+        choices=_choices(),
     )
+
+
+def _queue_filters(args) -> services.QueueFilters:
+    """Filters from the query string; anything unreadable is ignored rather than refused."""
+    status = args.get("status", Review.NEW)
+    return services.QueueFilters(
+        kind=args.get("kind") or None,
+        language=args.get("language") or None,
+        topic_id=_int(args.get("topic")),
+        needs_listening=True if args.get("listen") == "1" else None,
+        flag=args.get("flag") or None,
+        status=status if status in Review.STATUSES else None,
+        district_id=_int(args.get("district")),
+        block_id=_int(args.get("block")),
+        role=args.get("role") if args.get("role") in Contact.ROLES else None,
+        date_from=_date(args.get("from")),
+        date_to=_date(args.get("to")),
+    )
+
+
+def _topics() -> list[Topic]:
+    return list(db.session.scalars(select(Topic).filter_by(active=True).order_by(Topic.position)))
+
+
+def _choices() -> dict:
+    return {
+        "languages": db.session.scalars(
+            select(Language).filter_by(active=True).order_by(Language.menu_digit)
+        ),
+        "topics": _topics(),
+        "districts": db.session.scalars(select(District).order_by(District.name)),
+        "blocks": db.session.scalars(select(Block).order_by(Block.name)),
+    }
+
+
+# --- one recording ---
+
+
+@bp.route("/<int:recording_id>")
+@role_required("curator")
+def review(recording_id: int):
+    """Listen, read along, correct, tag and decide."""
+    recording = db.get_or_404(Recording, recording_id)
+    transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording.id))
+    review = services.review_for(recording.id)
+    return render_template(
+        "transcription/review.html",
+        recording=recording,
+        transcript=transcript,
+        words=services.word_timings(transcript) if transcript else [],
+        peaks=services.waveform(recording) if recording.playback_key else [],
+        review=review,
+        tags=services.tags_for(recording.id),
+        context=services.caller_context(recording),
+        show_phone=current_user.role == StaffUser.ADMIN,
+        recognition_on=recognition.wants_recognition(recording.contact_id) if recording.contact_id else None,
+        question=db.session.scalar(select(Question).filter_by(recording_id=recording.id)),
+        share_hours=services.share_time_hours(review),
+        history=services.audit_log(50, "reviews", review.id),
+        topics=_topics(),
+        Review=Review,
+        Recording=Recording,
+    )
+
+
+def _decision(action, recording_id: int, *args, done: str):
+    """Run a curator action; refusals and conflicts become a message on the review page."""
+    try:
+        action(recording_id, *args)
+    except (services.ReviewError, helpdesk.HelpDeskError, LookupError) as error:
+        flash(str(error), "error")
+    else:
+        flash(done, "info")
+    return redirect(url_for("transcription.review", recording_id=recording_id))
+
+
+def _version() -> int | None:
+    return _int(request.form.get("version"))
+
+
+@bp.post("/<int:recording_id>/transcript")
+@role_required("curator")
+def edit_transcript(recording_id: int):
+    text = request.form.get("text", "")
+    return _decision(
+        services.save_transcript_text, recording_id, _version(), current_user, text, done="Saved."
+    )
+
+
+@bp.post("/<int:recording_id>/notes")
+@role_required("curator")
+def notes(recording_id: int):
+    notes = request.form.get("notes", "")
+    return _decision(services.save_notes, recording_id, current_user, notes, done="Notes saved.")
+
+
+@bp.post("/<int:recording_id>/tags")
+@role_required("curator")
+def tags(recording_id: int):
+    action, topic_id = request.form.get("action", ""), _int(request.form.get("topic_id"))
+    if (
+        action not in ("accept", "reject", "add")
+        or topic_id is None
+        or db.session.get(Topic, topic_id) is None
+    ):
+        flash("Choose a topic and whether to accept, reject or add it.", "error")
+        return redirect(url_for("transcription.review", recording_id=recording_id))
+    return _decision(
+        services.audited_tag_change, recording_id, topic_id, action, current_user, done="Tags saved."
+    )
+
+
+@bp.post("/<int:recording_id>/approve")
+@role_required("curator")
+def approve(recording_id: int):
+    form = request.form
+    try:
+        cuts = {
+            "start_ms": _ms(form.get("start")),
+            "end_ms": _ms(form.get("end")),
+            "remove": _spans(form.get("remove")),
+        }
+    except ValueError:
+        flash("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31.", "error")
+        return redirect(url_for("transcription.review", recording_id=recording_id))
+    topic_ids = [int(t) for t in form.getlist("topic_ids") if t.isdigit()]
+    return _decision(
+        services.approve_story, recording_id, _version(), current_user, form.get("title", ""), topic_ids, cuts,
+        form.get("name_spoken") == "1", done="Published: callers hear it now under peer stories (main menu, 2).",
+    )  # fmt: skip
+
+
+@bp.post("/<int:recording_id>/reject")
+@role_required("curator")
+def reject(recording_id: int):
+    reason = request.form.get("reason", "")
+    return _decision(services.reject, recording_id, _version(), current_user, reason, done="Rejected.")
+
+
+@bp.post("/<int:recording_id>/question")
+@role_required("curator")
+def question(recording_id: int):
+    topic_id = _int(request.form.get("topic_id"))
+    return _decision(
+        services.mark_question, recording_id, _version(), current_user, topic_id,
+        done="Sent to the help desk: the experts of its topic see it in their queue.",
+    )  # fmt: skip
+
+
+@bp.post("/<int:recording_id>/trainers")
+@role_required("curator")
+def trainers(recording_id: int):
+    return _decision(
+        services.keep_for_trainers, recording_id, _version(), current_user, done="Kept for trainers only."
+    )
+
+
+@bp.post("/contacts/<int:contact_id>/recognition")
+@role_required("curator")
+def recognition_preference(contact_id: int):
+    db.get_or_404(Contact, contact_id)
+    wanted = request.form.get("recognition") == "on"
+    recognition.set_preference(contact_id, wanted, current_user)
+    flash("Thank-you messages are " + ("on." if wanted else "off for this contributor."), "info")
+    back = _int(request.form.get("recording_id"))
+    return redirect(
+        url_for("transcription.review", recording_id=back) if back else url_for("transcription.queue")
+    )
+
+
+# --- audit and time-to-share ---
+
+
+@bp.route("/audit")
+@role_required("admin")
+def audit():
+    entries = services.audit_log(limit=300, object_type=request.args.get("type") or None)
+    return render_template("transcription/audit.html", entries=entries)
+
+
+@bp.route("/time-to-share")
+@role_required("curator")
+def time_to_share():
+    return render_template("transcription/time_to_share.html", rows=services.time_to_share())
+
+
+# --- the help desk ---
+
+
+def expert_required(view):
+    """Curators and admins, and any staff member marked as an expert."""
+
+    @functools.wraps(view)
+    @login_required
+    def guarded(*args, **kwargs):
+        if not helpdesk.may_answer(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    guarded.allowed_roles = (StaffUser.ADMIN, StaffUser.CURATOR)  # plus experts of any role
+    return guarded
+
+
+@bp.route("/helpdesk/", endpoint="helpdesk")
+@expert_required
+def helpdesk_queue():
+    everyone = request.args.get("all") == "1"
+    status = request.args.get("status") or None
+    return render_template(
+        "transcription/helpdesk.html",
+        questions=helpdesk.questions(current_user, everyone=everyone, status=status),
+        my_topics=helpdesk.expert_topic_ids(current_user),
+        topics=_topics(),
+        everyone=everyone,
+        status=status,
+        Question=Question,
+    )
+
+
+@bp.post("/helpdesk/topics")
+@expert_required
+def expert_topics():
+    helpdesk.set_expert_topics(
+        current_user, [int(t) for t in request.form.getlist("topic_ids") if t.isdigit()]
+    )
+    flash("Your help-desk topics are saved.", "info")
+    return redirect(url_for("transcription.helpdesk"))
+
+
+@bp.route("/helpdesk/<int:question_id>")
+@expert_required
+def helpdesk_question(question_id: int):
+    question = db.get_or_404(Question, question_id)
+    transcript = db.session.scalar(select(Transcript).filter_by(recording_id=question.recording_id))
+    return render_template(
+        "transcription/question.html", question=question, transcript=transcript, Question=Question
+    )
+
+
+@bp.post("/helpdesk/<int:question_id>/answer")
+@expert_required
+def answer(question_id: int):
+    upload = request.files.get("audio")
+    stream, name = (upload.stream, upload.filename) if upload else (io.BytesIO(), "")
+    return _helpdesk_action(
+        helpdesk.save_answer, question_id, stream, name, current_user,
+        done="Answer saved. We are calling the asker back to play it, and sending an SMS.",
+    )  # fmt: skip
+
+
+@bp.post("/helpdesk/<int:question_id>/call-again")
+@expert_required
+def call_again(question_id: int):
+    return _helpdesk_action(helpdesk.call_again, question_id, current_user, done="Calling the asker again.")
+
+
+@bp.post("/helpdesk/<int:question_id>/publish")
+@expert_required
+def publish_answer(question_id: int):
+    title = request.form.get("title", "")
+    return _helpdesk_action(
+        helpdesk.publish_with_answer, question_id, title, current_user,
+        done="Published: the question and its answer are now a peer story.",
+    )  # fmt: skip
+
+
+def _helpdesk_action(action, question_id: int, *args, done: str):
+    try:
+        action(question_id, *args)
+    except helpdesk.HelpDeskError as error:
+        flash(str(error), "error")
+    else:
+        flash(done, "info")
+    return redirect(url_for("transcription.helpdesk_question", question_id=question_id))
+
+
+@bp.route("/helpdesk/<int:question_id>/audio/<which>")
+@expert_required
+def helpdesk_audio(question_id: int, which: str):
+    """The question or the answer, for experts who are not curators (curators also use audio.staff_file)."""
+    from audio.views import send_media
+
+    question = db.get_or_404(Question, question_id)
+    key = {"question": question.recording.playback_key, "answer": question.answer_key}.get(which)
+    if not key or not audio_services.staff_may_hear(key):
+        abort(404)
+    return send_media(key, "private, max-age=300")
+
+
+# --- small parsers ---
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _ms(seconds: str | None) -> int | None:
+    """Seconds typed by a person ('12.5') as whole milliseconds; None if blank."""
+    if seconds is None or not str(seconds).strip():
+        return None
+    value = float(str(seconds).strip())
+    if value < 0 or value != value:
+        raise ValueError("negative or not a number")
+    return round(value * 1000)
+
+
+def _spans(text: str | None) -> list[list[int]]:
+    """'12.5-14, 30-31' as [[12500, 14000], [30000, 31000]]."""
+    spans = []
+    for part in filter(None, (p.strip() for p in (text or "").replace(";", ",").split(","))):
+        start, sep, end = part.partition("-")
+        if not sep:
+            raise ValueError(part)
+        spans.append([_ms(start), _ms(end)])
+    return spans

@@ -1,0 +1,258 @@
+"""The help desk: callers' questions routed by topic to experts, audio answers called back to the asker."""
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import BinaryIO
+
+from pydub import AudioSegment
+from sqlalchemy import case, delete, or_, select, update
+
+from audio import convert, store
+from audio import services as audio_services
+from audio.models import Lesson, Recording
+from core import queue, twilio
+from core.db import db, utcnow
+from core.models import Language, StaffUser, Topic
+from transcription.models import AuditEntry, ExpertTopic, Question
+
+log = logging.getLogger(__name__)
+DELIVER_JOB = "transcription.jobs.deliver_answer"
+SMS_JOB = "transcription.jobs.send_answer_sms"
+ANSWER_MAX_SECONDS = 5 * 60
+PAUSE_MS = 800  # between the question and the answer when they are published together
+UNANSWERED_CALL = ("busy", "no-answer", "failed", "canceled")
+SMS_TEXT = {
+    "hi": "चौपाल: आपके सवाल का जवाब तैयार है। हम आपको कॉल करके जवाब सुना रहे हैं।",
+    "en": "Chaupal: an expert has answered your question. We are calling you to play the answer.",
+}
+
+
+class HelpDeskError(ValueError):
+    """A help-desk action cannot be done; the message says why."""
+
+
+def may_answer(staff: StaffUser) -> bool:
+    """Curators and admins answer questions, and so does any staff member marked as an expert."""
+    return staff.role in (StaffUser.ADMIN, StaffUser.CURATOR) or bool(staff.is_expert)
+
+
+def route_question(recording: Recording, topic_id: int | None, staff: StaffUser) -> Question:
+    """Put a recording in the experts' queue for its topic (once); the caller commits."""
+    question = db.session.scalar(select(Question).filter_by(recording_id=recording.id))
+    if question is None:
+        question = Question(recording_id=recording.id, status=Question.OPEN)
+        db.session.add(question)
+    before = {"topic_id": question.topic_id}
+    question.topic_id = topic_id or recording.topic_id
+    db.session.flush()
+    AuditEntry.record(staff, "route_question", question, before, {"topic_id": question.topic_id})
+    return question
+
+
+def expert_topic_ids(staff: StaffUser) -> set[int]:
+    """The topics this expert answers; empty means every topic."""
+    return set(db.session.scalars(select(ExpertTopic.topic_id).filter_by(staff_id=staff.id)))
+
+
+def set_expert_topics(staff: StaffUser, topic_ids: list[int]) -> None:
+    """Choose the topics whose questions reach this expert's queue."""
+    before = sorted(expert_topic_ids(staff))
+    db.session.execute(delete(ExpertTopic).where(ExpertTopic.staff_id == staff.id))
+    known = set(db.session.scalars(select(Topic.id).where(Topic.id.in_(topic_ids))))
+    db.session.add_all(ExpertTopic(staff_id=staff.id, topic_id=topic_id) for topic_id in sorted(known))
+    AuditEntry.record(staff, "expert_topics", staff, {"topics": before}, {"topics": sorted(known)})
+    db.session.commit()
+
+
+def questions(staff: StaffUser, everyone: bool = False, status: str | None = None) -> list[Question]:
+    """The expert's queue (questions on their topics, and those with no topic): waiting ones first, oldest first."""
+    waiting = case((Question.status.in_((Question.OPEN, Question.FAILED)), 0), else_=1)
+    query = select(Question).join(Recording).order_by(waiting, Question.created_at, Question.id)
+    topics = expert_topic_ids(staff)
+    if topics and not everyone:
+        query = query.where(or_(Question.topic_id.in_(topics), Question.topic_id.is_(None)))
+    if status:
+        query = query.where(Question.status == status)
+    return list(db.session.scalars(query))
+
+
+def get(question_id: int) -> Question:
+    """The question, or HelpDeskError."""
+    question = db.session.get(Question, question_id)
+    if question is None:
+        raise HelpDeskError("that question does not exist")
+    return question
+
+
+# --- answers ---
+
+
+def save_answer(question_id: int, upload: BinaryIO, filename: str, staff: StaffUser) -> Question:
+    """Store an expert's recorded or uploaded answer (phone copy) and call it back to the asker."""
+    question = get(question_id)
+    if question.status == Question.CALLING:
+        raise HelpDeskError("the answer is being delivered right now; wait for the call to end")
+    old_key, before = question.answer_key, _state(question)
+    key, seconds = _store_answer(question, upload, filename)
+    question.answer_key, question.answer_seconds = key, seconds
+    question.expert_id, question.answered_at = staff.id, utcnow()
+    question.status, question.reason, question.delivered_at = Question.ANSWERED, "", None
+    AuditEntry.record(staff, "answer_question", question, before, _state(question))
+    queue.enqueue_after_commit("default", DELIVER_JOB, question.id)
+    db.session.commit()
+    if old_key and old_key != key:
+        store.delete(old_key)
+    return question
+
+
+def _state(question: Question) -> dict:
+    return {"status": question.status, "answer_key": question.answer_key, "expert_id": question.expert_id}
+
+
+def _store_answer(question: Question, upload: BinaryIO, filename: str) -> tuple[str, float]:
+    """Decode the upload (refusing bad audio with a reason), trim it, and keep an 8 kHz phone copy."""
+    try:
+        with store.scratch_dir() as folder:
+            path = audio_services.receive_upload(upload, filename, folder)
+            sound = audio_services.decode_for_library(path, ANSWER_MAX_SECONDS)
+    except audio_services.LibraryError as error:
+        raise HelpDeskError(str(error)) from error
+    data = convert.wav_bytes(convert.phone_copy(convert.trim_silence(sound)))
+    key = f"recordings/{question.recording_id}/answer-{hashlib.sha256(data).hexdigest()[:12]}.wav"
+    store.write_bytes(key, data)
+    return key, round(convert.phone_copy(sound).duration_seconds, 3)
+
+
+def call_again(question_id: int, staff: StaffUser) -> Question:
+    """Try the callback once more after an unanswered call."""
+    question = get(question_id)
+    if question.status not in (Question.FAILED, Question.SKIPPED) or not question.answer_key:
+        raise HelpDeskError("only an answer whose call did not get through can be called again")
+    before = _state(question)
+    question.status, question.reason, question.call_sid = Question.ANSWERED, "", ""
+    AuditEntry.record(staff, "call_again", question, before, _state(question))
+    queue.enqueue_after_commit("default", DELIVER_JOB, question.id)
+    db.session.commit()
+    return question
+
+
+# --- delivery: a callback call that plays the answer, and an SMS saying it is there ---
+
+
+def deliver(question_id: int) -> None:
+    """Place the callback that plays the answer; honours opt-out at call time and never dials twice."""
+    if not _move(question_id, Question.ANSWERED, Question.CALLING):
+        return  # gone, not answered, or already being called
+    question = get(question_id)
+    contact = question.recording.contact
+    if contact is None or contact.opted_out_at:
+        _finish(question, Question.SKIPPED, "the asker has opted out or was removed")
+        return
+    path = f"/ivr/answer/{question.id}"
+    try:
+        sent = twilio.place_call(
+            contact.phone, twilio.public_url(path), status_callback=twilio.public_url(f"{path}/status")
+        )
+    except twilio.TwilioError as error:
+        _finish(question, Question.FAILED if error.permanent else Question.ANSWERED, str(error))
+        if not error.permanent:
+            raise  # RQ retries; the row is answered (not calling) again
+        return
+    question.call_sid = sent.sid
+    db.session.commit()
+    queue.enqueue_now("default", SMS_JOB, question.id)
+
+
+def _move(question_id: int, from_status: str, to_status: str) -> bool:
+    moved = db.session.execute(
+        update(Question)
+        .where(Question.id == question_id, Question.status == from_status)
+        .values(status=to_status)
+    ).rowcount
+    db.session.commit()
+    return bool(moved)
+
+
+def _finish(question: Question, status: str, reason: str) -> None:
+    question.status, question.reason = status, reason
+    db.session.commit()
+    log.info("question %s: %s %s", question.id, status, reason)
+
+
+def send_sms(question_id: int) -> None:
+    """Tell the asker by SMS that their answer is there (once; not if they opted out)."""
+    question = db.session.get(Question, question_id)
+    if question is None or question.sms_sid or question.status not in (Question.CALLING, Question.DELIVERED):
+        return
+    contact = question.recording.contact
+    if contact is None or contact.opted_out_at:
+        return
+    text = SMS_TEXT.get(contact.language_code or "", SMS_TEXT["en"])
+    question.sms_sid = twilio.send_sms(contact.phone, text).sid  # a TwilioError goes to RQ's retry
+    db.session.commit()
+
+
+def answer_for_call(question_id: int) -> tuple[str, Language] | None:
+    """The signed URL of the answer and the asker's language, for the callback's TwiML; None if none."""
+    question = db.session.get(Question, question_id)
+    if question is None or not question.answer_key:
+        return None
+    code = question.recording.language_code or (question.recording.contact.language_code or "")
+    language = db.session.get(Language, code) or db.session.get(Language, "en")
+    return audio_services.signed_media_url(question.answer_key), language
+
+
+def answer_heard(question_id: int) -> None:
+    """The asker picked up and the answer is playing: delivered."""
+    question = db.session.get(Question, question_id)
+    if question is not None and question.status in (Question.CALLING, Question.FAILED):
+        question.status, question.reason, question.delivered_at = Question.DELIVERED, "", utcnow()
+        db.session.commit()
+
+
+def call_ended(question_id: int, call_status: str) -> None:
+    """A callback that nobody answered leaves the question failed with the reason, ready to call again."""
+    question = db.session.get(Question, question_id)
+    if question is not None and question.status == Question.CALLING and call_status in UNANSWERED_CALL:
+        _finish(question, Question.FAILED, f"the call was not answered ({call_status})")
+
+
+# --- publishing the question with its answer as a peer story ---
+
+
+def publish_with_answer(question_id: int, title: str, staff: StaffUser) -> Lesson:
+    """Publish the caller's question followed by the expert's answer as one peer story."""
+    question = get(question_id)
+    if not question.answer_key:
+        raise HelpDeskError("record an answer before publishing the question with it")
+    recording = question.recording
+    language = recording.language_code or "hi"
+    try:
+        lesson = audio_services.publish_story_from_recording(
+            recording.id, title, language, topic_id=question.topic_id, publish=False
+        )
+        with store.scratch_dir() as folder:
+            combined = _question_and_answer(recording, question, folder)
+            with combined.open("rb") as upload:
+                audio_services.save_track(
+                    lesson, language, title or "Question and answer", upload, combined.name
+                )
+        lesson = audio_services.set_lesson_status(lesson.id, Lesson.PUBLISHED)
+    except audio_services.LibraryError as error:
+        raise HelpDeskError(str(error)) from error
+    question.lesson_id = lesson.id
+    AuditEntry.record(staff, "publish_answer", question, {"lesson_id": None}, {"lesson_id": lesson.id})
+    db.session.commit()
+    return lesson
+
+
+def _question_and_answer(recording: Recording, question: Question, folder: Path) -> Path:
+    with store.local_file(recording.playback_key) as path:
+        asked = convert.decode(path, audio_services.max_recording_seconds()).audio
+    with store.local_file(question.answer_key) as path:
+        answered = convert.decode(path, ANSWER_MAX_SECONDS).audio
+    pause = AudioSegment.silent(PAUSE_MS, frame_rate=asked.frame_rate)
+    target = folder / "question-and-answer.wav"
+    target.write_bytes(convert.wav_bytes(asked + pause + answered.set_frame_rate(asked.frame_rate)))
+    return target
