@@ -359,9 +359,9 @@ def test_a_hanging_decoder_fails_the_job_with_a_timeout_and_leaves_no_process(
     fake_tool(tools, hanging, seconds=600)
     recording = register(twilio_server, 1, audio_files.speech_mp3.read_bytes())  # not WAV: needs the tools
     spawn_worker({**path_with(tools), "CHAUPAL_TEST_TOOL_TIMEOUT": "2"})
-    assert wait_for(lambda: (tools / f"{hanging}.started").exists(), 30)
+    assert wait_for(lambda: (tools / f"{hanging}.started").exists(), 120)
     started = time.monotonic()
-    assert wait_for(lambda: finished(recording.id), 30)
+    assert wait_for(lambda: finished(recording.id), 120)
     seconds = time.monotonic() - started
     recording = reload(recording.id)
     assert (recording.status, recording.reason) == (Recording.FAILED, Recording.DECODE_TIMEOUT)
@@ -488,7 +488,7 @@ def decoders_running(*folders: Path) -> list[str]:
 
 def kill_when(condition, worker: WorkerProcess) -> float:
     """SIGKILL the worker and its work-horse once condition() holds; the moment of the kill."""
-    assert wait_for(condition, 30)
+    assert wait_for(condition, 120)
     assert worker.horses(), "the worker should be running the job"
     worker.kill()
     return time.monotonic()
@@ -537,7 +537,7 @@ def test_a_worker_killed_mid_download_and_mid_conversion_runs_each_job_again_onc
     killed_at = kill_when(
         lambda: (slow_tools / "ffmpeg.started").exists(), spawn_worker(path_with(slow_tools))
     )
-    assert wait_for(lambda: decoders_running(slow_tools) == [], 5)  # ffmpeg died with its work-horse
+    assert wait_for(lambda: decoders_running(slow_tools) == [], 20)  # ffmpeg died with its work-horse
     assert stray_files(app, tmp_path)  # the killed jobs left their scratch folders
     spawn_worker()  # RQ finds the jobs abandoned once their heartbeat lapses, and retries them
     assert wait_for(lambda: finished(downloading.id, converting.id), 150, interval=1)
@@ -563,7 +563,7 @@ def test_a_job_lost_with_its_worker_is_recovered_by_the_sweeper(
     db.session.commit()
     assert queue.enqueue_due(jobs.PERIODIC)  # the periodic clock's next tick
     spawn_worker()
-    assert wait_for(lambda: finished(recording.id), 60)
+    assert wait_for(lambda: finished(recording.id), 240)
     assert_finished_once(app, tmp_path, recording)
     assert reload(recording.id).attempts == 2
     record_figure("audio.lost_job_recovered_by_sweeper", "1/1")
