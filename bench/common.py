@@ -1,6 +1,7 @@
 """Shared benchmark plumbing: results with targets, machine facts, the markdown report."""
 
 import json
+import math
 import os
 import platform
 import subprocess
@@ -36,6 +37,59 @@ def finish(result: Result) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{result.name.split()[0]}.json").write_text(json.dumps(asdict(result), indent=2))
     sys.exit(0 if result.met else 1)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile by nearest rank (an observed value, never an interpolation); 0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def load_average() -> float:
+    """The one-minute load average: how busy the machine was around a measurement."""
+    return round(os.getloadavg()[0], 2)
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (from /proc), for CPU and memory accounting."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (gone processes count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process in MB (0 when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return kb / 1024
 
 
 def machine() -> dict:
