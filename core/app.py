@@ -109,10 +109,19 @@ def healthz():
 @health.route("/readyz")
 def readyz():
     checks = {"database": _check(db.ping), "redis": _check(_ping_redis)}
-    models = {lang: path.is_dir() for lang, path in config.vosk_models(current_app.config).items()}
+    models = _speech_models()
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "not ready", **checks, "speech_models": models}
     return jsonify(body), 200 if ready else 503
+
+
+def _speech_models() -> dict:
+    """Which languages have a speech model; the transcription package knows where models live."""
+    if (config.ROOT / "transcription" / "services.py").exists():
+        from transcription import services
+
+        return services.speech_models_report(current_app.config)
+    return {lang: path.is_dir() for lang, path in config.vosk_models(current_app.config).items()}
 
 
 def _ping_redis() -> None:

@@ -34,6 +34,8 @@ SETTINGS = {
     "S3_REGION": ("", "S3 region, e.g. ap-south-1"),
     "S3_PREFIX": ("", "key prefix inside the bucket, e.g. chaupal"),
     "VOSK_MODELS": ("", "language=model directory pairs, e.g. hi=/models/hi,en=/models/en-in"),
+    "VOSK_FALLBACK_LANGUAGE": ("", "model used for languages without one; default: DEFAULT_LANGUAGE"),
+    "VOSK_DEMO_MODEL": ("auto", "auto: bundled demo model when none fits (not in production); off"),
     "DEFAULT_LANGUAGE": ("hi", "language for callers who have not chosen one"),
     "TIMEZONE": ("Asia/Kolkata", "calling windows, schedules and reports"),
     "INSTANCE_PATH": ("", "instance folder for SQLite, embedded Redis and media"),

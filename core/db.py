@@ -66,6 +66,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+def include_name(name: str | None, type_: str, _parents: dict) -> bool:
+    """Migration comparison skips objects a package creates by raw SQL and lists in metadata.info."""
+    unmanaged = tuple(db.metadata.info.get("unmanaged", ()))
+    return not (unmanaged and type_ in ("table", "index") and (name or "").startswith(unmanaged))
+
+
 def alembic_config(app) -> AlembicConfig:
     """An Alembic config whose version folders are each package's migrations."""
     config = AlembicConfig()

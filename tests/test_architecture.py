@@ -7,7 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from core.db import db
+from core.db import db, include_name
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = {
@@ -48,7 +48,8 @@ def test_nothing_imports_ivr():
 
 def test_migrations_match_the_models(app):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        options = {"compare_type": True, "include_name": include_name}
+        context = MigrationContext.configure(connection, opts=options)
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

@@ -9,6 +9,7 @@ from core.app import create_app
 from core.db import db
 from tests.browser import LiveServer, free_port, log_in
 from tests.factories import STAFF_PASSWORD, make_staff
+from transcription.models import Transcript
 
 pytestmark = pytest.mark.browser
 
@@ -72,3 +73,11 @@ def test_a_story_recorded_through_the_microphone_reaches_the_pipeline(page, sand
     assert story.status == Recording.READY, story.reason_detail
     assert story.kind == Recording.STORY and story.consent == Recording.ANONYMOUS
     assert story.duration_seconds > 2
+
+    queue.make_worker(sandbox_server.app, ["transcription"]).work(burst=True, with_scheduler=False)
+    page.goto(sandbox_server.url + "/review/")
+    row = page.locator("tbody tr", has_text=f"#{story.id}")
+    assert "story" in row.inner_text()
+    transcript = db.session.scalar(select(Transcript).filter_by(recording_id=story.id))
+    assert transcript.status == Transcript.READY and transcript.text
+    assert transcript.text[:20] in row.inner_text()

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from core.db import db
+from core.db import db, include_name
 
 app = context.config.attributes["flask_app"]
 
@@ -16,6 +16,7 @@ def run_migrations() -> None:
                 target_metadata=db.metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                include_name=include_name,
             )
             with context.begin_transaction():
                 context.run_migrations()

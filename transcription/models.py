@@ -1,0 +1,112 @@
+"""Transcripts of caller recordings, suggested topic tags and the keyword lexicon behind them."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from audio.models import Recording
+from core.db import db, utcnow
+from core.models import StaffUser, Topic
+
+# Full-text search lives outside the models: an FTS5 virtual table (plus its shadow tables) on
+# SQLite and an expression GIN index on PostgreSQL, created by raw SQL in the migration because
+# SQLAlchemy cannot describe either. Migration comparison skips these names (core.db.include_name).
+SEARCH_TABLE = "transcript_search"
+SEARCH_INDEX = "ix_transcripts_search"
+db.metadata.info.setdefault("unmanaged", set()).update({SEARCH_TABLE, SEARCH_INDEX})
+
+
+class Transcript(db.Model):
+    """What the speech recogniser heard in one recording, how well, and where it sits in review."""
+
+    __tablename__ = "transcripts"
+
+    # states: pending (being transcribed) -> ready | failed with a reason
+    PENDING, READY, FAILED = "pending", "ready", "failed"
+    # quality flags (comma-separated in `flags`)
+    EMPTY, LOW_CONFIDENCE, MOSTLY_SILENCE = "empty", "low_confidence", "mostly_silence"
+    CLIPPING, SHORT_SPEECH, DEMO_MODEL, NO_MODEL = "clipping", "short_speech", "demo_model", "no_model"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    language_code: Mapped[str] = mapped_column(String(8), default="")  # the recording's language
+    model_language: Mapped[str] = mapped_column(String(8), default="")  # whose model heard it
+    model_name: Mapped[str] = mapped_column(String(120), default="")
+    model_version: Mapped[str] = mapped_column(String(40), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    words: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[word, start, end, confidence], ...]
+    confidence: Mapped[float | None] = mapped_column(Float)  # mean word confidence
+    audio_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    speech_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    silence_ratio: Mapped[float] = mapped_column(Float, default=0.0)
+    clipping_ratio: Mapped[float] = mapped_column(Float, default=0.0)
+    real_time_factor: Mapped[float | None] = mapped_column(Float)  # decoding seconds per audio second
+    flags: Mapped[str] = mapped_column(String(200), default="")
+    needs_listening: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    priority: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")  # the curator's, searchable
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    transcribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    recording: Mapped[Recording] = relationship()
+    reviewed_by: Mapped[StaffUser | None] = relationship()
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [flag for flag in self.flags.split(",") if flag]
+
+
+class TopicTag(db.Model):
+    """A topic suggested for (or given to) a recording, with its evidence and the curator's decision."""
+
+    __tablename__ = "topic_tags"
+    __table_args__ = (UniqueConstraint("recording_id", "topic_id", "source"),)
+
+    # where the suggestion came from
+    ASR_KEYWORDS, MENU, LESSON, CURATOR = "asr-keywords", "menu", "lesson", "curator"
+    SOURCES = (ASR_KEYWORDS, MENU, LESSON, CURATOR)
+    # curator decision
+    SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    keywords: Mapped[str] = mapped_column(String(500), default="")  # comma-separated evidence
+    status: Mapped[str] = mapped_column(String(20), default=SUGGESTED, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    topic: Mapped[Topic] = relationship()
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [keyword for keyword in self.keywords.split(",") if keyword]
+
+
+class TopicKeyword(db.Model):
+    """A word or phrase that points to a topic in one language; '*' at the end matches any ending."""
+
+    __tablename__ = "topic_keywords"
+    __table_args__ = (UniqueConstraint("topic_id", "language_code", "keyword"),)
+
+    SEED, ADMIN = "seed", "admin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
+    language_code: Mapped[str] = mapped_column(ForeignKey("languages.code"), index=True)
+    keyword: Mapped[str] = mapped_column(String(120))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    source: Mapped[str] = mapped_column(String(20), default=SEED)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    topic: Mapped[Topic] = relationship()
