@@ -30,9 +30,10 @@ def free_port() -> int:
 class Instance:
     """Everything one benchmark run needs; `with Instance() as inst:` cleans up all it started."""
 
-    def __init__(self, database_url: str = "", twilio_base_url: str = "http://127.0.0.1:9"):
+    def __init__(self, database_url: str = "", twilio_base_url: str = "http://127.0.0.1:9",
+                 auth_token: str = "", extra_env: dict | None = None):  # fmt: skip
         self.folder = Path(tempfile.mkdtemp(prefix="chaupal-bench-"))
-        self.auth_token = secrets.token_hex(16)
+        self.auth_token = auth_token or secrets.token_hex(16)
         self.processes: list[subprocess.Popen] = []
         self.env = {
             **os.environ,
@@ -46,6 +47,7 @@ class Instance:
             "TWILIO_API_BASE_URL": twilio_base_url,
             "DATABASE_URL": database_url,
             "VOSK_MODELS": "",
+            **(extra_env or {}),
         }
         self.web_url = ""
         self.access_log = self.folder / "access.log"
