@@ -69,11 +69,11 @@ class Pipeline:
             )  # fmt: skip
             return recording.id
 
-    def wait_for(self, count: int, timeout: float) -> list["Journey"]:
-        """Wait until `count` recordings have a finished transcript (or the timeout); their journeys."""
+    def wait_for(self, count: int, timeout: float, sids: set[str] | None = None) -> list["Journey"]:
+        """Wait until `count` recordings (of `sids`, when given) have a finished transcript or the timeout."""
         deadline = time.monotonic() + timeout
         while True:
-            journeys = self.journeys()
+            journeys = [j for j in self.journeys() if sids is None or j.recording_sid in sids]
             if sum(1 for j in journeys if j.done) >= count or time.monotonic() > deadline:
                 return journeys
             time.sleep(0.5)
@@ -117,6 +117,7 @@ class Journey:
     """One recording's way from registration to a tagged transcript (epoch seconds)."""
 
     recording_id: int
+    recording_sid: str
     registered: float
     ready: float | None
     transcribed: float | None
@@ -136,7 +137,7 @@ class Journey:
 
         decoded = (transcript.real_time_factor or 0) * (transcript.audio_seconds or 0) if transcript else 0.0
         return cls(
-            recording.id, stamp(recording.created_at), stamp(recording.ready_at),
+            recording.id, recording.recording_sid, stamp(recording.created_at), stamp(recording.ready_at),
             stamp(transcript.transcribed_at) if transcript else None,
             transcript.status if transcript else "none", transcript.audio_seconds if transcript else 0.0,
             decoded, len(recording_tags(recording.id)),
