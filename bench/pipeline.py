@@ -30,6 +30,7 @@ class Pipeline:
         env = {"VOSK_MODELS": f"{LANGUAGE}={model_path()}", "VOSK_DEMO_MODEL": "off"}
         self.instance = Instance(database_url, self.twilio.base_url, self.twilio.auth_token, env)
         self.clips: dict[float, bytes] = {}
+        self.transcription_pids: list[int] = []
 
     def __enter__(self) -> "Pipeline":
         self.instance.__enter__()
@@ -49,7 +50,8 @@ class Pipeline:
         for n in range(audio):
             self.instance.spawn(worker_command("audio"), f"worker-audio-{n}")
         for n in range(transcription):
-            self.instance.spawn(worker_command("transcription", nice), f"worker-transcription-{n}")
+            process = self.instance.spawn(worker_command("transcription", nice), f"worker-transcription-{n}")
+            self.transcription_pids.append(process.pid)
 
     def serve(self, seconds: float) -> tuple[str, str, float]:
         """Put a recording of that length on the loopback server: (RecordingSid, RecordingUrl, seconds)."""
@@ -77,6 +79,12 @@ class Pipeline:
             if sum(1 for j in journeys if j.done) >= count or time.monotonic() > deadline:
                 return journeys
             time.sleep(0.5)
+
+    def transcription_cpu(self) -> float:
+        """CPU seconds used so far by the transcription workers and their work-horses."""
+        from bench.common import cpu_seconds, process_tree
+
+        return cpu_seconds([pid for worker in self.transcription_pids for pid in process_tree(worker)])
 
     def journeys(self) -> list["Journey"]:
         """Every recording's timestamps and transcript figures so far."""
