@@ -2,10 +2,12 @@
 
 import logging
 
+from flask import current_app
 from rq import get_current_job
 
 from audio import services
 from core import queue
+from core.config import retention_days
 
 log = logging.getLogger(__name__)
 
@@ -25,5 +27,17 @@ def sweep_recordings() -> int:
     return len(requeued)
 
 
+def enforce_retention() -> int:
+    """Delete callers' audio past RETENTION_DAYS_RECORDINGS (unless published) and orphaned files."""
+    days = retention_days(current_app.config, "RETENTION_DAYS_RECORDINGS")
+    expired = services.expire_old_recordings(days)
+    orphans = services.remove_orphaned_recording_files()
+    log.info("retention: audio of %d recording(s) expired, %d orphaned file(s) removed", expired, orphans)
+    return expired
+
+
 # `chaupal cron` enqueues these once per interval, however many cron processes run.
-PERIODIC = [queue.Periodic("audio.jobs.sweep_recordings", every_seconds=300, queue="audio")]
+PERIODIC = [
+    queue.Periodic("audio.jobs.sweep_recordings", every_seconds=300, queue="audio"),
+    queue.Periodic("audio.jobs.enforce_retention", every_seconds=24 * 3600, queue="audio"),
+]

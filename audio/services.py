@@ -314,6 +314,107 @@ def sweep_stuck_recordings(now=None) -> list[int]:
     return requeued
 
 
+# --- erasure and retention: callers' voices are personal data ---
+
+AUDIO_EXPIRED = "audio_expired"  # flag on a recording whose audio the retention job deleted
+
+
+def _delete_prefix(prefix: str) -> int:
+    """Delete every stored file under a prefix; returns how many."""
+    keys = store.keys(prefix)
+    for key in keys:
+        store.delete(key)
+    return len(keys)
+
+
+def _delete_recording_files(recording: Recording) -> int:
+    """Delete all of a recording's renditions (and any stray file under its folder)."""
+    removed = _delete_prefix(f"recordings/{recording.id}/")
+    for key in {recording.original_key, recording.recognition_key, recording.playback_key} - {""}:
+        if not key.startswith(f"recordings/{recording.id}/") and store.exists(key):
+            store.delete(key)
+            removed += 1
+    return removed
+
+
+def _delete_story(lesson: Lesson) -> int:
+    """Delete a story lesson made from a caller's recording: its rows and every rendered file."""
+    removed = _delete_prefix(f"lessons/{lesson.id}/")
+    db.session.delete(lesson)
+    return removed
+
+
+def _stories_from(recording_ids: list[int], exclude_published: bool = False) -> list[Lesson]:
+    query = select(Lesson).where(Lesson.kind == Lesson.STORY, Lesson.source_recording_id.in_(recording_ids))
+    if exclude_published:
+        query = query.where(Lesson.status != Lesson.PUBLISHED)
+    return list(db.session.scalars(query)) if recording_ids else []
+
+
+def erase_contact_audio(contact_id: int) -> list[str]:
+    """Delete a person's recordings (every rendition) and the stories made from them; report lines.
+
+    Files go first and rows after, so a run cut short can simply be run again. The caller commits.
+    """
+    recordings = list(db.session.scalars(select(Recording).filter_by(contact_id=contact_id)))
+    stories = _stories_from([r.id for r in recordings])
+    files = sum(_delete_story(lesson) for lesson in stories)
+    for recording in recordings:
+        files += _delete_recording_files(recording)
+        db.session.delete(recording)
+    db.session.flush()
+    return [
+        f"{len(recordings)} recording(s) deleted",
+        f"{len(stories)} story(ies) made from them deleted",
+        f"{files} audio file(s) deleted from the media store",
+    ]
+
+
+def expire_old_recordings(days: int, now=None) -> int:
+    """Delete the audio of callers' recordings older than `days` unless a published story plays it.
+
+    The row stays (flagged audio_expired) for counts; unpublished stories made from it go too. 0 = keep.
+    """
+    if days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    published = select(Lesson.source_recording_id).where(
+        Lesson.kind == Lesson.STORY,
+        Lesson.status == Lesson.PUBLISHED,
+        Lesson.source_recording_id.is_not(None),
+    )
+    old = select(Recording).where(
+        Recording.created_at < cutoff,
+        Recording.id.not_in(published),
+        Recording.kind.in_((Recording.STORY, Recording.QUESTION)),
+    )
+    expired = [r for r in db.session.scalars(old) if AUDIO_EXPIRED not in r.flags.split(",")]
+    for recording in expired:
+        for lesson in _stories_from([recording.id], exclude_published=True):
+            _delete_story(lesson)
+        _delete_recording_files(recording)
+        recording.original_key = recording.recognition_key = recording.playback_key = ""
+        recording.flags = add_flag(recording.flags, AUDIO_EXPIRED)
+    db.session.commit()
+    return len(expired)
+
+
+def remove_orphaned_recording_files() -> int:
+    """Delete files under recordings/<id>/ whose recording row no longer exists (a job racing an erasure)."""
+    by_id: dict[int, list[str]] = {}
+    for key in store.keys("recordings/"):
+        folder = key.split("/")[1]
+        if folder.isdigit():
+            by_id.setdefault(int(folder), []).append(key)
+    existing = (
+        set(db.session.scalars(select(Recording.id).where(Recording.id.in_(by_id)))) if by_id else set()
+    )
+    orphans = [key for rid, keys in by_id.items() if rid not in existing for key in keys]
+    for key in orphans:
+        store.delete(key)
+    return len(orphans)
+
+
 # --- the library: lessons, stories and prompt audio uploaded and edited by staff ---
 
 UPLOAD_MAX_BYTES = 40 * 1024 * 1024

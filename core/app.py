@@ -21,6 +21,7 @@ VIEW_MODULES = (
     "ivr.views",
     "ivr.broadcasts",
     "ivr.simulator_views",
+    "ivr.sms",
 )
 health = Blueprint("health", __name__)
 
@@ -93,6 +94,7 @@ NAV = [
     ("people.contacts", "People", ("admin", "officer")),
     ("simulator.index", "Phone simulator", ("curator", "officer")),
     ("ivr.prompts", "Phone prompts", ("admin",)),
+    ("sms.inbox", "Text messages", ("curator",)),
 ]
 
 

@@ -47,6 +47,8 @@ def cli() -> None:
 def up(host: str, port: int) -> None:
     """Run everything: embedded Redis if needed, migrations, demo data, web server and workers."""
     supervisor = Supervisor()
+    # Links and signatures must name the address this server really listens on.
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
     try:
         env = supervisor.start_redis_if_needed()
         app = make_app()
@@ -416,6 +418,35 @@ def models_install(language: str, source: Path, sha256: str | None) -> None:
             raise click.ClickException(str(error)) from None
     click.echo(f"Installed {info.label} for '{language}' at {info.path} (sha256 {info.sha256}).")
     click.echo("Restart the transcription workers to load it.")
+
+
+@cli.group("people")
+def people_group() -> None:
+    """Contacts and their personal data."""
+
+
+@people_group.command("erase")
+@click.argument("phone")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def people_erase(phone: str, yes: bool) -> None:
+    """Delete everything about the person with this phone number, and print what was removed."""
+    from core import people
+    from core.logs import mask_phone
+    from ivr import services as phone_line
+
+    app = make_app()
+    with app.app_context():
+        contact = people.find_contact(phone)
+        if contact is None:
+            raise click.ClickException(f"no contact with the number {mask_phone(phone)}")
+        if not yes:
+            click.confirm(f"Delete everything about contact #{contact.id}? This cannot be undone", abort=True)
+        erasure = phone_line.erase_now(contact, "command")
+        click.echo(f"Erasure {erasure.id} of contact #{erasure.contact_id}: {erasure.status}")
+        for line in erasure.lines:
+            click.echo(f"  {line}")
+        if erasure.reason:
+            raise click.ClickException(f"not finished, a job will try again: {erasure.reason}")
 
 
 def main() -> None:

@@ -39,7 +39,16 @@ SETTINGS = {
     "DEFAULT_LANGUAGE": ("hi", "language for callers who have not chosen one"),
     "TIMEZONE": ("Asia/Kolkata", "calling windows, schedules and reports"),
     "INSTANCE_PATH": ("", "instance folder for SQLite, embedded Redis and media"),
+    "TWILIO_HANDLES_OPT_OUT": ("yes", "yes: Twilio answers STOP/START/HELP in English itself; no: we reply"),
+    # retention in days per artefact; 0 keeps it forever (a daily job enforces them)
+    "RETENTION_DAYS_RECORDINGS": ("365", "days to keep callers' audio not published as a story; 0 = forever"),
+    "RETENTION_DAYS_TRANSCRIPTS": ("365", "days to keep transcripts of unpublished recordings; 0 = forever"),
+    "RETENTION_DAYS_CALL_LOGS": (
+        "730",
+        "days before call and SMS logs lose their link to a person; 0 = forever",
+    ),
 }
+RETENTION_SETTINGS = ("RETENTION_DAYS_RECORDINGS", "RETENTION_DAYS_TRANSCRIPTS", "RETENTION_DAYS_CALL_LOGS")
 
 
 def env_settings(environ=os.environ) -> dict:
@@ -121,6 +130,19 @@ def vosk_models(config: dict) -> dict[str, Path]:
     return models
 
 
+def retention_days(config: dict, name: str) -> int:
+    """A RETENTION_DAYS_* setting as a whole number of days (0 = keep forever); ConfigError otherwise."""
+    value = str(config.get(name, SETTINGS[name][0])).strip()
+    if not value.isdigit():
+        raise ConfigError(f"{name}: '{value}' is not a whole number of days (0 keeps forever)")
+    return int(value)
+
+
+def is_on(config: dict, name: str) -> bool:
+    """A yes/no setting read leniently: yes, true, on, 1."""
+    return str(config.get(name, SETTINGS[name][0])).strip().lower() in ("yes", "true", "on", "1")
+
+
 def validate(config: dict) -> None:
     """Refuse settings that would run insecurely or cannot work; one clear line each."""
     production = config["CHAUPAL_ENV"] == "production"
@@ -135,6 +157,8 @@ def validate(config: dict) -> None:
     if production and config.get("DEBUG"):
         raise ConfigError("DEBUG: must be off in production")
     _validate_urls(config)
+    for name in RETENTION_SETTINGS:
+        retention_days(config, name)
     for language, path in vosk_models(config).items():
         if not path.is_dir():
             raise ConfigError(f"VOSK_MODELS: model directory for '{language}' does not exist: {path}")

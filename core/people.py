@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 import phonenumbers
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from core.db import db, utcnow
 from core.models import Block, Contact, District, GramPanchayat, Language, State, SuppressionEvent, Topic
@@ -62,6 +62,18 @@ def may_contact(contact_id: int) -> bool:
     """True unless the contact is gone or opted out: ask at send time, not earlier."""
     contact = db.session.get(Contact, contact_id)
     return contact is not None and contact.opted_out_at is None
+
+
+def delete_contact(contact_id: int) -> list[str]:
+    """Delete a contact with their topics and opt-out history (erasure); report lines; the caller commits."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None:
+        return ["contact row: already gone"]
+    events = db.session.execute(delete(SuppressionEvent).filter_by(contact_id=contact_id)).rowcount
+    contact.topics = []
+    db.session.delete(contact)
+    db.session.flush()
+    return [f"contact row deleted, with {events} opt-out event(s)"]
 
 
 def visible_contacts(district_ids: set[int] | None, search: str = ""):

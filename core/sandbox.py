@@ -88,3 +88,15 @@ def save_recording(
     base = current_app.config["TWILIO_API_BASE_URL"].rstrip("/")
     account = current_app.config["TWILIO_ACCOUNT_SID"]
     return recording.sid, f"{base}/2010-04-01/Accounts/{account}/Recordings/{recording.sid}"
+
+
+def erase_number(phone: str, call_sids: list[str]) -> list[str]:
+    """Delete sandbox messages to a number and simulator recordings of its calls (erasure); no commit."""
+    messages = db.session.execute(db.delete(SandboxMessage).filter_by(to=phone)).rowcount
+    recordings = 0
+    if call_sids:
+        query = db.delete(SandboxRecording).where(SandboxRecording.call_sid.in_(call_sids))
+        recordings = db.session.execute(query).rowcount
+    if not messages and not recordings:
+        return []
+    return [f"{messages} sandbox message(s) and {recordings} simulator recording(s) deleted"]

@@ -22,10 +22,10 @@ from twilio.twiml.voice_response import VoiceResponse
 from audio import services as audio
 from audio.models import Lesson, Recording
 from core.db import db
-from core.models import Topic
+from core.models import Contact, District, Topic
 from core.twilio import public_url
 from ivr import prompts, services, twiml
-from ivr.models import Call, Consent, ListenEvent, RecordingTake
+from ivr.models import Call, Consent, Erasure, ListenEvent, RecordingTake
 
 MAX_FAILURES = 3  # wrong keys or silences in a row before a polite goodbye
 PAGE_SIZE = 8  # list items take keys 1-8 (8 becomes "more" on long lists)
@@ -203,7 +203,7 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
         if url:
             spoken.append(twiml.Speech(url=url))
         else:
-            words = prompts.text(line.prompt_id, language.code, **line.values)
+            words = services.prompt_words(line.prompt_id, language.code, **line.values)
             spoken.append(twiml.Speech(words, say_language=language.say_language, voice=language.say_voice))
     return spoken
 
@@ -245,7 +245,7 @@ def language_menu(turn: Turn) -> Menu:
 def _choose_language(code: str) -> Callable[[Turn], Go]:
     def choose(turn: Turn) -> Go:
         services.set_language(turn.call, code)
-        return Go("menu", notice=("welcome",))
+        return Go("register" if services.needs_registration(turn.call) else "menu", notice=("welcome",))
 
     return choose
 
@@ -522,7 +522,63 @@ def _decide(decision: str, again: bool = False) -> Callable[[Turn], Go]:
     return decide
 
 
-# --- 9: stop calls and messages (erasure joins these options later) ---
+# --- first call: who is calling, by keypad (skippable) ---
+
+ROLE_KEYS = {"1": Contact.MASON, "2": Contact.MOTIVATOR, "3": Contact.OTHER}
+
+
+@screen("register")
+def register(turn: Turn) -> Menu:
+    """The caller's work: mason, motivator or other; star skips the whole registration."""
+    options = {key: Go("register_state", {"role": role}) for key, role in ROLE_KEYS.items()}
+    return Menu([Line("register_intro"), Line("register_role")], options, back=Go("menu"))
+
+
+@screen("register_state")
+def register_state(turn: Turn) -> Menu | Go:
+    role, states = turn.args.get("role"), services.states_with_districts()
+    if role not in Contact.ROLES or not states:
+        return Go("menu")
+    if len(states) == 1:  # nothing to choose
+        return Go("register_district", {"role": role, "state": states[0].id})
+    items = [(state.name, Go("register_district", {"role": role, "state": state.id})) for state in states]
+    return choice_list(turn, "register_state", "register_state_intro", items, back=Go("register"))
+
+
+@screen("register_district")
+def register_district(turn: Turn) -> Menu | Go:
+    role, state_id = turn.args.get("role"), turn.int_arg("state")
+    districts = services.districts_of(state_id) if state_id else []
+    if role not in Contact.ROLES or not districts:
+        return Go("register")
+    here = {"role": role, "state": state_id}
+    items = [(d.name, Go("register_confirm", {**here, "district": d.id})) for d in districts]
+    single_state = len(services.states_with_districts()) == 1  # its question was skipped going forward
+    back = Go("register") if single_state else Go("register_state", {"role": role})
+    return choice_list(turn, "register_district", "register_district_intro", items, back=back)
+
+
+@screen("register_confirm")
+def register_confirm(turn: Turn) -> Menu | Go:
+    """The choice played back before it is saved: 1 saves it, 2 starts again, star skips."""
+    role, district = turn.args.get("role"), db.session.get(District, turn.int_arg("district") or 0)
+    if role not in Contact.ROLES or district is None:
+        return Go("register")
+    role_name = services.prompt_words(f"role_{role}", turn.language.code)
+    heard = {"role": role_name, "district": district.name, "state": district.state.name}
+    options = {"1": _save_registration(role, district.id), "2": Go("register")}
+    return Menu([Line("register_confirm", heard)], options, back=Go("menu"))
+
+
+def _save_registration(role: str, district_id: int) -> Callable[[Turn], Go]:
+    def save(turn: Turn) -> Go:
+        saved = services.register(turn.call, role, district_id)
+        return Go("menu", notice=("register_thanks",) if saved else ())
+
+    return save
+
+
+# --- 9: stop calls and messages, or delete everything about me ---
 
 
 @screen("stop")
@@ -530,11 +586,12 @@ def stop(turn: Turn) -> Menu | Go:
     contact = turn.call.contact
     if contact is None:
         return Go("menu", notice=("stop_unknown_number",))
+    erase = Go("erase_confirm")
     if contact.opted_out_at:
-        return Menu(
-            [Line("restart_options")], {"1": _stop_choice(services.opt_in, "restarted")}, back=Go("menu")
-        )
-    return Menu([Line("stop_options")], {"1": _stop_choice(services.opt_out, "stopped")}, back=Go("menu"))
+        options = {"1": _stop_choice(services.opt_in, "restarted"), "2": erase}
+        return Menu([Line("restart_options")], options, back=Go("menu"))
+    options = {"1": _stop_choice(services.opt_out, "stopped"), "2": erase}
+    return Menu([Line("stop_options")], options, back=Go("menu"))
 
 
 def _stop_choice(change: Callable, notice: str) -> Callable[[Turn], Go]:
@@ -543,3 +600,21 @@ def _stop_choice(change: Callable, notice: str) -> Callable[[Turn], Go]:
         return Go("menu", notice=(notice,))
 
     return choose
+
+
+@screen("erase_confirm")
+def erase_confirm(turn: Turn) -> Menu | Go:
+    """Deleting is for good: it needs a second, explicit key press."""
+    if turn.call.contact is None:
+        return Go("menu", notice=("stop_unknown_number",))
+    return Menu([Line("erase_confirm")], {"1": _erase}, back=Go("stop"))
+
+
+def _erase(turn: Turn) -> Go:
+    services.request_erasure(turn.call.contact, Erasure.BY_CALLER)
+    return Go("erased")
+
+
+@screen("erased")
+def erased(turn: Turn) -> End:
+    return End([Line("erased")])

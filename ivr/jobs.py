@@ -1,11 +1,15 @@
-"""RQ entry points of the phone line: call a missed caller back, delete discarded takes at Twilio."""
+"""RQ entry points of the phone line: callbacks, Twilio deletions, erasure and retention of call logs."""
 
 import logging
 
-from core import twilio
+from flask import current_app
+
+from core import queue, twilio
+from core.config import retention_days
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact
+from ivr import services
 from ivr.models import Callback, RecordingTake
 
 log = logging.getLogger(__name__)
@@ -58,3 +62,38 @@ def delete_discarded_take(take_id: int) -> None:
     twilio.delete_recording(take.recording_sid)
     take.deleted_at = utcnow()
     db.session.commit()
+
+
+def erase_contact(erasure_id: int) -> None:
+    """Carry out a pending erasure request (from the phone menu, or retried after a failure)."""
+    services.run_erasure(erasure_id)
+
+
+def delete_twilio_recording(recording_sid: str) -> None:
+    """Delete Twilio's copy of an erased person's recording (by SID: no number, no audio in the job)."""
+    twilio.delete_recording(recording_sid)
+
+
+def sweep_erasures() -> int:
+    """Enqueue erasures still pending after their job was lost or failed."""
+    pending = services.sweep_erasures()
+    if pending:
+        log.warning("re-enqueued %d pending erasure(s): %s", len(pending), pending)
+    return len(pending)
+
+
+def enforce_retention() -> dict:
+    """Unlink call, listening and feedback logs past RETENTION_DAYS_CALL_LOGS; delete old texts and callbacks.
+
+    Transcripts follow RETENTION_DAYS_TRANSCRIPTS in the transcription package's own periodic job.
+    """
+    counts = services.expire_call_logs(retention_days(current_app.config, "RETENTION_DAYS_CALL_LOGS"))
+    log.info("retention: call logs %s", counts or "kept (RETENTION_DAYS_CALL_LOGS=0)")
+    return counts
+
+
+# `chaupal cron` enqueues these once per interval, however many cron processes run.
+PERIODIC = [
+    queue.Periodic("ivr.jobs.sweep_erasures", every_seconds=600),
+    queue.Periodic("ivr.jobs.enforce_retention", every_seconds=24 * 3600),
+]

@@ -149,3 +149,67 @@ class Feedback(db.Model):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     useful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SmsMessage(db.Model):
+    """A text message someone sent to the line: a keyword acted on, or free text for curators to read."""
+
+    __tablename__ = "ivr_sms_messages"
+
+    # what the message was understood as (ivr.sms.KEYWORDS); TEXT is anything else
+    JOIN, STOP, HELP, CALL_ME, TEXT = "join", "stop", "help", "call_me", "text"
+    NEW, READ = "new", "read"  # curators' handling of free text
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    keyword: Mapped[str] = mapped_column(String(20), default=TEXT, index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=NEW, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    contact: Mapped[Contact | None] = relationship()
+
+
+class Erasure(db.Model):
+    """A request to delete everything about one person: pending -> done, with what was removed.
+
+    A failed attempt stays pending with its reason; the job's retries and the sweeper run it again.
+
+    contact_id is a plain number, not a link: the contact row is gone once the erasure is done.
+    """
+
+    __tablename__ = "ivr_erasures"
+
+    PENDING, DONE = "pending", "done"
+    # who asked: the caller on the phone, a staff member on the contact page, or an operator's command
+    BY_CALLER, BY_STAFF, BY_COMMAND = "caller", "staff", "command"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer, index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
+    report: Mapped[str] = mapped_column(Text, default="")  # one line per thing removed, counts only
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for line in self.report.splitlines() if line]
+
+
+class PromptText(db.Model):
+    """An admin's wording of a prompt in one language, replacing the shipped text; versions go on from it."""
+
+    __tablename__ = "ivr_prompt_texts"
+    __table_args__ = (UniqueConstraint("prompt_id", "language_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[str] = mapped_column(String(80))
+    language_code: Mapped[str] = mapped_column(ForeignKey("languages.code"))
+    text: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -172,15 +172,34 @@ _PROMPTS = [
     # stop calls and messages (key 9 from anywhere)
     (
         "stop_options",
-        1,
-        "हमारी ओर से सभी कॉल और संदेश बंद करने के लिए 1 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
-        "To stop all calls and messages from us, press 1. To go back, press star.",
+        2,
+        "हमारी ओर से सभी कॉल और संदेश बंद करने के लिए 1 दबाएँ। अपनी रिकॉर्डिंग और अपनी सारी जानकारी मिटाने के लिए "
+        "2 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "To stop all calls and messages from us, press 1. To delete your recordings and everything we know "
+        "about you, press 2. To go back, press star.",
     ),
     (
         "restart_options",
+        2,
+        "आपने हमारी कॉल और संदेश बंद किए हुए हैं। उन्हें फिर से शुरू करने के लिए 1 दबाएँ। अपनी रिकॉर्डिंग और "
+        "अपनी सारी जानकारी मिटाने के लिए 2 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "You have stopped our calls and messages. To start them again, press 1. To delete your recordings "
+        "and everything we know about you, press 2. To go back, press star.",
+    ),
+    (
+        "erase_confirm",
         1,
-        "आपने हमारी कॉल और संदेश बंद किए हुए हैं। उन्हें फिर से शुरू करने के लिए 1 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
-        "You have stopped our calls and messages. To start them again, press 1. To go back, press star.",
+        "इससे आपकी सभी रिकॉर्डिंग, आपकी कहानियाँ और आपकी जानकारी हमेशा के लिए मिट जाएँगी। यह वापस नहीं हो सकता। "
+        "मिटाने के लिए 1 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "This deletes all your recordings, your stories and your details for good. It cannot be undone. "
+        "To delete them, press 1. To go back, press star.",
+    ),
+    (
+        "erased",
+        1,
+        "ठीक है। आपकी सारी जानकारी कुछ ही मिनटों में मिटा दी जाएगी। चौपाल पर कॉल करने के लिए धन्यवाद।",
+        "All right. Everything we hold about you will be deleted within a few minutes. "
+        "Thank you for calling Chaupal. Goodbye.",
     ),
     (
         "stopped",
@@ -202,6 +221,37 @@ _PROMPTS = [
         "आपका नंबर छिपा हुआ है, इसलिए हम यह बदलाव नहीं कर सकते।",
         "Your number is hidden, so we cannot make this change for you.",
     ),
+    # first call: who is calling (role and district), skippable
+    (
+        "register_intro",
+        1,
+        "हम आपको सही पाठ भेज सकें, इसलिए अपने काम के बारे में थोड़ा बताइए।",
+        "So that we can send you the right lessons, tell us a little about your work.",
+    ),
+    (
+        "register_role",
+        1,
+        "अगर आप राजमिस्त्री हैं तो 1 दबाएँ। अगर आप प्रेरक या स्वच्छाग्रही हैं तो 2 दबाएँ। किसी और काम के लिए 3 दबाएँ। "
+        "यह छोड़ने के लिए स्टार दबाएँ।",
+        "If you are a mason, press 1. If you are a motivator, press 2. For any other work, press 3. "
+        "To skip this, press star.",
+    ),
+    ("register_state_intro", 1, "आप किस राज्य में काम करते हैं?", "Which state do you work in?"),
+    ("register_district_intro", 1, "आप किस ज़िले में काम करते हैं?", "Which district do you work in?"),
+    (
+        "register_confirm",
+        1,
+        "आपने बताया: {role}, ज़िला {district}, {state}। यह सही है तो 1 दबाएँ। फिर से बताने के लिए 2 दबाएँ। "
+        "छोड़ने के लिए स्टार दबाएँ।",
+        "You told us: {role}, {district} district, {state}. If this is right, press 1. To change it, "
+        "press 2. To skip, press star.",
+    ),
+    ("register_thanks", 1, "धन्यवाद! आपकी जानकारी सहेज ली गई है।", "Thank you! We have saved your details."),
+    # role names, spoken inside register_confirm
+    ("role_mason", 1, "राजमिस्त्री", "mason"),
+    ("role_motivator", 1, "प्रेरक", "motivator"),
+    ("role_official", 1, "अधिकारी", "official"),
+    ("role_other", 1, "दूसरा काम", "other work"),
     # mistakes and endings
     ("invalid", 1, "माफ़ कीजिए, यह विकल्प नहीं है।", "Sorry, that is not one of the choices."),
     ("no_input", 1, "माफ़ कीजिए, हमें कोई बटन दबाया हुआ नहीं मिला।", "Sorry, we did not hear a key press."),

@@ -1,20 +1,35 @@
 """Phone-line operations: call records, callers, callbacks, listening, feedback, consent, recordings."""
 
+import importlib
 import logging
 import re
+import string
+from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, g
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audio import services as audio
-from audio.models import Lesson, LessonTrack
-from core import people, queue
+from audio.models import Lesson, LessonTrack, Recording
+from core import people, queue, sandbox
+from core.config import ROOT
 from core.db import db, utcnow
 from core.logs import mask_phone
-from core.models import Contact, Language, SuppressionEvent
+from core.models import Contact, District, Language, State, SuppressionEvent
 from ivr import prompts
-from ivr.models import Call, Callback, Consent, Feedback, LessonProgress, ListenEvent, RecordingTake
+from ivr.models import (
+    Call,
+    Callback,
+    Consent,
+    Erasure,
+    Feedback,
+    LessonProgress,
+    ListenEvent,
+    PromptText,
+    RecordingTake,
+    SmsMessage,
+)
 
 log = logging.getLogger(__name__)
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
@@ -119,16 +134,21 @@ def wants_callback(call: Call) -> bool:
 
 def request_callback(call: Call) -> Callback:
     """Record the missed call once and enqueue the call back (after commit)."""
-    existing = db.session.scalar(select(Callback).filter_by(missed_call_sid=call.call_sid))
+    return queue_callback(call.contact_id, call.call_sid)
+
+
+def queue_callback(contact_id: int, asked_by_sid: str) -> Callback:
+    """One callback per asking call or message (a retried webhook finds it); enqueued after commit."""
+    existing = db.session.scalar(select(Callback).filter_by(missed_call_sid=asked_by_sid))
     if existing is not None:
         return existing
-    callback = Callback(contact_id=call.contact_id, missed_call_sid=call.call_sid)
+    callback = Callback(contact_id=contact_id, missed_call_sid=asked_by_sid)
     db.session.add(callback)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        return db.session.scalar(select(Callback).filter_by(missed_call_sid=call.call_sid))
+        return db.session.scalar(select(Callback).filter_by(missed_call_sid=asked_by_sid))
     queue.enqueue_after_commit("default", "ivr.jobs.place_callback", callback.id)
     db.session.commit()
     return callback
@@ -207,8 +227,8 @@ def record_consent(call: Call, kind: str, lesson_id: int | None, prompt, key: st
         kind=kind,
         lesson_id=lesson_id,
         prompt_id=prompt.id,
-        prompt_version=prompt.version,
-        prompt_text=prompt.text.get(language) or prompt.text["en"],
+        prompt_version=prompt_version(prompt.id, language),
+        prompt_text=prompt_words(prompt.id, language),
         language_code=language,
         key=key,
         choice=choice,
@@ -325,20 +345,365 @@ def opt_in(contact: Contact) -> None:
     people.opt_in(contact, SuppressionEvent.IVR)
 
 
+# --- inbound SMS ---
+
+
+def receive_sms(form, body: str, keyword: str, script_language: str) -> tuple[str | None, str]:
+    """Act on a text message once (a retried webhook changes nothing); returns (reply id, language)."""
+    phone = form.get("From") if E164.match(form.get("From") or "") else None
+    contact = _contact_for(phone)
+    message = db.session.scalar(select(SmsMessage).filter_by(message_sid=form["MessageSid"]))
+    if message is None:
+        fields = {"contact_id": contact.id if contact else None, "keyword": keyword, "body": body}
+        message = _insert_once(SmsMessage, {"message_sid": form["MessageSid"]}, fields)
+    language = (contact.language_code if contact else None) or script_language
+    if contact is None:
+        return ("thanks" if keyword == SmsMessage.TEXT else None), language
+    return _sms_action(contact, message), language
+
+
+def _sms_action(contact: Contact, message: SmsMessage) -> str | None:
+    keyword = message.keyword
+    if keyword == SmsMessage.STOP:
+        if contact.opted_out_at is None:
+            log.info("contact %s opted out by SMS", mask_phone(contact.phone))
+        people.opt_out(contact, SuppressionEvent.SMS)
+        reply = "stopped"
+    elif keyword == SmsMessage.JOIN:
+        people.opt_in(contact, SuppressionEvent.SMS)
+        reply = "joined"
+    elif keyword == SmsMessage.CALL_ME:
+        reply = "call_stopped" if contact.opted_out_at else "calling"
+        if not contact.opted_out_at:
+            queue_callback(contact.id, message.message_sid)
+    else:
+        reply = "help" if keyword == SmsMessage.HELP else None if contact.opted_out_at else "thanks"
+    db.session.commit()
+    return reply
+
+
+def sms_inbox(show: str = SmsMessage.NEW, limit: int = 200) -> list[SmsMessage]:
+    """Free-text messages for curators, newest first: new ones, or all."""
+    query = select(SmsMessage).where(SmsMessage.keyword == SmsMessage.TEXT)
+    if show == SmsMessage.NEW:
+        query = query.where(SmsMessage.status == SmsMessage.NEW)
+    return list(db.session.scalars(query.order_by(SmsMessage.created_at.desc()).limit(limit)))
+
+
+def mark_sms_read(message_id: int) -> bool:
+    """Mark a free-text message as read; False if it does not exist."""
+    message = db.session.get(SmsMessage, message_id)
+    if message is None:
+        return False
+    message.status = SmsMessage.READ
+    db.session.commit()
+    return True
+
+
+# --- self-registration on the phone ---
+
+
+def needs_registration(call: Call) -> bool:
+    """True for a caller who came in by phone and has not told us where they work yet."""
+    contact = call.contact
+    return bool(contact and contact.created_by == Contact.SELF_REGISTERED and contact.district_id is None)
+
+
+def states_with_districts() -> list[State]:
+    """States that have districts, in name order (the keypad order of the state menu)."""
+    query = select(State).where(State.districts.any()).order_by(State.name)
+    return list(db.session.scalars(query))
+
+
+def districts_of(state_id: int) -> list[District]:
+    """A state's districts in keypad order (District.position, then name)."""
+    query = select(District).filter_by(state_id=state_id).order_by(District.position, District.name)
+    return list(db.session.scalars(query))
+
+
+def register(call: Call, role: str, district_id: int) -> bool:
+    """Save the caller's role and district (and its state); False if either is not valid."""
+    district = db.session.get(District, district_id)
+    if call.contact is None or district is None or role not in Contact.ROLES:
+        return False
+    contact = call.contact
+    contact.role, contact.district_id, contact.state_id = role, district.id, district.state_id
+    log.info("contact %s registered by phone", mask_phone(contact.phone))
+    return True
+
+
+# --- erasure: everything about one person, when they or staff ask ---
+
+# Each package's services may define erase_contact(contact_id) -> list[str] (report lines, counts only,
+# no commit); they run in this order before the phone line's own rows and the contact row go:
+# transcripts before the recordings they describe, then campaigns' deliveries, then the audio.
+ERASURE_STEPS = (
+    ("transcription", "erase_contact"),
+    ("campaigns", "erase_contact"),
+    ("audio", "erase_contact_audio"),
+)
+# Jobs whose first argument is a recording id (their hashes in Redis name the person's recordings).
+RECORDING_JOBS = ("audio.jobs.fetch_recording", audio.TRANSCRIBE_JOB)
+REDIS_STATE_PATTERN = "chaupal:*"  # our own keys (simulator calls...) that may hold a number
+ERASURE_RETRY_AFTER = timedelta(minutes=10)
+
+
+def request_erasure(contact: Contact, source: str, staff_id: int | None = None) -> Erasure:
+    """Record the request and stop all calls and messages now; the erasure job runs after commit."""
+    erasure = _new_erasure(contact, source, staff_id)
+    queue.enqueue_after_commit("default", "ivr.jobs.erase_contact", erasure.id)
+    return erasure
+
+
+def erase_now(contact: Contact, source: str, staff_id: int | None = None) -> Erasure:
+    """Record the request and erase at once (staff page, command line); returns it with its report.
+
+    If a step fails the erasure stays pending with the reason (already logged), and a job tries again.
+    """
+    erasure = _new_erasure(contact, source, staff_id)
+    db.session.commit()
+    erasure_id = erasure.id
+    try:
+        return run_erasure(erasure_id)
+    except Exception:  # recorded on the row by run_erasure; the person must not wait for a staff retry
+        queue.enqueue_now("default", "ivr.jobs.erase_contact", erasure_id)
+        return db.session.get(Erasure, erasure_id)
+
+
+def _new_erasure(contact: Contact, source: str, staff_id: int | None) -> Erasure:
+    by = SuppressionEvent.IVR if source == Erasure.BY_CALLER else SuppressionEvent.STAFF
+    people.opt_out(contact, by, staff_id)
+    erasure = Erasure(contact_id=contact.id, source=source, staff_id=staff_id)
+    db.session.add(erasure)
+    db.session.flush()
+    log.info("erasure %s requested (%s) for contact %s", erasure.id, source, contact.id)
+    return erasure
+
+
+def run_erasure(erasure_id: int) -> Erasure | None:
+    """Carry out a pending erasure; safe to run again (after a failure, or twice by RQ)."""
+    erasure = db.session.get(Erasure, erasure_id)
+    if erasure is None or erasure.status != Erasure.PENDING:
+        return erasure
+    try:
+        lines = erase_contact(erasure.contact_id)
+    except Exception as error:
+        db.session.rollback()
+        erasure.reason = f"{type(error).__name__}: {error}"[:2000]
+        db.session.commit()
+        log.error("erasure %s failed, will be retried: %s", erasure.id, erasure.reason)
+        raise
+    erasure.status, erasure.report, erasure.reason = Erasure.DONE, "\n".join(lines), ""
+    erasure.finished_at = utcnow()
+    db.session.commit()
+    log.info("erasure %s done: %s", erasure.id, "; ".join(lines))
+    return erasure
+
+
+def erase_contact(contact_id: int) -> list[str]:
+    """Delete or pseudonymise every trace of a person; returns what was removed (counts only)."""
+    contact = db.session.get(Contact, contact_id)
+    phone = contact.phone if contact else None
+    recording_sids = _twilio_recording_sids(contact_id)
+    jobs = _job_references(contact_id)
+    call_sids = list(db.session.scalars(select(Call.call_sid).filter_by(contact_id=contact_id)))
+    lines = []
+    for package, name in ERASURE_STEPS:
+        step = _erasure_step(package, name)
+        lines += step(contact_id) if step else []
+    lines += _erase_phone_line_rows(contact_id)
+    lines += sandbox.erase_number(phone, call_sids) if phone else []
+    lines += people.delete_contact(contact_id)
+    db.session.commit()
+    return lines + _erase_outside_database(phone, recording_sids, jobs)
+
+
+def _erasure_step(package: str, name: str):
+    """A package's erasure function, if that package is installed and defines one."""
+    if not (ROOT / package / "services.py").exists():
+        return None
+    return getattr(importlib.import_module(f"{package}.services"), name, None)
+
+
+def _twilio_recording_sids(contact_id: int) -> set[str]:
+    """Recordings of this person that may still exist at Twilio: registered ones and undeleted takes."""
+    registered = select(Recording.recording_sid).where(
+        Recording.contact_id == contact_id, Recording.recording_sid.is_not(None)
+    )
+    takes = (
+        select(RecordingTake.recording_sid)
+        .join(Consent, Consent.id == RecordingTake.consent_id)
+        .where(Consent.contact_id == contact_id, RecordingTake.deleted_at.is_(None))
+    )
+    return set(db.session.scalars(registered)) | set(db.session.scalars(takes))
+
+
+def _job_references(contact_id: int) -> set[tuple[str, int]]:
+    recording_ids = db.session.scalars(select(Recording.id).filter_by(contact_id=contact_id)).all()
+    callback_ids = db.session.scalars(select(Callback.id).filter_by(contact_id=contact_id)).all()
+    return {(job, rid) for job in RECORDING_JOBS for rid in recording_ids} | {
+        ("ivr.jobs.place_callback", cid) for cid in callback_ids
+    }
+
+
+def _erase_phone_line_rows(contact_id: int) -> list[str]:
+    """Delete the person's own rows; unlink the call and listening logs kept for counts."""
+    takes = select(RecordingTake.id).join(Consent).where(Consent.contact_id == contact_id)
+    deleted = {
+        "recording take(s)": db.session.execute(delete(RecordingTake).where(RecordingTake.id.in_(takes))),
+        "consent record(s)": db.session.execute(delete(Consent).filter_by(contact_id=contact_id)),
+        "lesson progress row(s)": db.session.execute(delete(LessonProgress).filter_by(contact_id=contact_id)),
+        "callback(s)": db.session.execute(delete(Callback).filter_by(contact_id=contact_id)),
+        "text message(s)": db.session.execute(delete(SmsMessage).filter_by(contact_id=contact_id)),
+    }
+    unlinked = {
+        "call(s)": _unlink(Call, contact_id),
+        "listening event(s)": _unlink(ListenEvent, contact_id),
+        "feedback answer(s)": _unlink(Feedback, contact_id),
+    }
+    return [f"{result.rowcount} {what} deleted" for what, result in deleted.items()] + [
+        f"{count} {what} kept for statistics without any link to the person"
+        for what, count in unlinked.items()
+    ]
+
+
+def _unlink(model, contact_id: int) -> int:
+    return db.session.execute(update(model).filter_by(contact_id=contact_id).values(contact_id=None)).rowcount
+
+
+def _erase_outside_database(phone: str | None, recording_sids: set[str], jobs: set) -> list[str]:
+    """Twilio's copies (a job per recording SID), job data in Redis and our own Redis state."""
+    for recording_sid in sorted(recording_sids):
+        queue.enqueue_now("default", "ivr.jobs.delete_twilio_recording", recording_sid, result_ttl=0)
+    purged = queue.purge_jobs(jobs)
+    state = _purge_redis_state(phone) if phone else 0
+    return [
+        f"{len(recording_sids)} recording(s) queued for deletion at Twilio",
+        f"{purged} queued or finished job(s) about them removed from Redis",
+        f"{state} other Redis entr(ies) holding the number removed",
+    ]
+
+
+def _purge_redis_state(phone: str) -> int:
+    """Delete our own Redis keys (simulator calls...) whose value holds the number."""
+    connection = queue.redis_connection()
+    needle = phone.encode()
+    doomed = [
+        key
+        for key in connection.scan_iter(match=REDIS_STATE_PATTERN, count=500)
+        if connection.type(key) == b"string" and needle in (connection.get(key) or b"")
+    ]
+    if doomed:
+        connection.delete(*doomed)
+    return len(doomed)
+
+
+def sweep_erasures(now=None) -> list[int]:
+    """Enqueue erasures still pending a while after they were asked for (a lost job, Redis down)."""
+    cutoff = (now or utcnow()) - ERASURE_RETRY_AFTER
+    query = select(Erasure.id).where(Erasure.status == Erasure.PENDING, Erasure.created_at < cutoff)
+    pending = list(db.session.scalars(query))
+    for erasure_id in pending:
+        queue.enqueue_now("default", "ivr.jobs.erase_contact", erasure_id)
+    return pending
+
+
+# --- retention of call logs ---
+
+
+def expire_call_logs(days: int, now=None) -> dict[str, int]:
+    """Unlink calls, listening and feedback older than `days` from people; delete old texts and callbacks."""
+    if days <= 0:
+        return {}
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    counts = {
+        "calls": _unlink_before(Call, Call.started_at, cutoff),
+        "listening events": _unlink_before(ListenEvent, ListenEvent.created_at, cutoff),
+        "feedback": _unlink_before(Feedback, Feedback.created_at, cutoff),
+        "text messages": db.session.execute(
+            delete(SmsMessage).where(SmsMessage.created_at < cutoff)
+        ).rowcount,
+        "callbacks": db.session.execute(delete(Callback).where(Callback.created_at < cutoff)).rowcount,
+    }
+    db.session.commit()
+    return counts
+
+
+def _unlink_before(model, column, cutoff) -> int:
+    query = update(model).where(column < cutoff, model.contact_id.is_not(None)).values(contact_id=None)
+    return db.session.execute(query).rowcount
+
+
 # --- prompts for admins ---
 
 
 def prompt_table() -> list[dict]:
     """Every prompt with, per active language, its words and whether recorded audio replaces them."""
     languages = active_languages()
+    edited = _edited_prompts()
     rows = []
     for prompt in prompts.PROMPTS.values():
         cells = {
             lang.code: {
-                "text": prompt.text.get(lang.code, ""),
+                "text": prompt_words(prompt.id, lang.code),
+                "edited": (prompt.id, lang.code) in edited,
                 "audio": bool(audio.prompt_audio_url(prompt.id, lang.code)),
             }
             for lang in languages
         }
         rows.append({"prompt": prompt, "cells": cells})
     return rows
+
+
+def _edited_prompts() -> dict[tuple[str, str], PromptText]:
+    # Read once per request: a call step speaks several prompts.
+    if "chaupal_prompt_texts" not in g:
+        g.chaupal_prompt_texts = {
+            (p.prompt_id, p.language_code): p for p in db.session.scalars(select(PromptText))
+        }
+    return g.chaupal_prompt_texts
+
+
+def prompt_words(prompt_id: str, language_code: str, **values) -> str:
+    """The words the line speaks: an admin's wording if there is one, else the shipped text."""
+    edited = _edited_prompts().get((prompt_id, language_code))
+    if edited is None:
+        return prompts.text(prompt_id, language_code, **values)
+    return edited.text.format(**values) if values else edited.text
+
+
+def prompt_version(prompt_id: str, language_code: str) -> int:
+    """The version of the words heard in that language (edits continue the shipped numbering)."""
+    edited = _edited_prompts().get((prompt_id, language_code))
+    return edited.version if edited else prompts.PROMPTS[prompt_id].version
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def save_prompt_words(prompt_id: str, language_code: str, text: str, staff_id: int) -> str:
+    """Set (or, with empty text, reset) an admin's wording; refuses text that drops or adds placeholders."""
+    prompt = prompts.PROMPTS.get(prompt_id)
+    if prompt is None:
+        raise ValueError(f"there is no prompt '{prompt_id}'")
+    text = " ".join(text.split())
+    shipped = prompts.text(prompt_id, language_code)
+    edited = db.session.scalar(select(PromptText).filter_by(prompt_id=prompt_id, language_code=language_code))
+    g.pop("chaupal_prompt_texts", None)
+    if not text or text == shipped:
+        if edited is not None:
+            db.session.delete(edited)
+        db.session.commit()
+        return "back to the shipped words"
+    if len(text) > 600:
+        raise ValueError("keep a prompt under 600 characters: callers hear it on a phone")
+    if _placeholders(text) != _placeholders(shipped):
+        wanted = ", ".join(sorted("{" + n + "}" for n in _placeholders(shipped))) or "no {placeholders}"
+        raise ValueError(f"the words must keep exactly these placeholders: {wanted}")
+    if edited is None:
+        edited = PromptText(prompt_id=prompt_id, language_code=language_code, version=prompt.version)
+        db.session.add(edited)
+    edited.text, edited.version, edited.updated_by = text, edited.version + 1, staff_id
+    db.session.commit()
+    return f"saved as version {edited.version}"

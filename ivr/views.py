@@ -1,13 +1,18 @@
 """Every request the telephone network makes to us, and the admins' prompt list."""
 
 import functools
+import logging
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import role_required
 from core.twilio import webhook
 from ivr import flow, services, twiml
+from ivr import prompts as prompt_texts
 
+log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr", template_folder="templates")
 
 
@@ -66,6 +71,32 @@ def recording_status():
 def fallback():
     # Static: Twilio calls this when our other answers fail, perhaps because the database is down.
     return Response(twiml.FALLBACK_XML, mimetype="text/xml")
+
+
+@bp.errorhandler(SQLAlchemyError)
+@bp.errorhandler(500)
+def degrade_politely(error):
+    # The caller hears an apology, never Twilio's "application error"; the cause goes to the log.
+    log.error("call step failed, caller heard the fallback: %s", error)
+    return Response(twiml.FALLBACK_XML, mimetype="text/xml")
+
+
+@bp.route("/prompts/<prompt_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_prompt(prompt_id: str):
+    if prompt_id not in prompt_texts.PROMPTS:
+        abort(404)
+    if request.method == "POST":
+        for language in services.active_languages():
+            try:
+                outcome = services.save_prompt_words(prompt_id, language.code, request.form.get(language.code, ""),
+                                                     current_user.id)  # fmt: skip
+                flash(f"{language.name}: {outcome}.", "info")
+            except ValueError as error:
+                flash(f"{language.name}: {error}", "error")
+        return redirect(url_for("ivr.edit_prompt", prompt_id=prompt_id))
+    row = next(r for r in services.prompt_table() if r["prompt"].id == prompt_id)
+    return render_template("ivr/prompt_edit.html", row=row, languages=services.active_languages())
 
 
 @bp.get("/prompts")

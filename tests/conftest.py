@@ -5,6 +5,7 @@ for the run and dropped after); set TEST_REDIS_URL to use an existing Redis inst
 """
 
 import contextvars
+import json
 import os
 import re
 import shutil
@@ -203,3 +204,24 @@ def work(app):
 def media_fixtures(tmp_path_factory) -> Path:
     """A folder for generated audio files shared by the run."""
     return tmp_path_factory.mktemp("media-fixtures")
+
+
+# --- measured figures, quoted by the README's Guarantees section ---
+
+
+@pytest.fixture(scope="session")
+def figures_file(tmp_path_factory) -> Path:
+    return tmp_path_factory.getbasetemp() / "figures.json"
+
+
+@pytest.fixture
+def record_figure(figures_file):
+    """record_figure(name, value): print the figure with its name and keep it in figures.json."""
+
+    def record(name: str, value) -> None:
+        print(f"FIGURE {name}: {value}")
+        figures = json.loads(figures_file.read_text()) if figures_file.exists() else {}
+        figures[name] = value
+        figures_file.write_text(json.dumps(figures, indent=2))
+
+    return record

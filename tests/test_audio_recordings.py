@@ -222,7 +222,7 @@ def test_sweep_runs_on_the_periodic_clock(app, work):
     db.session.commit()
     queue.get_queue("audio").empty()
     assert jobs.PERIODIC[0] in queue.periodic_jobs()
-    assert len(queue.enqueue_due(jobs.PERIODIC)) == 1
+    assert len(queue.enqueue_due(jobs.PERIODIC[:1])) == 1
     assert [job.func_name for job in queue.get_queue("audio").jobs] == ["audio.jobs.sweep_recordings"]
 
 

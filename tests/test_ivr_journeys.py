@@ -43,7 +43,7 @@ def test_every_journey_file_is_covered():
 
 def first_call(app, heard, turn):
     contact = db.session.scalar(select(Contact).filter_by(phone="+919800010001"))
-    assert contact.language_code == "en"
+    assert contact.language_code == "en" and contact.district_id is None  # the questions were skipped
 
 
 def lesson_listening(app, heard, turn):
@@ -80,8 +80,18 @@ def opt_out(app, heard, turn):
     assert contact.opted_out_at is not None
 
 
+def registration(app, heard, turn):
+    contact = db.session.scalar(select(Contact).filter_by(phone="+919800010010"))
+    assert (contact.role, contact.district.name, contact.district.state.name) == (
+        "mason",
+        "Sitapur",
+        "Uttar Pradesh",
+    )
+    assert contact.state_id == contact.district.state_id
+
+
 OUTCOMES = {f.__name__: f for f in (first_call, lesson_listening, story_consent_refused, story_rerecorded,
-                                     question, invalid_input, hangup_mid_recording, opt_out)}  # fmt: skip
+                                     question, invalid_input, hangup_mid_recording, opt_out, registration)}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(OUTCOMES))

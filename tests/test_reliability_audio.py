@@ -43,27 +43,6 @@ WORKER_SETTINGS = [
 MEMORY_BOUND_MB = 300
 
 
-# --- figures ---
-
-
-@pytest.fixture(scope="session")
-def figures_file(tmp_path_factory) -> Path:
-    return tmp_path_factory.getbasetemp() / "figures.json"
-
-
-@pytest.fixture
-def record_figure(figures_file):
-    """record_figure(name, value): print the figure with its name and keep it in figures.json."""
-
-    def record(name: str, value) -> None:
-        print(f"FIGURE {name}: {value}")
-        figures = json.loads(figures_file.read_text()) if figures_file.exists() else {}
-        figures[name] = value
-        figures_file.write_text(json.dumps(figures, indent=2))
-
-    return record
-
-
 # --- processes ---
 
 
