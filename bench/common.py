@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 REPORT = ROOT / "docs" / "benchmarks.md"
+ANALYSIS = "## Analysis"
 
 
 @dataclass
@@ -131,5 +132,11 @@ def write_report() -> Path:
         for r in results
     ]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("\n".join(lines) + "\n")
+    REPORT.write_text("\n".join(lines) + "\n" + _kept_analysis())
     return REPORT
+
+
+def _kept_analysis() -> str:
+    """The hand-written analysis of the previous report (from its ANALYSIS heading on), kept across runs."""
+    text = REPORT.read_text() if REPORT.exists() else ""
+    return "\n" + text[text.index(ANALYSIS) :] if ANALYSIS in text else ""

@@ -1,8 +1,10 @@
 """The benchmark helpers with logic of their own, and the worker niceness option B2 relies on."""
 
+import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 
 from rq.job import Job
 
@@ -74,3 +76,20 @@ def test_worker_nice_option_lowers_the_priority_of_its_jobs(app):
     subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
     done = Job.fetch(job.id, connection=queue.redis_connection(), serializer=job.serializer)
     assert done.return_value() == min(os.nice(0) + 7, 19)
+
+
+def test_the_report_is_rebuilt_from_results_and_keeps_its_written_analysis(tmp_path, monkeypatch):
+    from bench import common
+
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(common, "REPORT", tmp_path / "benchmarks.md")
+    common.RESULTS.mkdir()
+    result = common.Result("B9 example", "42 things", "at least 40", True)
+    (common.RESULTS / "B9.json").write_text(json.dumps(asdict(result)))
+    common.REPORT.write_text(
+        "# Benchmarks\n\n| old table |\n\n## Analysis\n\nWhy the figures are what they are.\n"
+    )
+    report = common.write_report().read_text()
+    assert "| B9 example | 42 things | at least 40 | yes |" in report
+    assert "old table" not in report
+    assert report.count("## Analysis") == 1 and report.endswith("Why the figures are what they are.\n")
