@@ -109,6 +109,12 @@ def prompt_audio_url(prompt_id: str, language_code: str) -> str | None:
     return signed_media_url(key) if key else None
 
 
+def prompt_audio_keys(language_code: str) -> dict[str, str]:
+    """Every uploaded prompt recording in a language, {prompt id: stored key}, in one query."""
+    query = select(PromptAudio.prompt_id, PromptAudio.playback_key).filter_by(language_code=language_code)
+    return {prompt_id: key for prompt_id, key in db.session.execute(query) if key}
+
+
 def _media_signature(key: str, expires: int) -> str:
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, f"media:{key}:{expires}".encode(), hashlib.sha256).hexdigest()

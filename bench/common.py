@@ -1,6 +1,7 @@
 """Shared benchmark plumbing: results with targets, machine facts, the markdown report."""
 
 import json
+import math
 import os
 import platform
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 REPORT = ROOT / "docs" / "benchmarks.md"
+ANALYSIS = "## Analysis"
 
 
 @dataclass
@@ -36,6 +38,59 @@ def finish(result: Result) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{result.name.split()[0]}.json").write_text(json.dumps(asdict(result), indent=2))
     sys.exit(0 if result.met else 1)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile by nearest rank (an observed value, never an interpolation); 0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def load_average() -> float:
+    """The one-minute load average: how busy the machine was around a measurement."""
+    return round(os.getloadavg()[0], 2)
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (from /proc), for CPU and memory accounting."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes and their reaped children have used so far (gone ones count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process in MB (0 when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return kb / 1024
 
 
 def machine() -> dict:
@@ -77,5 +132,11 @@ def write_report() -> Path:
         for r in results
     ]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text("\n".join(lines) + "\n")
+    REPORT.write_text("\n".join(lines) + "\n" + _kept_analysis())
     return REPORT
+
+
+def _kept_analysis() -> str:
+    """The hand-written analysis of the previous report (from its ANALYSIS heading on), kept across runs."""
+    text = REPORT.read_text() if REPORT.exists() else ""
+    return "\n" + text[text.index(ANALYSIS) :] if ANALYSIS in text else ""

@@ -177,11 +177,16 @@ def web(host: str, port: int, workers: int) -> None:
 @click.argument("queues", nargs=-1)
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--scheduler/--no-scheduler", default=True, help="Run scheduled jobs and retries.")
-def worker(queues: tuple[str, ...], burst: bool, scheduler: bool) -> None:
+@click.option(
+    "--nice", "niceness", default=0, type=click.IntRange(0, 19), help="Lower CPU priority by this much."
+)
+def worker(queues: tuple[str, ...], burst: bool, scheduler: bool, niceness: int) -> None:
     """Run an RQ worker for the named queues (all when none are named)."""
     unknown = set(queues) - set(queue.QUEUES)
     if unknown:
         raise click.UsageError(f"unknown queue(s): {', '.join(sorted(unknown))}")
+    # Speech decoding on the web server's machine must yield the CPU to webhooks (dead air otherwise).
+    os.nice(niceness)
     app = make_app()
     check_database(app)
     names = list(queues or queue.QUEUES)

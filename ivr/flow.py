@@ -193,10 +193,13 @@ def _record(turn: Turn, lines: list[Line], consent_id: int) -> VoiceResponse:
 
 def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
     """Uploaded prompt audio where there is some, else the prompt's words in the language's voice."""
-    spoken = []
+    spoken, uploaded = [], {}  # one query per language, not one per line: every menu speaks several
     for line in lines:
         language = line.language or turn.language
-        url = line.url or (not line.values and audio.prompt_audio_url(line.prompt_id, language.code))
+        if language.code not in uploaded:
+            uploaded[language.code] = audio.prompt_audio_keys(language.code)
+        key = not line.values and uploaded[language.code].get(line.prompt_id)
+        url = line.url or (key and audio.signed_media_url(key))
         if url:
             spoken.append(twiml.Speech(url=url))
         else:

@@ -1,0 +1,95 @@
+"""The benchmark helpers with logic of their own, and the worker niceness option B2 relies on."""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+
+from rq.job import Job
+
+from bench import callers
+from bench.b1_webhook_latency import parse_access_log, server_summary
+from bench.common import percentile
+from core import queue
+
+
+def test_percentile_is_an_observed_value_by_nearest_rank():
+    values = [5.0, 1.0, 4.0, 2.0, 3.0]
+    assert percentile(values, 50) == 3.0
+    assert percentile(values, 99) == 5.0
+    assert percentile(values, 1) == 1.0
+    assert percentile([], 99) == 0.0
+
+
+def test_access_log_lines_become_kind_status_and_milliseconds():
+    text = "POST /ivr/voice 200 1500\nPOST /ivr/key/menu 403 800\ngarbage line\nPOST /ivr/status 200 x\n"
+    rows = parse_access_log(text)
+    assert rows == [("voice", 200, 1.5), ("key", 403, 0.8)]
+    summary = server_summary(rows)
+    assert summary["requests"] == 2 and summary["errors"] == 1 and summary["p99_ms"] == 1.5
+
+
+def test_twiml_reading_finds_what_the_line_waits_for():
+    base = "https://line.example/ivr/step/menu"
+    gather = (
+        '<Response><Gather action="/ivr/key/menu?try=0"><Say>hi</Say></Gather>'
+        "<Redirect>/ivr/key/menu?try=1</Redirect></Response>"
+    )
+    waiting, redirect = callers.waiting_for(gather, base)
+    assert (waiting.verb, waiting.action, waiting.on_silence, redirect) == (
+        "gather", "https://line.example/ivr/key/menu?try=0", "https://line.example/ivr/key/menu?try=1", ""
+    )  # fmt: skip
+    record = '<Response><Say>speak</Say><Record action="/ivr/step/recorded" recordingStatusCallback="/cb"/></Response>'
+    waiting, _ = callers.waiting_for(record, base)
+    assert (waiting.verb, waiting.callback) == ("record", "https://line.example/cb")
+    waiting, redirect = callers.waiting_for("<Response><Redirect>/ivr/step/home</Redirect></Response>", base)
+    assert (waiting.verb, redirect) == ("ended", "https://line.example/ivr/step/home")
+
+
+def test_simulated_callers_listen_then_rate_or_record_then_keep_and_hang_up():
+    assert callers.choose_key("menu", {}, "listen", done=False) == "1"
+    assert callers.choose_key("menu", {}, "record", done=False) == "3"
+    assert callers.choose_key("menu", {}, "record", done=True) == callers.HANG_UP
+    assert callers.choose_key("play", {}, "listen", done=False) is None
+    assert callers.choose_key("after", {}, "listen", done=False) == "1"
+    assert callers.choose_key("after", {"rated": ["1"]}, "listen", done=True) == callers.HANG_UP
+    assert callers.choose_key("somewhere-new", {}, "listen", done=False) == "*"
+
+
+def test_worker_nice_option_lowers_the_priority_of_its_jobs(app):
+    job = queue.get_queue("default").enqueue("os.nice", 0)  # a job that returns its own niceness
+    env = {**os.environ, "CHAUPAL_ENV": "testing", "DATABASE_URL": app.config["DATABASE_URL"],
+           "REDIS_URL": app.config["REDIS_URL"], "INSTANCE_PATH": app.instance_path,
+           "SECRET_KEY": app.config["SECRET_KEY"]}  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "core.cli",
+        "worker",
+        "default",
+        "--burst",
+        "--no-scheduler",
+        "--nice",
+        "7",
+    ]
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
+    done = Job.fetch(job.id, connection=queue.redis_connection(), serializer=job.serializer)
+    assert done.return_value() == min(os.nice(0) + 7, 19)
+
+
+def test_the_report_is_rebuilt_from_results_and_keeps_its_written_analysis(tmp_path, monkeypatch):
+    from bench import common
+
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "results")
+    monkeypatch.setattr(common, "REPORT", tmp_path / "benchmarks.md")
+    common.RESULTS.mkdir()
+    result = common.Result("B9 example", "42 things", "at least 40", True)
+    (common.RESULTS / "B9.json").write_text(json.dumps(asdict(result)))
+    common.REPORT.write_text(
+        "# Benchmarks\n\n| old table |\n\n## Analysis\n\nWhy the figures are what they are.\n"
+    )
+    report = common.write_report().read_text()
+    assert "| B9 example | 42 things | at least 40 | yes |" in report
+    assert "old table" not in report
+    assert report.count("## Analysis") == 1 and report.endswith("Why the figures are what they are.\n")
