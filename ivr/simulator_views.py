@@ -5,11 +5,13 @@ import secrets
 from dataclasses import asdict
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_login import current_user
 
 from core import sandbox
 from core.auth import role_required
 from core.db import db
 from core.models import SandboxMessage, StaffUser
+from core.people import find_contact
 from core.queue import redis_connection
 from ivr.simulator import CallError, FlaskTransport, SimulatedCall, Turn, audio_seconds
 
@@ -28,7 +30,17 @@ def index():
 
 
 def _state_key(call_id: str) -> str:
-    return f"chaupal:simulator:{call_id}"
+    # Keyed by who started it: another staff member's call id finds nothing.
+    return f"chaupal:simulator:{current_user.id}:{call_id}"
+
+
+def _may_use(number: str) -> bool:
+    """Officers play only their districts' people (or numbers nobody has); others play anyone."""
+    districts = current_user.district_ids()
+    if districts is None:
+        return True
+    contact = find_contact(number)
+    return contact is None or contact.district_id in districts
 
 
 def _load(call_id: str) -> SimulatedCall:
@@ -65,6 +77,8 @@ def start_call():
     caller = (request.json or {}).get("caller", "").strip()
     if not caller.startswith("+") or not caller[1:].isdigit():
         return jsonify(error="Enter the caller's number in international form, e.g. +919800000001"), 400
+    if not _may_use(caller):
+        return jsonify(error="This number belongs to someone outside your districts. Use another."), 403
     call = _new_call(caller)
     return _act(lambda: _reply(secrets.token_hex(8), call, call.start()))
 
@@ -73,7 +87,7 @@ def start_call():
 @role_required(*STAFF)
 def answer(message_id: int):
     message = db.get_or_404(SandboxMessage, message_id)
-    if message.kind != SandboxMessage.CALL:
+    if message.kind != SandboxMessage.CALL or not _may_use(message.to):
         abort(404)
     message.status = "answered"
     db.session.commit()
@@ -108,10 +122,10 @@ def hang_up(call_id: str):
 @bp.post("/api/<call_id>/record")
 @role_required(*STAFF)
 def record(call_id: str):
+    call = _load(call_id)
     if not current_app.config.get("TWILIO_SANDBOX"):
         return jsonify(error="Recording in the simulator needs the Twilio sandbox (development without "
                              "Twilio credentials): real Twilio keeps its own recordings."), 409  # fmt: skip
-    call = _load(call_id)
     upload = request.files.get("audio")
     data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
     if not data or len(data) > MAX_UPLOAD_BYTES:
@@ -127,6 +141,8 @@ def record(call_id: str):
 def inbox():
     number = request.args.get("number", "").strip()
     since = request.args.get("since", 0, type=int)
+    if not _may_use(number):
+        abort(404)
     query = db.select(SandboxMessage).where(SandboxMessage.to == number, SandboxMessage.id > since)
     messages = db.session.scalars(query.order_by(SandboxMessage.id)).all()
     return jsonify(messages=[_message(m) for m in messages])

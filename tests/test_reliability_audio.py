@@ -18,12 +18,15 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from audio import services, store
 from audio.models import Recording
 from core import queue
 from core.config import ROOT
 from core.db import db, utcnow
+from tests.transcription_fixtures import KOREAN_SPEECH, make_ready_recording, speech_wav, test_model  # noqa: F401
+from transcription.models import Transcript
 
 WORKER_SETTINGS = [
     "CHAUPAL_ENV",
@@ -39,6 +42,9 @@ WORKER_SETTINGS = [
     "TWILIO_API_BASE_URL",
     "MEDIA_DIR",
     "MAX_RECORDING_SECONDS",
+    "VOSK_MODELS",
+    "VOSK_FALLBACK_LANGUAGE",
+    "VOSK_DEMO_MODEL",
 ]
 MEMORY_BOUND_MB = 300
 
@@ -79,12 +85,13 @@ def wait_for(condition, timeout: float, interval: float = 0.1):
 class WorkerProcess:
     """`python -m tests.audio_worker` on the test app's database, Redis, media folder and Twilio server."""
 
-    def __init__(self, app, folder: Path, env: dict | None = None, burst: bool = False):
+    def __init__(self, app, folder: Path, env: dict | None = None, burst: bool = False, queue_name="audio"):
         folder.mkdir(parents=True, exist_ok=True)
         settings = folder / "settings.json"
         settings.write_text(json.dumps({name: app.config[name] for name in WORKER_SETTINGS}))
         self.log = folder / f"worker-{time.monotonic_ns()}.log"
-        command = [sys.executable, "-m", "tests.audio_worker", str(settings), *(["--burst"] if burst else [])]
+        command = [sys.executable, "-m", "tests.audio_worker", str(settings), "--queue", queue_name]
+        command += ["--burst"] if burst else []
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 command,
@@ -118,13 +125,12 @@ class WorkerProcess:
 
 @pytest.fixture
 def spawn_worker(app, tmp_path):
-    """spawn_worker(env=None, burst=False) -> a running WorkerProcess, stopped at the end of the test."""
+    """spawn_worker(env=None, burst=False, queue_name="audio") -> a running WorkerProcess, stopped at the end."""
     started = []
 
-    def spawn(env: dict | None = None, burst: bool = False) -> WorkerProcess:
-        worker = WorkerProcess(
-            app, tmp_path / "workers", {"TMPDIR": str(scratch(tmp_path)), **(env or {})}, burst
-        )
+    def spawn(env: dict | None = None, burst: bool = False, queue_name: str = "audio") -> WorkerProcess:
+        environment = {"TMPDIR": str(scratch(tmp_path)), **(env or {})}
+        worker = WorkerProcess(app, tmp_path / "workers", environment, burst, queue_name)
         started.append(worker)
         return worker
 
@@ -547,6 +553,39 @@ def test_a_worker_killed_mid_download_and_mid_conversion_runs_each_job_again_onc
     assert [twilio_server.downloads.count(sid(1)), twilio_server.downloads.count(sid(2))] == [2, 1]
     record_figure("audio.killed_worker_jobs_finished_once", "2/2 (mid-download, mid-conversion)")
     record_figure("audio.killed_worker_seconds_to_recovery", round(seconds))
+
+
+def transcript_states(recording_id: int) -> list[str]:
+    db.session.rollback()
+    states = db.session.scalars(select(Transcript.status).filter_by(recording_id=recording_id)).all()
+    db.session.commit()
+    return list(states)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("test_model")
+def test_a_worker_killed_mid_transcription_runs_the_job_again_and_keeps_one_transcript(
+    app, media_fixtures, spawn_worker, tmp_path, record_figure
+):
+    long_speech = tmp_path / "long-speech.wav"
+    speech = speech_wav(media_fixtures, KOREAN_SPEECH)
+    subprocess.run(["sox", str(speech), str(long_speech), "repeat", "24"], check=True, timeout=60)
+    recording = make_ready_recording(long_speech)  # about two minutes: decoding takes a while
+    assert queue.enqueue_now("transcription", "transcription.jobs.transcribe_recording", recording.id)
+    killed_at = kill_when(
+        lambda: transcript_states(recording.id) == [Transcript.PENDING],
+        spawn_worker(queue_name="transcription"),
+    )
+    assert transcript_states(recording.id) == [Transcript.PENDING]  # killed before it could finish
+    spawn_worker(queue_name="transcription")
+    assert wait_for(lambda: transcript_states(recording.id) == [Transcript.READY], 240, interval=1)
+    seconds = time.monotonic() - killed_at
+    transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording.id))
+    assert transcript.text.strip() and transcript.audio_seconds > 100
+    assert stray_files(app, tmp_path) == []
+    assert queue.get_queue("transcription").failed_job_registry.count == 0
+    record_figure("transcription.killed_worker_jobs_finished_once", "1/1 (mid-decoding, one transcript)")
+    record_figure("transcription.killed_worker_seconds_to_recovery", round(seconds))
 
 
 @pytest.mark.slow

@@ -11,15 +11,20 @@ PUBLIC_GETS = {"auth.login", "health.healthz", "health.readyz", "static"}
 ROLES = (StaffUser.ADMIN, StaffUser.CURATOR, StaffUser.OFFICER)
 
 
-def url_for_rule(rule: Rule) -> str:
-    """A concrete URL for a rule, with placeholder arguments (1 for numbers, 'x' for text)."""
+def placeholder_values(rule: Rule) -> dict:
+    """Arguments for a rule: 1 for numbers, 'x' for text, the first word for a fixed choice."""
     values = {}
     for name, converter in rule._converters.items():
         if type(converter).__name__ == "AnyConverter":
             values[name] = sorted(converter.items)[0]
         else:
             values[name] = 1 if type(converter).__name__ in ("IntegerConverter", "NumberConverter") else "x"
-    return rule.build(values, append_unknown=False)[1]
+    return values
+
+
+def url_for_rule(rule: Rule, **values) -> str:
+    """A concrete URL for a rule: placeholder arguments unless given."""
+    return rule.build({**placeholder_values(rule), **values}, append_unknown=False)[1]
 
 
 def routes(app, method: str) -> list[tuple[str, str]]:

@@ -61,6 +61,7 @@ def test_the_line_calls_a_simulated_phone_and_it_is_answered(sandbox_client):
 
 def test_recording_needs_the_sandbox(client, login):
     login("curator")
-    token = csrf_token(client, "/simulator/")
-    response = client.post("/simulator/api/x/record", headers={"X-CSRFToken": token})
+    client.headers = {"X-CSRFToken": csrf_token(client, "/simulator/")}
+    call_id = post(client, "/simulator/api/call", {"caller": "+919800040003"}).get_json()["call_id"]
+    response = post(client, f"/simulator/api/{call_id}/record")
     assert response.status_code == 409 and "sandbox" in response.get_json()["error"]
