@@ -29,30 +29,25 @@ CLAIM_SECONDS = MAX_RATE_WAIT_SECONDS + twilio.REST_TIMEOUT_SECONDS + 10
 CLOCK_SLACK_SECONDS = 5
 # A send started this close to the window's end would reach the phone after it closes.
 WINDOW_END_MARGIN_SECONDS = 5
-# Network jitter moves requests about on their way; a slightly longer window keeps Twilio's count under.
-RATE_WINDOW_MS = 1000 + 100
+# Sends are paced evenly, each a little more than 1/limit of a second after the last: a burst would
+# queue its own requests behind each other on the way out, and the jitter could push Twilio's count of
+# any one second over the limit. 5% of slack absorbs up to 50 ms of jitter.
+PACING_SLACK = 1.05
 
-RATE_SCRIPT = """
+PACE_SCRIPT = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit, cost, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local used = redis.call('ZCARD', KEYS[1])
-local fit = math.min(cost, limit)
-if used + fit <= limit then
-  for i = 1, cost do
-    -- a send bigger than one window's budget books the following windows too
-    redis.call('ZADD', KEYS[1], now + math.floor((i - 1) / limit) * window, ARGV[4] .. ':' .. i)
-  end
-  redis.call('PEXPIRE', KEYS[1], window * (1 + math.ceil(cost / limit)))
-  return 0
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local spacing, cost = tonumber(ARGV[1]), tonumber(ARGV[2])
+local free_at = tonumber(redis.call('GET', KEYS[1]) or '0')
+if free_at > now then
+  return math.max(1, math.ceil(free_at - now))
 end
-local oldest = redis.call('ZRANGE', KEYS[1], used + fit - limit - 1, used + fit - limit - 1, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)
+redis.call('SET', KEYS[1], tostring(now + spacing * cost), 'PX', math.ceil(spacing * cost) + 1000)
+return 0
 """
 
 
-# --- rate limit: a sliding one-second window per sender, checked and booked atomically in Redis ---
+# --- rate limit: sends paced evenly per sender, checked and booked atomically in Redis ---
 
 
 def rate_limit(channel: str) -> int:
@@ -61,15 +56,20 @@ def rate_limit(channel: str) -> int:
     return max(1, int(float(current_app.config[name])))
 
 
+def spacing_ms(channel: str) -> float:
+    """Milliseconds between two sends (or SMS segments) of one sender."""
+    return PACING_SLACK * 1000 / rate_limit(channel)
+
+
 def try_acquire(channel: str, cost: int = 1) -> int:
-    """Book `cost` units of the sender's budget: 0 if booked, else milliseconds to wait."""
+    """Book the sender's next `cost` slots: 0 if booked, else milliseconds until the next free slot."""
     key = f"chaupal:rate:{channel}:{current_app.config['TWILIO_CALLER_ID']}"
-    script = redis_connection().register_script(RATE_SCRIPT)
-    return int(script(keys=[key], args=[rate_limit(channel), cost, RATE_WINDOW_MS, uuid.uuid4().hex]))
+    script = redis_connection().register_script(PACE_SCRIPT)
+    return int(script(keys=[key], args=[spacing_ms(channel), cost]))
 
 
 def acquire(channel: str, cost: int = 1, max_wait: float = MAX_RATE_WAIT_SECONDS) -> bool:
-    """Wait (up to max_wait seconds) until the send fits in the rate limit; True once booked."""
+    """Wait (up to max_wait seconds) until the sender's next slot is free; True once booked."""
     deadline = time.monotonic() + max_wait
     while (wait_ms := try_acquire(channel, cost)) > 0:
         if time.monotonic() + wait_ms / 1000 > deadline:
@@ -95,7 +95,7 @@ def claim(delivery: Delivery) -> str | None:
 
 
 def still_ours(delivery: Delivery, token: str) -> bool:
-    """Refresh the claim right before the REST call; False if it was taken over meanwhile."""
+    """Refresh the claim before the rate wait and the REST call; False if it was taken over meanwhile."""
     touched = db.session.execute(
         update(Delivery)
         .where(Delivery.id == delivery.id, Delivery.claim_token == token, Delivery.state == Delivery.SENDING)
@@ -113,6 +113,11 @@ def requeue(delivery: Delivery, not_before: datetime | None = None) -> None:
     if not_before is not None:
         delivery.not_before = not_before
     db.session.commit()
+
+
+def load_for_sending(delivery: Delivery) -> None:
+    """Read now what the REST call needs, so nothing waits on the database once a rate slot is booked."""
+    _ = (delivery.contact.phone, delivery.campaign.machine_action, delivery.run.campaign.window_end)
 
 
 def release_unknown(delivery: Delivery) -> None:
@@ -172,10 +177,8 @@ def provider_send(delivery: Delivery, body: str = "") -> twilio.Sent:
     return twilio.place_call(delivery.contact.phone, urls["url"], urls["status_callback"], **options)
 
 
-def send_claimed(delivery: Delivery, token: str, body: str = "") -> bool:
-    """Send a claimed delivery; False if the claim was lost. A permanent TwilioError is the caller's."""
-    if not still_ours(delivery, token):
-        return False
+def send_claimed(delivery: Delivery, body: str = "") -> None:
+    """Send a delivery whose claim was just refreshed; a permanent TwilioError is the caller's."""
     try:
         sent = provider_send(delivery, body)
     except twilio.TwilioError as error:
@@ -187,7 +190,6 @@ def send_claimed(delivery: Delivery, token: str, body: str = "") -> bool:
         release_unknown(delivery)
         raise
     record_sent(delivery, sent)
-    return True
 
 
 def window_open(run) -> bool:

@@ -2,6 +2,7 @@
 
 from campaigns import services
 from campaigns.models import CampaignRun
+from core import twilio
 from core.db import db
 
 
@@ -22,3 +23,8 @@ def tick_run(run_id: int) -> None:
 def send_delivery(delivery_id: int) -> None:
     """Send one outbox row, at most once."""
     services.send(delivery_id)
+
+
+def preload() -> None:
+    """Load the REST client before the first send: its first use would land between a rate slot and the call."""
+    twilio.preload()

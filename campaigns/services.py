@@ -432,6 +432,10 @@ def send(delivery_id: int) -> None:
         return
     body = sms_body(delivery) if delivery.channel == Delivery.SMS else ""
     cost = sms.measure(body).segments if body else 1
+    # Database work comes first: between booking the rate slot and the REST call nothing may wait.
+    if not dispatch.still_ours(delivery, token):
+        return
+    dispatch.load_for_sending(delivery)
     if not dispatch.acquire(delivery.channel, cost):
         dispatch.requeue(delivery)
         return
@@ -440,7 +444,7 @@ def send(delivery_id: int) -> None:
         return
     delivery.segments = cost if body else None
     try:
-        dispatch.send_claimed(delivery, token, body)
+        dispatch.send_claimed(delivery, body)
     except TwilioError as error:
         if not error.permanent:
             raise

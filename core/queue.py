@@ -15,7 +15,7 @@ from rq import Queue, Retry
 from rq.exceptions import DeserializationError, DuplicateJobError, NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
-from rq.worker import Worker
+from rq.worker import SimpleWorker, Worker
 from sqlalchemy import event
 
 from core.config import ConfigError
@@ -24,6 +24,9 @@ from core.db import db
 log = logging.getLogger(__name__)
 
 QUEUES = ("audio", "transcription", "campaigns", "default")
+# Queues of short network calls (one send each): forking a work-horse per job costs more than the job,
+# so a worker serving only these runs jobs in its own process.
+IN_PROCESS_QUEUES = ("campaigns",)
 _connections: dict[str, Redis] = {}
 
 
@@ -76,19 +79,13 @@ def _drop_enqueues(session) -> None:
     session.info.pop("chaupal.enqueue", None)
 
 
-class AppWorker(Worker):
-    """An RQ worker whose jobs run inside the Flask app context."""
+class _InAppContext:
+    """Runs each job inside the worker's Flask app, in a fresh context of its own."""
 
     flask_app = None
 
-    def execute_job(self, job, queue):
-        # Forked work-horses must not share the parent's database connections.
-        with self.flask_app.app_context():
-            db.engine.dispose()
-        return super().execute_job(job, queue)
-
     def perform_job(self, job, queue, execution) -> bool:
-        # Always this worker's app, in a fresh context: the job never borrows another app's session.
+        # Always this worker's app: the job never borrows another app's session.
         with self.flask_app.app_context():
             try:
                 return super().perform_job(job, queue, execution)
@@ -96,12 +93,27 @@ class AppWorker(Worker):
                 db.session.remove()
 
 
-def make_worker(app, queue_names, **kwargs) -> AppWorker:
-    """A worker bound to the app, listening on the named queues."""
-    AppWorker.flask_app = app
+class AppWorker(_InAppContext, Worker):
+    """An RQ worker that forks a work-horse per job, run inside the Flask app context."""
+
+    def execute_job(self, job, queue):
+        # Forked work-horses must not share the parent's database connections.
+        with self.flask_app.app_context():
+            db.engine.dispose()
+        return super().execute_job(job, queue)
+
+
+class InProcessAppWorker(_InAppContext, SimpleWorker):
+    """An RQ worker that runs each job in the worker's own process (no fork), inside the Flask app context."""
+
+
+def make_worker(app, queue_names, **kwargs) -> Worker:
+    """A worker bound to the app, listening on the named queues (in-process for light queues only)."""
+    worker_class = InProcessAppWorker if set(queue_names) <= set(IN_PROCESS_QUEUES) else AppWorker
+    worker_class.flask_app = app
     connection = redis_connection(app.config["REDIS_URL"])
     queues = [get_queue(name, connection) for name in queue_names]
-    return AppWorker(queues, connection=connection, serializer=JSONSerializer, **kwargs)
+    return worker_class(queues, connection=connection, serializer=JSONSerializer, **kwargs)
 
 
 def purge_jobs(references: set[tuple[str, int]]) -> int:

@@ -51,6 +51,11 @@ def is_configured() -> bool:
     return bool(config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"])
 
 
+def preload() -> None:
+    """Import the REST client's lazily loaded resources now, not inside the first rate-timed send."""
+    import twilio.rest.api.v2010.account  # noqa: F401 - the import is the point
+
+
 def rest_client() -> Client:
     """A REST client with a timeout, pointed at TWILIO_API_BASE_URL."""
     if not is_configured():

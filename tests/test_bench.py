@@ -93,3 +93,12 @@ def test_the_report_is_rebuilt_from_results_and_keeps_its_written_analysis(tmp_p
     assert "| B9 example | 42 things | at least 40 | yes |" in report
     assert "old table" not in report
     assert report.count("## Analysis") == 1 and report.endswith("Why the figures are what they are.\n")
+
+
+def test_dispatch_figures_count_the_busiest_second_and_every_full_minute():
+    from bench.b6_campaign_dispatch import busiest, window_counts
+
+    times = [0.0, 0.5, 0.99, 1.0, 1.2, 61.0, 61.5]
+    assert busiest(times, 1.0) == 4  # 0.5, 0.99, 1.0 and 1.2 fall inside one second
+    assert window_counts(times) == [5, 2]  # [0, 60) and [1, 61)
+    assert window_counts([0.0, 10.0]) == [2]  # shorter than a minute: one partial window

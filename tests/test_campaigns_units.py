@@ -74,11 +74,11 @@ def test_clock_offset_moves_campaign_time_only_when_testing(app, clock):
         app.config["TESTING"] = True
 
 
-def test_rate_limiter_books_at_most_the_limit_in_a_sliding_window(app, clock):
+def test_rate_limiter_paces_sends_evenly_a_little_under_the_limit(app, clock):
     app.config["CAMPAIGN_CALLS_PER_SECOND"] = "5"
-    booked = [dispatch.try_acquire(Delivery.VOICE) for _ in range(8)]
-    assert booked[:5] == [0] * 5
-    assert all(0 < wait <= dispatch.RATE_WINDOW_MS for wait in booked[5:])
+    booked = [dispatch.try_acquire(Delivery.VOICE) for _ in range(3)]
+    assert booked[0] == 0
+    assert all(0 < wait <= 210 for wait in booked[1:])  # 1.05 s / 5, no burst
 
 
 def test_rate_limiter_wait_then_succeeds(app, clock):
@@ -87,11 +87,11 @@ def test_rate_limiter_wait_then_succeeds(app, clock):
     for _ in range(5):
         assert dispatch.acquire(Delivery.VOICE)
         stamps.append(time.monotonic())
-    window = dispatch.RATE_WINDOW_MS / 1000
-    assert all(stamps[i + 2] - stamps[i] >= window - 0.02 for i in range(3))
+    assert all(stamps[i + 1] - stamps[i] >= 0.525 - 0.02 for i in range(4))
+    assert all(stamps[i + 2] - stamps[i] >= 1.0 for i in range(3))  # never three inside one second
 
 
-def test_rate_limiter_books_future_windows_for_long_sms(app):
+def test_rate_limiter_books_several_slots_for_long_sms(app):
     app.config["CAMPAIGN_SMS_SEGMENTS_PER_SECOND"] = "1"
     assert dispatch.try_acquire(Delivery.SMS, cost=3) == 0
-    assert dispatch.try_acquire(Delivery.SMS, cost=1) > dispatch.RATE_WINDOW_MS  # two more windows booked
+    assert dispatch.try_acquire(Delivery.SMS, cost=1) > 3000  # three segments: three slots of 1.05 s
