@@ -13,6 +13,7 @@ BENCHMARKS = {
     "B5": "bench.b5_hangup_to_queue",
     "B6": "bench.b6_campaign_dispatch",
     "B7": "bench.b7_memory_soak",
+    "B8": "bench.b8_analytics_pages",
 }
 
 

@@ -149,6 +149,7 @@ class Delivery(db.Model):
     __table_args__ = (
         UniqueConstraint("run_id", "contact_id", "channel", "attempt"),
         Index("ix_deliveries_run_id_state", "run_id", "state"),
+        Index("ix_deliveries_created_at", "created_at"),  # campaign reach on the analytics pages
     )
 
     VOICE, SMS = "voice", "sms"

@@ -1,6 +1,6 @@
-"""Officer pages: create, preview, schedule, test-send and watch campaigns."""
+"""Officer pages: create, preview, schedule, test-send and watch campaigns; the learning analytics dashboard."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from audio import services as audio
 from audio.models import Lesson
+from campaigns import analytics as _registers_reach  # noqa: F401 (adds campaign reach to the pages)
 from campaigns import audience, schedule, services, sms
 from campaigns.models import Campaign
+from core import charts, metrics
 from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, GramPanchayat, Language, Topic
@@ -231,3 +233,52 @@ def audience_count():
 @role_required("officer")
 def sms_preview():
     return jsonify(services.sms_preview(request.form.get("text", "")))
+
+
+# --- learning analytics: the dashboard, its CSV exports and the printable weekly digest ---
+
+
+def _analytics_filters(args=None) -> metrics.Filters:
+    return metrics.parse_filters(args or request.args, current_user.district_ids(), schedule.zone())
+
+
+@bp.get("/analytics")
+@role_required("officer", "curator")
+def analytics():
+    filters = _analytics_filters()
+    return render_template(
+        "campaigns/analytics.html",
+        tables=metrics.tables(metrics.DASHBOARD, filters),
+        filters=filters,
+        choices=metrics.filter_choices(current_user.district_ids(), request.args),
+        chart=charts.chart,
+    )
+
+
+@bp.get("/analytics/<slug>.csv")
+@role_required("officer", "curator")
+def analytics_csv(slug: str):
+    filters = _analytics_filters()
+    return metrics.csv_download(metrics.table(metrics.DASHBOARD, slug, filters), filters)
+
+
+@bp.get("/analytics/digest")
+@role_required("officer", "curator")
+def analytics_digest():
+    today = datetime.now(schedule.zone()).date()
+    end = _date_arg("end") or today - timedelta(days=1)
+    args = {**request.args.to_dict(), "start": (end - timedelta(days=6)).isoformat(), "end": end.isoformat()}
+    filters = _analytics_filters(args)
+    return render_template(
+        "campaigns/analytics_digest.html",
+        tables=metrics.tables(metrics.DASHBOARD, filters),
+        filters=filters,
+        chart=charts.chart,
+    )
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None

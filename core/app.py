@@ -92,6 +92,7 @@ NAV = [
     ("audio.library", "Lessons", ("curator",)),
     ("campaigns.index", "Campaigns", ("officer",)),
     ("campaigns.analytics", "Analytics", ("officer", "curator")),
+    ("transcription.learning", "Horizontal learning", ("curator",)),
     ("people.contacts", "People", ("admin", "officer")),
     ("simulator.index", "Phone simulator", ("curator", "officer")),
     ("ivr.prompts", "Phone prompts", ("admin",)),

@@ -1,4 +1,4 @@
-"""The chaupal command: up, web, worker, db, user, seed, geo."""
+"""The chaupal command: up, web, worker, db, user, seed, geo, analytics."""
 
 import importlib
 import os
@@ -303,6 +303,46 @@ def seed_command(demo: bool) -> None:
         seed_packages(demo=demo)
     for username, role, password in logins:
         click.echo(f"  {role:8} {username:10} {password}")
+
+
+@cli.group("analytics")
+def analytics_group() -> None:
+    """Learning analytics."""
+
+
+@analytics_group.command("seed")
+@click.option(
+    "--events",
+    type=click.IntRange(min=100),
+    default=1_000_000,
+    show_default=True,
+    help="Calls plus listening events to create.",
+)
+@click.option(
+    "--days", type=click.IntRange(min=1), default=180, show_default=True, help="Days the activity spans."
+)
+@click.option("--database-url", default=None, help="Database to fill (default: DATABASE_URL).")
+def analytics_seed(events: int, days: int, database_url: str | None) -> None:
+    """Fill a database with synthetic callers, lessons, stories, calls and listening, to measure the pages."""
+    from core import seed
+    from core.app import create_app
+    from ivr import synthetic
+
+    overrides = (
+        {"DATABASE_URL": database_url, "SQLALCHEMY_DATABASE_URI": database_url} if database_url else None
+    )
+    app = create_app(overrides)
+    check_database(app)
+    database.upgrade(app)
+    started = time.monotonic()
+    with app.app_context():
+        if synthetic.line_has_calls():
+            raise click.ClickException("the database already holds calls: seed an empty one (--database-url)")
+        seed.seed_reference()
+        counts = synthetic.seed(synthetic.Plan(events=events, days=days))
+    for table, count in sorted(counts.items()):
+        click.echo(f"  {table:22} {count:>9,}")
+    click.echo(f"Seeded in {time.monotonic() - started:.0f} s.")
 
 
 @cli.group("user")

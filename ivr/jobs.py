@@ -1,4 +1,5 @@
-"""RQ entry points of the phone line: callbacks, Twilio deletions, erasure, retention, listening milestones."""
+"""RQ entry points of the phone line: callbacks, Twilio deletions, erasure, retention, listening milestones
+and the listening summaries of the analytics pages."""
 
 import logging
 
@@ -9,7 +10,7 @@ from core.config import retention_days
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact
-from ivr import services
+from ivr import analytics, services
 from ivr.models import Callback, RecordingTake
 from transcription import recognition
 
@@ -99,8 +100,16 @@ def enforce_retention() -> dict:
     return counts
 
 
+def refresh_analytics() -> dict[str, int]:
+    """Bring the summaries the analytics pages read (listening, first calls) up to date."""
+    counts = analytics.refresh_summaries()
+    log.info("analytics: summaries refreshed %s", counts)
+    return counts
+
+
 # `chaupal cron` enqueues these once per interval, however many cron processes run.
 PERIODIC = [
+    queue.Periodic("ivr.jobs.refresh_analytics", every_seconds=300),
     queue.Periodic("ivr.jobs.sweep_erasures", every_seconds=600),
     queue.Periodic("ivr.jobs.enforce_retention", every_seconds=24 * 3600),
     queue.Periodic("ivr.jobs.send_listen_milestones", every_seconds=7 * 24 * 3600),

@@ -2,7 +2,18 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, utcnow
@@ -13,6 +24,11 @@ class Call(db.Model):
     """One telephone call (Twilio CallSid); its status only ever moves forward."""
 
     __tablename__ = "ivr_calls"
+    __table_args__ = (
+        # the analytics pages: calls in a date range, and each caller's first call
+        Index("ix_ivr_calls_started_at_contact_id", "started_at", "contact_id", "language_code"),
+        Index("ix_ivr_calls_contact_id_started_at", "contact_id", "started_at"),
+    )
 
     INBOUND, OUTBOUND = "inbound", "outbound"
     QUEUED, INITIATED, RINGING, IN_PROGRESS = "queued", "initiated", "ringing", "in-progress"
@@ -110,6 +126,7 @@ class ListenEvent(db.Model):
     """A segment of a lesson or story started, completed or skipped by a caller."""
 
     __tablename__ = "ivr_listen_events"
+    __table_args__ = (Index("ix_ivr_listen_events_created_at", "created_at"),)  # refreshing listen sessions
 
     START, COMPLETE, SKIP = "start", "complete", "skip"
 
@@ -120,6 +137,53 @@ class ListenEvent(db.Model):
     segment_position: Mapped[int] = mapped_column(Integer)
     event: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+SUMMARY = ("heard_first", "went_on", "positions")  # ListenSession's figures, kept in its indexes too
+
+
+class ListenSession(db.Model):
+    """One call's listening to one lesson or story, folded from its events for the analytics pages.
+
+    Rebuilt from ListenEvent by ivr.analytics.refresh_listen_sessions (periodic job), never written by calls.
+    """
+
+    __tablename__ = "ivr_listen_sessions"
+    # a date range over every lesson, or one lesson's range (which also serves the foreign key)
+    __table_args__ = (
+        UniqueConstraint("call_id", "lesson_id"),
+        Index("ix_ivr_listen_sessions_analytics", "started_at", "lesson_id", "contact_id", *SUMMARY),
+        Index("ix_ivr_listen_sessions_lesson_id", "lesson_id", "started_at", "contact_id", *SUMMARY),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("ivr_calls.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # its first event
+    positions: Mapped[int] = mapped_column(BigInteger, default=0)  # bit n set: segment n was started
+    heard_first: Mapped[bool] = mapped_column(Boolean, default=False)  # the first segment was started
+    went_on: Mapped[bool] = mapped_column(
+        Boolean, default=False
+    )  # finished, skipped or left a segment for another
+
+
+class FirstCall(db.Model):
+    """When each caller first called the line (new callers on the analytics pages); kept up by the same refresh."""
+
+    __tablename__ = "ivr_first_calls"
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    first_call_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Rollup(db.Model):
+    """When a summary table was last brought up to date (the analytics pages state it)."""
+
+    __tablename__ = "ivr_rollups"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class LessonProgress(db.Model):
@@ -141,7 +205,10 @@ class Feedback(db.Model):
     """A caller's one-key verdict on a lesson or story: useful or not."""
 
     __tablename__ = "ivr_feedback"
-    __table_args__ = (UniqueConstraint("call_id", "lesson_id"),)
+    __table_args__ = (
+        UniqueConstraint("call_id", "lesson_id"),
+        Index("ix_ivr_feedback_analytics", "created_at", "lesson_id", "useful", "contact_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("ivr_calls.id", ondelete="CASCADE"))

@@ -25,8 +25,10 @@ from ivr.models import (
     Consent,
     Erasure,
     Feedback,
+    FirstCall,
     LessonProgress,
     ListenEvent,
+    ListenSession,
     PromptText,
     RecordingTake,
     SmsMessage,
@@ -575,6 +577,7 @@ def _erase_phone_line_rows(contact_id: int) -> list[str]:
     unlinked = {
         "call(s)": _unlink(Call, contact_id),
         "listening event(s)": _unlink(ListenEvent, contact_id),
+        "listening summar(ies)": _unlink(ListenSession, contact_id),
         "feedback answer(s)": _unlink(Feedback, contact_id),
     }
     return [f"{result.rowcount} {what} deleted" for what, result in deleted.items()] + [
@@ -628,13 +631,15 @@ def sweep_erasures(now=None) -> list[int]:
 
 
 def expire_call_logs(days: int, now=None) -> dict[str, int]:
-    """Unlink calls, listening and feedback older than `days` from people; delete old texts and callbacks."""
+    """Unlink calls, listening and feedback older than `days` from people; delete old texts, callbacks, first calls."""
     if days <= 0:
         return {}
     cutoff = (now or utcnow()) - timedelta(days=days)
     counts = {
         "calls": _unlink_before(Call, Call.started_at, cutoff),
         "listening events": _unlink_before(ListenEvent, ListenEvent.created_at, cutoff),
+        "listening summaries": _unlink_before(ListenSession, ListenSession.started_at, cutoff),
+        "first calls": db.session.execute(delete(FirstCall).where(FirstCall.first_call_at < cutoff)).rowcount,
         "feedback": _unlink_before(Feedback, Feedback.created_at, cutoff),
         "text messages": db.session.execute(
             delete(SmsMessage).where(SmsMessage.created_at < cutoff)

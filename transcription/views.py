@@ -3,16 +3,19 @@
 import functools
 import io
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from audio import services as audio_services
 from audio.models import Recording
+from core import charts, metrics
 from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, Language, StaffUser, Topic
+from transcription import analytics as _registers_metrics  # noqa: F401 (adds recordings and sharing to the pages)
 from transcription import helpdesk, recognition, services
 from transcription.models import Question, Review, Transcript
 
@@ -242,6 +245,33 @@ def audit():
 @role_required("curator")
 def time_to_share():
     return render_template("transcription/time_to_share.html", rows=services.time_to_share())
+
+
+# --- learning analytics: does learning travel between people, and which lessons lose listeners? ---
+
+
+@bp.route("/analytics")
+@role_required("curator")
+def learning():
+    filters = metrics.parse_filters(request.args, current_user.district_ids(), _zone())
+    return render_template(
+        "transcription/learning.html",
+        tables=metrics.tables(metrics.LEARNING, filters),
+        filters=filters,
+        choices=metrics.filter_choices(current_user.district_ids(), request.args),
+        chart=charts.chart,
+    )
+
+
+@bp.route("/analytics/<slug>.csv")
+@role_required("curator")
+def learning_csv(slug: str):
+    filters = metrics.parse_filters(request.args, current_user.district_ids(), _zone())
+    return metrics.csv_download(metrics.table(metrics.LEARNING, slug, filters), filters)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 # --- the help desk ---
