@@ -79,16 +79,17 @@ def nav_items() -> list[tuple[str, str]]:
         return []
     items = []
     for endpoint, label, roles in NAV:
-        allowed = current_user.role == "admin" or current_user.role in roles
+        allowed = current_user.role in ("admin", *roles) or ("expert" in roles and current_user.is_expert)
         if allowed and endpoint in current_app.view_functions:
             items.append((label, url_for(endpoint)))
     return items
 
 
 # (endpoint, label, roles): each package's views add their pages here by endpoint name.
+# "expert" stands for any staff member marked as an expert, whatever their role.
 NAV = [
     ("transcription.queue", "Review queue", ("curator",)),
-    ("transcription.helpdesk", "Help desk", ("curator",)),
+    ("transcription.helpdesk", "Help desk", ("curator", "expert")),
     ("audio.library", "Lessons", ("curator",)),
     ("campaigns.index", "Campaigns", ("officer",)),
     ("campaigns.analytics", "Analytics", ("officer", "curator")),
