@@ -93,10 +93,21 @@ def tables(page: str, filters: Filters) -> list[Table]:
     return [provider.build(filters) for provider in providers]
 
 
+HEADLINES = "headlines"  # the slug of the at-a-glance figures, exported like a table
+
+
 def table(page: str, slug: str, filters: Filters) -> Table | None:
-    """One registered table of a page, or None when the page has no such table."""
+    """One registered table of a page (or its at-a-glance figures), or None when the page has no such table."""
+    if slug == HEADLINES:
+        return headline_table(tables(page, filters))
     provider = PROVIDERS.get(slug)
     return provider.build(filters) if provider and page in provider.pages else None
+
+
+def headline_table(built: list[Table]) -> Table:
+    """Every table's at-a-glance figures as one table: where each comes from, its label, its value."""
+    rows = [(source.title, label, value) for source in built for label, value in source.headline]
+    return Table(HEADLINES, "At a glance", ["table", "figure", "value"], rows)
 
 
 def topic_note(filters: Filters) -> str:
