@@ -1,6 +1,6 @@
 """Officer pages: create, preview, schedule, test-send and watch campaigns; the learning analytics dashboard."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,6 +15,7 @@ from core import charts, metrics
 from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, GramPanchayat, Language, Topic
+from core.params import iso_date
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns", template_folder="templates")
 
@@ -266,7 +267,7 @@ def analytics_csv(slug: str):
 @role_required("officer", "curator")
 def analytics_digest():
     today = datetime.now(schedule.zone()).date()
-    end = _date_arg("end") or today - timedelta(days=1)
+    end = iso_date(request.args.get("end")) or today - timedelta(days=1)
     args = {**request.args.to_dict(), "start": (end - timedelta(days=6)).isoformat(), "end": end.isoformat()}
     filters = _analytics_filters(args)
     return render_template(
@@ -275,10 +276,3 @@ def analytics_digest():
         filters=filters,
         chart=charts.chart,
     )
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None

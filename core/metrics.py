@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from core.db import db
 from core.models import Block, Contact, District, Language, Topic
+from core.params import iso_date, whole_number
 
 DASHBOARD, LEARNING = "dashboard", "learning"  # the officers' dashboard, the curators' learning view
 LINE, BAR = "line", "bar"
@@ -144,15 +145,15 @@ LONGEST_RANGE_DAYS = 366
 
 def parse_filters(args, allowed: set[int] | None, zone: ZoneInfo) -> Filters:
     """Filters from a page's query string, kept to the districts a person may see (403 for any other)."""
-    end = _date(args.get("end")) or datetime.now(zone).date()
-    start = _date(args.get("start")) or end - timedelta(days=27)
+    end = iso_date(args.get("end")) or datetime.now(zone).date()
+    start = iso_date(args.get("start")) or end - timedelta(days=27)
     start = max(min(start, end), end - timedelta(days=LONGEST_RANGE_DAYS - 1))
-    districts, block_id = _place(_int(args.get("district")), _int(args.get("block")), allowed)
+    districts, block_id = _place(whole_number(args.get("district")), whole_number(args.get("block")), allowed)
     return Filters(
         start, end, zone, districts, block_id,
         role=args.get("role") if args.get("role") in Contact.ROLES else None,
         language=args.get("language") or None,
-        topic_id=_int(args.get("topic")),
+        topic_id=whole_number(args.get("topic")),
     )  # fmt: skip
 
 
@@ -184,7 +185,7 @@ def filter_choices(allowed: set[int] | None, args) -> dict:
     )
     return {
         "districts": districts,
-        "district_id": _int(args.get("district")),
+        "district_id": whole_number(args.get("district")),
         "scoped": allowed is not None,
         "blocks": list(db.session.scalars(blocks)),
         "roles": Contact.ROLES,
@@ -193,17 +194,6 @@ def filter_choices(allowed: set[int] | None, args) -> dict:
         ),
         "topics": list(db.session.scalars(select(Topic).where(Topic.active).order_by(Topic.position))),
     }
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 # --- who is counted ---
