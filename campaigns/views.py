@@ -11,7 +11,7 @@ from audio.models import Lesson
 from campaigns import analytics as _registers_reach  # noqa: F401 (adds campaign reach to the pages)
 from campaigns import audience, schedule, services, sms
 from campaigns.models import Campaign
-from core import charts, metrics
+from core import metrics
 from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, GramPanchayat, Language, Topic
@@ -246,14 +246,7 @@ def _analytics_filters(args=None) -> metrics.Filters:
 @bp.get("/analytics")
 @role_required("officer", "curator")
 def analytics():
-    filters = _analytics_filters()
-    return render_template(
-        "campaigns/analytics.html",
-        tables=metrics.tables(metrics.DASHBOARD, filters),
-        filters=filters,
-        choices=metrics.filter_choices(current_user.district_ids(), request.args),
-        chart=charts.chart,
-    )
+    return metrics.render_page("campaigns/analytics.html", metrics.DASHBOARD, _analytics_filters())
 
 
 @bp.get("/analytics/<slug>.csv")
@@ -274,5 +267,4 @@ def analytics_digest():
         "campaigns/analytics_digest.html",
         tables=metrics.tables(metrics.DASHBOARD, filters),
         filters=filters,
-        chart=charts.chart,
     )

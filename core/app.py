@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, config, db, people_views, queue, sandbox
+from core import auth, charts, config, db, people_views, queue, sandbox
 from core.logs import configure_logging
 
 # Modules with a blueprint `bp`, registered when present.
@@ -63,6 +63,7 @@ def register_pages(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, error_page)
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["chart"] = charts.chart  # the analytics pages draw their tables with it
 
 
 @login_required

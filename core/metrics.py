@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort
+from flask import Response, abort, render_template, request
+from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, func, select
 
 from core.db import db
@@ -117,6 +118,16 @@ def topic_note(filters: Filters) -> str:
         "Calls and campaigns are not about one topic: the topic filter does not change this table."
         if filters.topic_id
         else ""
+    )
+
+
+def render_page(template: str, page: str, filters: Filters) -> str:
+    """An analytics page: its tables for these filters and the filter form's choices."""
+    return render_template(
+        template,
+        tables=tables(page, filters),
+        filters=filters,
+        choices=filter_choices(current_user.district_ids(), request.args),
     )
 
 

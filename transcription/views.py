@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from audio import services as audio_services
 from audio.models import Recording
-from core import charts, metrics
+from core import metrics
 from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, Language, StaffUser, Topic
@@ -254,13 +254,7 @@ def time_to_share():
 @role_required("curator")
 def learning():
     filters = metrics.parse_filters(request.args, current_user.district_ids(), _zone())
-    return render_template(
-        "transcription/learning.html",
-        tables=metrics.tables(metrics.LEARNING, filters),
-        filters=filters,
-        choices=metrics.filter_choices(current_user.district_ids(), request.args),
-        chart=charts.chart,
-    )
+    return metrics.render_page("transcription/learning.html", metrics.LEARNING, filters)
 
 
 @bp.route("/analytics/<slug>.csv")
