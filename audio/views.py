@@ -11,6 +11,7 @@ from audio import services, store
 from audio.models import Lesson, LessonTrack
 from core.auth import role_required
 from core.db import db
+from core.params import whole_number
 
 bp = Blueprint(
     "audio", __name__, template_folder="templates", static_folder="static", static_url_path="/audio/static"
@@ -96,9 +97,9 @@ def new_lesson():
         lesson = services.create_lesson(
             form.get("title", ""),
             form.get("language_code", ""),
-            _int(form.get("topic_id")),
+            whole_number(form.get("topic_id")),
             *_upload(),
-            level=_int(form.get("level")) or 1,
+            level=whole_number(form.get("level")) or 1,
         )
     except services.LibraryError as error:
         flash(str(error), "error")
@@ -191,10 +192,6 @@ def _upload() -> tuple:
     """The uploaded (or browser-recorded) audio as (stream, filename); an empty one if none came."""
     upload = request.files.get("audio")
     return (upload.stream, upload.filename) if upload else (io.BytesIO(), "")
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 def _ms(seconds: str | None) -> int | None:

@@ -1,6 +1,6 @@
 """Officer pages: create, preview, schedule, test-send and watch campaigns; the learning analytics dashboard."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,10 +11,11 @@ from audio.models import Lesson
 from campaigns import analytics as _registers_reach  # noqa: F401 (adds campaign reach to the pages)
 from campaigns import audience, schedule, services, sms
 from campaigns.models import Campaign
-from core import charts, metrics
+from core import metrics
 from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, GramPanchayat, Language, Topic
+from core.params import iso_date
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns", template_folder="templates")
 
@@ -245,14 +246,7 @@ def _analytics_filters(args=None) -> metrics.Filters:
 @bp.get("/analytics")
 @role_required("officer", "curator")
 def analytics():
-    filters = _analytics_filters()
-    return render_template(
-        "campaigns/analytics.html",
-        tables=metrics.tables(metrics.DASHBOARD, filters),
-        filters=filters,
-        choices=metrics.filter_choices(current_user.district_ids(), request.args),
-        chart=charts.chart,
-    )
+    return metrics.render_page("campaigns/analytics.html", metrics.DASHBOARD, _analytics_filters())
 
 
 @bp.get("/analytics/<slug>.csv")
@@ -266,19 +260,11 @@ def analytics_csv(slug: str):
 @role_required("officer", "curator")
 def analytics_digest():
     today = datetime.now(schedule.zone()).date()
-    end = _date_arg("end") or today - timedelta(days=1)
+    end = iso_date(request.args.get("end")) or today - timedelta(days=1)
     args = {**request.args.to_dict(), "start": (end - timedelta(days=6)).isoformat(), "end": end.isoformat()}
     filters = _analytics_filters(args)
     return render_template(
         "campaigns/analytics_digest.html",
         tables=metrics.tables(metrics.DASHBOARD, filters),
         filters=filters,
-        chart=charts.chart,
     )
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None

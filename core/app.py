@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, config, db, people_views, queue, sandbox
+from core import auth, charts, config, db, people_views, queue, sandbox
 from core.logs import configure_logging
 
 # Modules with a blueprint `bp`, registered when present.
@@ -63,6 +63,7 @@ def register_pages(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, error_page)
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["chart"] = charts.chart  # the analytics pages draw their tables with it
 
 
 @login_required
@@ -79,16 +80,17 @@ def nav_items() -> list[tuple[str, str]]:
         return []
     items = []
     for endpoint, label, roles in NAV:
-        allowed = current_user.role == "admin" or current_user.role in roles
+        allowed = current_user.role in ("admin", *roles) or ("expert" in roles and current_user.is_expert)
         if allowed and endpoint in current_app.view_functions:
             items.append((label, url_for(endpoint)))
     return items
 
 
 # (endpoint, label, roles): each package's views add their pages here by endpoint name.
+# "expert" stands for any staff member marked as an expert, whatever their role.
 NAV = [
     ("transcription.queue", "Review queue", ("curator",)),
-    ("transcription.helpdesk", "Help desk", ("curator",)),
+    ("transcription.helpdesk", "Help desk", ("curator", "expert")),
     ("audio.library", "Lessons", ("curator",)),
     ("campaigns.index", "Campaigns", ("officer",)),
     ("campaigns.analytics", "Analytics", ("officer", "curator")),

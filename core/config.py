@@ -39,6 +39,7 @@ SETTINGS = {
     "DEFAULT_LANGUAGE": ("hi", "language for callers who have not chosen one"),
     "TIMEZONE": ("Asia/Kolkata", "calling windows, schedules and reports"),
     "INSTANCE_PATH": ("", "instance folder for SQLite, embedded Redis and media"),
+    "MAX_RECORDING_SECONDS": ("120", "longest story or question a caller may record, 10 to 600 seconds"),
     "TWILIO_HANDLES_OPT_OUT": ("yes", "yes: Twilio answers STOP/START/HELP in English itself; no: we reply"),
     # retention in days per artefact; 0 keeps it forever (a daily job enforces them)
     "RETENTION_DAYS_RECORDINGS": ("365", "days to keep callers' audio not published as a story; 0 = forever"),
@@ -101,7 +102,6 @@ def _web_defaults(config: dict) -> dict:
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-        "MAX_RECORDING_SECONDS": 120,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_IP": 30,
         "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
@@ -175,9 +175,16 @@ def validate(config: dict) -> None:
     _validate_urls(config)
     for name in RETENTION_SETTINGS:
         retention_days(config, name)
+    _validate_recording_limit(config)
     for language, path in vosk_models(config).items():
         if not path.is_dir():
             raise ConfigError(f"VOSK_MODELS: model directory for '{language}' does not exist: {path}")
+
+
+def _validate_recording_limit(config: dict) -> None:
+    value = str(config["MAX_RECORDING_SECONDS"]).strip()
+    if not value.isdigit() or not 10 <= int(value) <= 600:
+        raise ConfigError(f"MAX_RECORDING_SECONDS: '{value}' is not a whole number of seconds from 10 to 600")
 
 
 def _validate_urls(config: dict) -> None:

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort
+from flask import Response, abort, render_template, request
+from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, func, select
 
 from core.db import db
 from core.models import Block, Contact, District, Language, Topic
+from core.params import iso_date, whole_number
 
 DASHBOARD, LEARNING = "dashboard", "learning"  # the officers' dashboard, the curators' learning view
 LINE, BAR = "line", "bar"
@@ -93,10 +95,21 @@ def tables(page: str, filters: Filters) -> list[Table]:
     return [provider.build(filters) for provider in providers]
 
 
+HEADLINES = "headlines"  # the slug of the at-a-glance figures, exported like a table
+
+
 def table(page: str, slug: str, filters: Filters) -> Table | None:
-    """One registered table of a page, or None when the page has no such table."""
+    """One registered table of a page (or its at-a-glance figures), or None when the page has no such table."""
+    if slug == HEADLINES:
+        return headline_table(tables(page, filters))
     provider = PROVIDERS.get(slug)
     return provider.build(filters) if provider and page in provider.pages else None
+
+
+def headline_table(built: list[Table]) -> Table:
+    """Every table's at-a-glance figures as one table: where each comes from, its label, its value."""
+    rows = [(source.title, label, value) for source in built for label, value in source.headline]
+    return Table(HEADLINES, "At a glance", ["table", "figure", "value"], rows)
 
 
 def topic_note(filters: Filters) -> str:
@@ -105,6 +118,16 @@ def topic_note(filters: Filters) -> str:
         "Calls and campaigns are not about one topic: the topic filter does not change this table."
         if filters.topic_id
         else ""
+    )
+
+
+def render_page(template: str, page: str, filters: Filters) -> str:
+    """An analytics page: its tables for these filters and the filter form's choices."""
+    return render_template(
+        template,
+        tables=tables(page, filters),
+        filters=filters,
+        choices=filter_choices(current_user.district_ids(), request.args),
     )
 
 
@@ -133,15 +156,15 @@ LONGEST_RANGE_DAYS = 366
 
 def parse_filters(args, allowed: set[int] | None, zone: ZoneInfo) -> Filters:
     """Filters from a page's query string, kept to the districts a person may see (403 for any other)."""
-    end = _date(args.get("end")) or datetime.now(zone).date()
-    start = _date(args.get("start")) or end - timedelta(days=27)
+    end = iso_date(args.get("end")) or datetime.now(zone).date()
+    start = iso_date(args.get("start")) or end - timedelta(days=27)
     start = max(min(start, end), end - timedelta(days=LONGEST_RANGE_DAYS - 1))
-    districts, block_id = _place(_int(args.get("district")), _int(args.get("block")), allowed)
+    districts, block_id = _place(whole_number(args.get("district")), whole_number(args.get("block")), allowed)
     return Filters(
         start, end, zone, districts, block_id,
         role=args.get("role") if args.get("role") in Contact.ROLES else None,
         language=args.get("language") or None,
-        topic_id=_int(args.get("topic")),
+        topic_id=whole_number(args.get("topic")),
     )  # fmt: skip
 
 
@@ -173,7 +196,7 @@ def filter_choices(allowed: set[int] | None, args) -> dict:
     )
     return {
         "districts": districts,
-        "district_id": _int(args.get("district")),
+        "district_id": whole_number(args.get("district")),
         "scoped": allowed is not None,
         "blocks": list(db.session.scalars(blocks)),
         "roles": Contact.ROLES,
@@ -182,17 +205,6 @@ def filter_choices(allowed: set[int] | None, args) -> dict:
         ),
         "topics": list(db.session.scalars(select(Topic).where(Topic.active).order_by(Topic.position))),
     }
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 # --- who is counted ---

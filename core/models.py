@@ -165,14 +165,24 @@ class SuppressionEvent(db.Model):
     __tablename__ = "suppression_events"
 
     OPT_OUT, OPT_IN = "opt_out", "opt_in"
-    # sources: the SMS keyword, the phone menu, a staff member, or the carrier (Twilio error 21610)
-    SMS, IVR, STAFF, CARRIER = "sms", "ivr", "staff", "carrier"
+    # sources: the SMS keyword, the phone menu, a staff member, the carrier (Twilio error 21610),
+    # or an opt-out kept through the erasure of an earlier contact with the same number
+    SMS, IVR, STAFF, CARRIER, ERASED = "sms", "ivr", "staff", "carrier", "erased"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(10))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ErasedOptOut(db.Model):
+    """An opt-out that outlives its contact's erasure: a keyed fingerprint of the number, never the number."""
+
+    __tablename__ = "erased_opt_outs"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

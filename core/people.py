@@ -1,15 +1,29 @@
 """The contact directory: phone validation, all-or-nothing CSV import, export and opt-out."""
 
 import csv
+import hashlib
+import hmac
 import io
 from dataclasses import dataclass, field
 from typing import TextIO
 
 import phonenumbers
-from sqlalchemy import delete, func, select
+from flask import current_app
+from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import db, utcnow
-from core.models import Block, Contact, District, GramPanchayat, Language, State, SuppressionEvent, Topic
+from core.models import (
+    Block,
+    Contact,
+    District,
+    ErasedOptOut,
+    GramPanchayat,
+    Language,
+    State,
+    SuppressionEvent,
+    Topic,
+)
 
 CSV_COLUMNS = ("phone", "name", "role", "language", "state", "district", "block", "gram_panchayat", "topics")
 DEFAULT_REGION = "IN"
@@ -64,16 +78,49 @@ def may_contact(contact_id: int) -> bool:
     return contact is not None and contact.opted_out_at is None
 
 
-def delete_contact(contact_id: int) -> list[str]:
-    """Delete a contact with their topics and opt-out history (erasure); report lines; the caller commits."""
+def delete_contact(contact_id: int, keep_opt_out: bool = False) -> list[str]:
+    """Delete a contact with their topics and opt-out history (erasure); report lines; the caller commits.
+
+    keep_opt_out leaves a keyed fingerprint of the number, so it comes back opted out if it ever returns.
+    """
     contact = db.session.get(Contact, contact_id)
     if contact is None:
         return ["contact row: already gone"]
     events = db.session.execute(delete(SuppressionEvent).filter_by(contact_id=contact_id)).rowcount
+    report = [f"contact row deleted, with {events} opt-out event(s)"]
+    if keep_opt_out:
+        db.session.merge(ErasedOptOut(fingerprint=opt_out_fingerprint(contact.phone)))
+        report.append("opt-out kept as a keyed fingerprint of the number (the number is not kept)")
     contact.topics = []
     db.session.delete(contact)
     db.session.flush()
-    return [f"contact row deleted, with {events} opt-out event(s)"]
+    return report
+
+
+def opt_out_fingerprint(phone: str) -> str:
+    """A keyed digest of a number: recognises it again without storing it (changes with SECRET_KEY)."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"erased-opt-out:" + phone.encode(), hashlib.sha256).hexdigest()
+
+
+@event.listens_for(Contact, "after_insert")
+def _keep_an_erased_opt_out(mapper, connection, contact: Contact) -> None:
+    """A number that opted out before its erasure comes back opted out, however it comes back."""
+    fingerprint = opt_out_fingerprint(contact.phone)
+    found = connection.execute(delete(ErasedOptOut).filter_by(fingerprint=fingerprint)).rowcount
+    if not found or contact.opted_out_at is not None:
+        return
+    now = utcnow()
+    connection.execute(update(Contact).where(Contact.id == contact.id).values(opted_out_at=now))
+    connection.execute(
+        insert(SuppressionEvent).values(
+            contact_id=contact.id,
+            action=SuppressionEvent.OPT_OUT,
+            source=SuppressionEvent.ERASED,
+            created_at=now,
+        )
+    )
+    set_committed_value(contact, "opted_out_at", now)
 
 
 def visible_contacts(district_ids: set[int] | None, search: str = ""):

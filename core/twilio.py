@@ -2,6 +2,8 @@
 
 import functools
 import logging
+import os
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -57,18 +59,34 @@ def preload() -> None:
 
 
 def rest_client() -> Client:
-    """A REST client with a timeout, pointed at TWILIO_API_BASE_URL."""
+    """A REST client with a timeout, pointed at TWILIO_API_BASE_URL; one per thread and process.
+
+    Keeping it keeps its HTTP connections open between sends (a new client per send costs a
+    TCP and TLS handshake each time); a forked process or new settings get a fresh one.
+    """
     if not is_configured():
         raise TwilioNotConfiguredError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set")
     config = current_app.config
-    client = Client(
+    key = (
+        os.getpid(),
         config["TWILIO_ACCOUNT_SID"],
         config["TWILIO_AUTH_TOKEN"],
-        http_client=TwilioHttpClient(timeout=REST_TIMEOUT_SECONDS),
+        config["TWILIO_API_BASE_URL"],
     )
+    cached = getattr(_clients, "cached", None)
+    if cached is None or cached[0] != key:
+        _clients.cached = cached = (key, _new_client(*key[1:]))
+    return cached[1]
+
+
+_clients = threading.local()
+
+
+def _new_client(account_sid: str, auth_token: str, base_url: str) -> Client:
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=REST_TIMEOUT_SECONDS))
     # No edge or region: either would rewrite the configured host.
     client.edge = client.region = None
-    client.api.base_url = config["TWILIO_API_BASE_URL"].rstrip("/")
+    client.api.base_url = base_url.rstrip("/")
     return client
 
 

@@ -257,6 +257,8 @@ class Erasure(db.Model):
     source: Mapped[str] = mapped_column(String(10))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
+    # they had opted out before asking: the opt-out outlives the erasure (a fingerprint, not the number)
+    keeps_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     report: Mapped[str] = mapped_column(Text, default="")  # one line per thing removed, counts only
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

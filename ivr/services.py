@@ -490,8 +490,9 @@ def erase_now(contact: Contact, source: str, staff_id: int | None = None) -> Era
 
 def _new_erasure(contact: Contact, source: str, staff_id: int | None) -> Erasure:
     by = SuppressionEvent.IVR if source == Erasure.BY_CALLER else SuppressionEvent.STAFF
+    keeps_opt_out = contact.opted_out_at is not None
     people.opt_out(contact, by, staff_id)
-    erasure = Erasure(contact_id=contact.id, source=source, staff_id=staff_id)
+    erasure = Erasure(contact_id=contact.id, source=source, staff_id=staff_id, keeps_opt_out=keeps_opt_out)
     db.session.add(erasure)
     db.session.flush()
     log.info("erasure %s requested (%s) for contact %s", erasure.id, source, contact.id)
@@ -504,7 +505,7 @@ def run_erasure(erasure_id: int) -> Erasure | None:
     if erasure is None or erasure.status != Erasure.PENDING:
         return erasure
     try:
-        lines = erase_contact(erasure.contact_id)
+        lines = erase_contact(erasure.contact_id, erasure.keeps_opt_out)
     except Exception as error:
         db.session.rollback()
         erasure.reason = f"{type(error).__name__}: {error}"[:2000]
@@ -518,7 +519,7 @@ def run_erasure(erasure_id: int) -> Erasure | None:
     return erasure
 
 
-def erase_contact(contact_id: int) -> list[str]:
+def erase_contact(contact_id: int, keep_opt_out: bool = False) -> list[str]:
     """Delete or pseudonymise every trace of a person; returns what was removed (counts only)."""
     contact = db.session.get(Contact, contact_id)
     phone = contact.phone if contact else None
@@ -531,7 +532,7 @@ def erase_contact(contact_id: int) -> list[str]:
         lines += step(contact_id) if step else []
     lines += _erase_phone_line_rows(contact_id)
     lines += sandbox.erase_number(phone, call_sids) if phone else []
-    lines += people.delete_contact(contact_id)
+    lines += people.delete_contact(contact_id, keep_opt_out)
     db.session.commit()
     return lines + _erase_outside_database(phone, recording_sids, jobs)
 

@@ -99,6 +99,22 @@ def test_every_table_on_the_dashboard_and_the_learning_page_exports_as_csv(clien
     assert client.get("/campaigns/analytics/no-such-table.csv").status_code == 404
 
 
+def test_the_at_a_glance_figures_export_as_csv_with_the_page_filters(client, login):
+    seed_line()
+    login("curator")
+    for page_path in ("/campaigns/analytics", "/review/analytics"):
+        weeks = last_28_days()
+        query = f"?start={weeks.start}&end={weeks.end}&role=mason"
+        page = client.get(page_path + query).get_data(as_text=True)
+        response = client.get(f"{page_path}/headlines.csv{query}")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        [header, *rows] = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        assert header == ["table", "figure", "value"] and len(rows) >= 3
+        for _table, label, value in rows:
+            assert value == headline(page, label).replace("—", ""), label
+        assert f'href="{page_path}/headlines.csv' in page
+
+
 def test_lessons_most_listeners_leave_in_the_first_segment_are_flagged_for_curators(client, login):
     seed_line()
     login("curator")

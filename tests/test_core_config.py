@@ -52,6 +52,8 @@ def test_defaults_are_safe_and_complete():
         ({"VOSK_MODELS": "hindi"}, "VOSK_MODELS"),
         ({"PUBLIC_BASE_URL": "chaupal.example.org"}, "PUBLIC_BASE_URL"),
         ({"CHAUPAL_ENV": "staging"}, "CHAUPAL_ENV"),
+        ({"MAX_RECORDING_SECONDS": "2 minutes"}, "MAX_RECORDING_SECONDS"),
+        ({"MAX_RECORDING_SECONDS": "3600"}, "MAX_RECORDING_SECONDS"),
     ],
 )
 def test_bad_settings_name_the_setting(env, setting):

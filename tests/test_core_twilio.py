@@ -79,6 +79,17 @@ def test_error_codes_are_reported_and_classified(app, twilio_server):
     assert raised.value.status == 503 and not raised.value.permanent
 
 
+def test_sends_reuse_one_connection_until_the_settings_change(app, twilio_server, monkeypatch):
+    for _ in range(3):
+        twilio.send_sms("+919800000001", "hello")
+    first, second, third = (r["connection"] for r in twilio_server.created("Messages"))
+    assert first == second == third  # one TCP connection, kept open between sends
+    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", "rotated")
+    with pytest.raises(twilio.TwilioError) as raised:
+        twilio.send_sms("+919800000001", "hello")
+    assert raised.value.status == 401  # the new token is used at once, not a cached client's
+
+
 def test_wrong_credentials_are_permanent(app, monkeypatch):
     monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", "wrong")
     with pytest.raises(twilio.TwilioError) as raised:

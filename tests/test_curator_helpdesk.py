@@ -62,8 +62,10 @@ def test_questions_reach_the_experts_of_their_topic(question):
 def test_an_expert_officer_may_answer_and_other_officers_may_not(client, login, question):
     login("officer")
     assert client.get("/review/helpdesk/").status_code == 403
+    assert "/review/helpdesk/" not in client.get("/campaigns/").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/simulator/")})
     login("officer", is_expert=True)
+    assert 'href="/review/helpdesk/"' in client.get("/campaigns/").get_data(as_text=True)  # in the menu
     assert client.get(f"/review/helpdesk/{question.id}").status_code == 200
     assert client.get(f"/review/helpdesk/{question.id}/audio/question").status_code == 200
     assert client.get(f"/review/{question.recording_id}").status_code == 403  # not a curator

@@ -150,7 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _create(self, kind: str, form: dict) -> None:
         twilio = self.twilio
-        record = {"kind": kind, "form": form, "time": time.time(), "status": 201, "sid": None}
+        record = {"kind": kind, "form": form, "time": time.time(), "status": 201, "sid": None,
+                  "connection": self.client_address}  # fmt: skip
         with twilio._lock:
             twilio.requests.append(record)
         fault = twilio.faults.popleft() if twilio.faults else None

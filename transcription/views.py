@@ -2,7 +2,6 @@
 
 import functools
 import io
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,10 +10,11 @@ from sqlalchemy import select
 
 from audio import services as audio_services
 from audio.models import Recording
-from core import charts, metrics
+from core import metrics
 from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, Language, StaffUser, Topic
+from core.params import iso_date, whole_number
 from transcription import analytics as _registers_metrics  # noqa: F401 (adds recordings and sharing to the pages)
 from transcription import helpdesk, recognition, services
 from transcription.models import Question, Review, Transcript
@@ -69,15 +69,15 @@ def _queue_filters(args) -> services.QueueFilters:
     return services.QueueFilters(
         kind=args.get("kind") or None,
         language=args.get("language") or None,
-        topic_id=_int(args.get("topic")),
+        topic_id=whole_number(args.get("topic")),
         needs_listening=True if args.get("listen") == "1" else None,
         flag=args.get("flag") or None,
         status=status if status in Review.STATUSES else None,
-        district_id=_int(args.get("district")),
-        block_id=_int(args.get("block")),
+        district_id=whole_number(args.get("district")),
+        block_id=whole_number(args.get("block")),
         role=args.get("role") if args.get("role") in Contact.ROLES else None,
-        date_from=_date(args.get("from")),
-        date_to=_date(args.get("to")),
+        date_from=iso_date(args.get("from")),
+        date_to=iso_date(args.get("to")),
     )
 
 
@@ -138,7 +138,7 @@ def _decision(action, recording_id: int, *args, done: str):
 
 
 def _version() -> int | None:
-    return _int(request.form.get("version"))
+    return whole_number(request.form.get("version"))
 
 
 @bp.post("/<int:recording_id>/transcript")
@@ -160,7 +160,7 @@ def notes(recording_id: int):
 @bp.post("/<int:recording_id>/tags")
 @role_required("curator")
 def tags(recording_id: int):
-    action, topic_id = request.form.get("action", ""), _int(request.form.get("topic_id"))
+    action, topic_id = request.form.get("action", ""), whole_number(request.form.get("topic_id"))
     if (
         action not in ("accept", "reject", "add")
         or topic_id is None
@@ -203,7 +203,7 @@ def reject(recording_id: int):
 @bp.post("/<int:recording_id>/question")
 @role_required("curator")
 def question(recording_id: int):
-    topic_id = _int(request.form.get("topic_id"))
+    topic_id = whole_number(request.form.get("topic_id"))
     return _decision(
         services.mark_question, recording_id, _version(), current_user, topic_id,
         done="Sent to the help desk: the experts of its topic see it in their queue.",
@@ -225,7 +225,7 @@ def recognition_preference(contact_id: int):
     wanted = request.form.get("recognition") == "on"
     recognition.set_preference(contact_id, wanted, current_user)
     flash("Thank-you messages are " + ("on." if wanted else "off for this contributor."), "info")
-    back = _int(request.form.get("recording_id"))
+    back = whole_number(request.form.get("recording_id"))
     return redirect(
         url_for("transcription.review", recording_id=back) if back else url_for("transcription.queue")
     )
@@ -254,13 +254,7 @@ def time_to_share():
 @role_required("curator")
 def learning():
     filters = metrics.parse_filters(request.args, current_user.district_ids(), _zone())
-    return render_template(
-        "transcription/learning.html",
-        tables=metrics.tables(metrics.LEARNING, filters),
-        filters=filters,
-        choices=metrics.filter_choices(current_user.district_ids(), request.args),
-        chart=charts.chart,
-    )
+    return metrics.render_page("transcription/learning.html", metrics.LEARNING, filters)
 
 
 @bp.route("/analytics/<slug>.csv")
@@ -378,17 +372,6 @@ def helpdesk_audio(question_id: int, which: str):
 
 
 # --- small parsers ---
-
-
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
-
-
-def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _ms(seconds: str | None) -> int | None:
