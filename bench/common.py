@@ -121,19 +121,26 @@ def _ffmpeg() -> str:
 
 
 def write_report() -> Path:
-    """Rewrite docs/benchmarks.md from the saved results of the last run of each benchmark."""
+    """Rewrite docs/benchmarks.md from the saved results; benchmarks not run again keep their rows."""
     results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    rows = _kept_rows()
+    rows.update({r["name"]: f"| {r['name']} | {r['summary']} | {r['target']} | {'yes' if r['met'] else '**no**'} |"
+                 for r in results})  # fmt: skip
     facts = machine()
     lines = ["# Benchmarks", "", "Measured with `make bench` (or `python -m bench B1 B3 ...`).", "",
              "| Machine | |", "|---|---|", *[f"| {k} | {v} |" for k, v in facts.items()], "",
              "| Benchmark | Result | Target | Met |", "|---|---|---|---|"]  # fmt: skip
-    lines += [
-        f"| {r['name']} | {r['summary']} | {r['target']} | {'yes' if r['met'] else '**no**'} |"
-        for r in results
-    ]
+    lines += [rows[name] for name in sorted(rows)]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n" + _kept_analysis())
     return REPORT
+
+
+def _kept_rows() -> dict[str, str]:
+    """The previous report's benchmark rows by name ('B1 webhook latency'), to keep those not re-run."""
+    text = REPORT.read_text() if REPORT.exists() else ""
+    table = text[: text.index(ANALYSIS)] if ANALYSIS in text else text
+    return {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| B")}
 
 
 def _kept_analysis() -> str:

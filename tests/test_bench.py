@@ -78,7 +78,7 @@ def test_worker_nice_option_lowers_the_priority_of_its_jobs(app):
     assert done.return_value() == min(os.nice(0) + 7, 19)
 
 
-def test_the_report_is_rebuilt_from_results_and_keeps_its_written_analysis(tmp_path, monkeypatch):
+def test_the_report_is_rebuilt_and_keeps_its_analysis_and_the_rows_not_run_again(tmp_path, monkeypatch):
     from bench import common
 
     monkeypatch.setattr(common, "RESULTS", tmp_path / "results")
@@ -87,11 +87,14 @@ def test_the_report_is_rebuilt_from_results_and_keeps_its_written_analysis(tmp_p
     result = common.Result("B9 example", "42 things", "at least 40", True)
     (common.RESULTS / "B9.json").write_text(json.dumps(asdict(result)))
     common.REPORT.write_text(
-        "# Benchmarks\n\n| old table |\n\n## Analysis\n\nWhy the figures are what they are.\n"
+        "# Benchmarks\n\n| Benchmark | Result | Target | Met |\n|---|---|---|---|\n"
+        "| B1 old | 1 thing | 2 | **no** |\n| B9 example | 40 things | at least 40 | yes |\n\n"
+        "## Analysis\n\nWhy the figures are what they are.\n"
     )
     report = common.write_report().read_text()
-    assert "| B9 example | 42 things | at least 40 | yes |" in report
-    assert "old table" not in report
+    assert "| B9 example | 42 things | at least 40 | yes |" in report and "40 things" not in report
+    kept = "| B1 old | 1 thing | 2 | **no** |"  # not run again: kept, in order
+    assert report.index(kept) < report.index("| B9 example")
     assert report.count("## Analysis") == 1 and report.endswith("Why the figures are what they are.\n")
 
 
