@@ -4,6 +4,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -140,7 +141,8 @@ def _kept_rows() -> dict[str, str]:
     """The previous report's benchmark rows by name ('B1 webhook latency'), to keep those not re-run."""
     text = REPORT.read_text() if REPORT.exists() else ""
     table = text[: text.index(ANALYSIS)] if ANALYSIS in text else text
-    return {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| B")}
+    rows = [line for line in table.splitlines() if re.match(r"\| B\d", line)]
+    return {row.split("|")[1].strip(): row for row in rows}
 
 
 def _kept_analysis() -> str:

@@ -95,6 +95,7 @@ def test_the_report_is_rebuilt_and_keeps_its_analysis_and_the_rows_not_run_again
     assert "| B9 example | 42 things | at least 40 | yes |" in report and "40 things" not in report
     kept = "| B1 old | 1 thing | 2 | **no** |"  # not run again: kept, in order
     assert report.index(kept) < report.index("| B9 example")
+    assert report.count("| Benchmark | Result | Target | Met |") == 1
     assert report.count("## Analysis") == 1 and report.endswith("Why the figures are what they are.\n")
 
 
