@@ -62,7 +62,7 @@ def rest_client() -> Client:
     """A REST client with a timeout, pointed at TWILIO_API_BASE_URL; one per thread and process.
 
     Keeping it keeps its HTTP connections open between sends (a new client per send costs a
-    TCP and TLS handshake each time); a forked process or new settings get a fresh one.
+    TCP and TLS handshake each time); a forked process, new settings or a new timeout get a fresh one.
     """
     if not is_configured():
         raise TwilioNotConfiguredError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set")
@@ -72,6 +72,7 @@ def rest_client() -> Client:
         config["TWILIO_ACCOUNT_SID"],
         config["TWILIO_AUTH_TOKEN"],
         config["TWILIO_API_BASE_URL"],
+        REST_TIMEOUT_SECONDS,
     )
     cached = getattr(_clients, "cached", None)
     if cached is None or cached[0] != key:
@@ -82,8 +83,8 @@ def rest_client() -> Client:
 _clients = threading.local()
 
 
-def _new_client(account_sid: str, auth_token: str, base_url: str) -> Client:
-    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=REST_TIMEOUT_SECONDS))
+def _new_client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
     # No edge or region: either would rewrite the configured host.
     client.edge = client.region = None
     client.api.base_url = base_url.rstrip("/")
