@@ -37,5 +37,7 @@ def configure_logging(app) -> None:
         handler.addFilter(MaskingFilter())
         root.addHandler(handler)
     root.setLevel(logging.WARNING if app.config["TESTING"] else logging.INFO)
+    # Twilio's client logs ten lines (URL, headers, status) per REST call at INFO; failures reach us as errors.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     app.logger.handlers.clear()
     app.logger.propagate = True

@@ -78,3 +78,15 @@ def test_logs_never_show_phone_numbers(caplog):
     assert record.getMessage() == "call from +91••••••••78"
     assert mask_phone("+919812345678") == "+91••••••••78"
     assert "12345" not in mask_phone("+919812345678")
+
+
+def test_a_rest_call_does_not_flood_the_log(app, caplog, twilio_server):
+    import logging
+
+    from core import twilio
+
+    caplog.set_level(logging.INFO)
+    logging.getLogger("chaupal.test").info("the app's own INFO lines still show")
+    twilio.send_sms("+919800000001", "hello")
+    assert twilio_server.created("Messages")
+    assert [record.name for record in caplog.records] == ["chaupal.test"]
