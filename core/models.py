@@ -158,6 +158,11 @@ class StaffUser(UserMixin, db.Model):
             return {d.id for d in self.districts}
         return None
 
+    def may_see(self, contact: Contact | None) -> bool:
+        """True if this person may see the contact (None, a number nobody has, is anyone's to see)."""
+        allowed = self.district_ids()
+        return contact is None or allowed is None or contact.district_id in allowed
+
 
 class SuppressionEvent(db.Model):
     """Why and when a contact stopped (or restarted) calls and messages: the opt-out history."""

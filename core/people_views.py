@@ -26,8 +26,7 @@ def contacts():
 
 def _visible_contact(contact_id: int) -> Contact:
     contact = db.get_or_404(Contact, contact_id)
-    allowed = current_user.district_ids()
-    if allowed is not None and contact.district_id not in allowed:
+    if not current_user.may_see(contact):
         abort(404)  # another district's contact: as if it did not exist
     return contact
 

@@ -36,11 +36,7 @@ def _state_key(call_id: str) -> str:
 
 def _may_use(number: str) -> bool:
     """Officers play only their districts' people (or numbers nobody has); others play anyone."""
-    districts = current_user.district_ids()
-    if districts is None:
-        return True
-    contact = find_contact(number)
-    return contact is None or contact.district_id in districts
+    return current_user.may_see(find_contact(number))
 
 
 def _load(call_id: str) -> SimulatedCall:
