@@ -756,13 +756,14 @@ DEMO_LESSONS = [
 ]
 
 
-def seed(demo: bool = False) -> None:
-    """Demo lessons in Hindi and English spoken by espeak-ng, so a fresh install has something to play."""
+def seed(demo: bool = False) -> list[str]:
+    """Demo lessons in Hindi and English spoken by espeak-ng; returns a line for each part not made."""
     if not demo or db.session.scalar(select(Lesson.id).limit(1)) is not None:
-        return
+        return []
     if shutil.which("espeak-ng") is None:
-        log.warning("espeak-ng is not installed: demo lessons were not created")
-        return
+        problem = "espeak-ng is not installed: demo lessons were not created (run scripts/setup)"
+        log.warning(problem)
+        return [problem]
     for position, (slug, languages) in enumerate(DEMO_LESSONS):
         topic = db.session.scalar(select(Topic).filter_by(slug=slug))
         lesson = Lesson(kind=Lesson.LESSON, topic_id=topic.id if topic else None, position=position)
@@ -771,6 +772,7 @@ def seed(demo: bool = False) -> None:
         for language_code, (title, text) in languages.items():
             _seed_track(lesson, language_code, title, text)
         set_lesson_status(lesson.id, Lesson.PUBLISHED)
+    return []
 
 
 def _seed_track(lesson: Lesson, language_code: str, title: str, text: str) -> None:

@@ -147,19 +147,25 @@ def seed_on_first_run(app) -> None:
             return
         seed.seed_reference()
         logins = seed.seed_demo_staff()
-        seed_packages(demo=True)
+        for problem in seed_packages(demo=True):
+            click.echo(f"Demo: {problem}")
         click.echo("Demo staff accounts (shown once; change them with 'chaupal user password'):")
         for username, role, password in logins:
             click.echo(f"  {role:8} {username:10} {password}")
 
 
-def seed_packages(demo: bool) -> None:
-    """Let each package with a services.seed function add its own starter content."""
+def seed_packages(demo: bool) -> list[str]:
+    """Let each package with a services.seed function add its own starter content.
+
+    Returns one line for each demo part that could not be made, for the console (a log line goes unseen).
+    """
+    problems = []
     for package in ("audio", "transcription", "campaigns", "ivr"):
         if (settings.ROOT / package / "services.py").exists():
             services = importlib.import_module(f"{package}.services")
             if hasattr(services, "seed"):
-                services.seed(demo=demo)
+                problems += services.seed(demo=demo) or []
+    return problems
 
 
 @cli.command()
@@ -300,7 +306,9 @@ def seed_command(demo: bool) -> None:
     with app.app_context():
         seed.seed_reference()
         logins = seed.seed_demo_staff() if demo else []
-        seed_packages(demo=demo)
+        problems = seed_packages(demo=demo)
+    for problem in problems:
+        click.echo(f"Demo: {problem}")
     for username, role, password in logins:
         click.echo(f"  {role:8} {username:10} {password}")
 

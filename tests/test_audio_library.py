@@ -198,7 +198,9 @@ def test_demo_seed_creates_playable_lessons_in_hindi_and_english(app):
 
 def test_demo_seed_is_skipped_without_espeak(app, monkeypatch, caplog):
     monkeypatch.setattr(services.shutil, "which", lambda name: None)
-    services.seed(demo=True)
+    assert services.seed(demo=True) == [
+        "espeak-ng is not installed: demo lessons were not created (run scripts/setup)"
+    ]
     assert db.session.scalars(db.select(Lesson)).all() == []
     assert "espeak-ng is not installed" in caplog.text
 
