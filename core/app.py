@@ -55,6 +55,9 @@ def register_blueprints(app: Flask) -> None:
             views = importlib.import_module(module)
             app.register_blueprint(views.bp)
             getattr(views, "init_app", lambda _app: None)(app)
+    import api  # the REST API reads every domain package, so it is wired last
+
+    api.init_app(app)
 
 
 def register_pages(app: Flask) -> None:
@@ -99,6 +102,7 @@ NAV = [
     ("simulator.index", "Phone simulator", ("curator", "officer")),
     ("ivr.prompts", "Phone prompts", ("admin",)),
     ("sms.inbox", "Text messages", ("curator",)),
+    ("api_admin.token_list", "API", ()),
 ]
 
 

@@ -1,0 +1,58 @@
+"""Admin pages: API tokens (create, shown once, revoke) and the API audit log."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from api import audit, tokens
+from api.models import ApiToken
+from core.auth import role_required
+from core.db import db
+from core.models import District
+
+bp = Blueprint("api_admin", __name__, url_prefix="/admin/api", template_folder="templates")
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@role_required()
+def token_list():
+    secret = None
+    if request.method == "POST":
+        secret = _create_from_form(request.form)
+    return render_template("api/tokens.html", tokens=tokens.all_tokens(), districts=_districts(),
+                           secret=secret, scopes=ApiToken.SCOPES)  # fmt: skip
+
+
+def _create_from_form(form) -> str | None:
+    district_ids = (
+        None if form.get("all_districts") else [int(d) for d in form.getlist("district_ids") if d.isdigit()]
+    )
+    if district_ids == []:
+        flash("Choose at least one district, or all districts. / कम से कम एक ज़िला चुनें।", "error")
+        return None
+    scope = form.get("scope", ApiToken.READ)
+    if scope not in ApiToken.SCOPES:
+        scope = ApiToken.READ
+    _, secret = tokens.create_token(form.get("name", ""), scope, district_ids, bool(form.get("sees_phones")),
+                                    current_user)  # fmt: skip
+    db.session.commit()
+    return secret
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@role_required()
+def revoke_token(token_id: int):
+    if tokens.revoke(token_id) is not None:
+        db.session.commit()
+        flash("Token revoked: it no longer works. / टोकन रद्द किया गया।", "info")
+    return redirect(url_for("api_admin.token_list"))
+
+
+@bp.route("/audit")
+@role_required()
+def audit_log():
+    return render_template("api/audit.html", entries=audit.recent())
+
+
+def _districts() -> list[District]:
+    return list(db.session.scalars(select(District).order_by(District.name)))
