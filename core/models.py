@@ -171,8 +171,9 @@ class SuppressionEvent(db.Model):
 
     OPT_OUT, OPT_IN = "opt_out", "opt_in"
     # sources: the SMS keyword, the phone menu, a staff member, the carrier (Twilio error 21610),
-    # or an opt-out kept through the erasure of an earlier contact with the same number
-    SMS, IVR, STAFF, CARRIER, ERASED = "sms", "ivr", "staff", "carrier", "erased"
+    # an opt-out kept through the erasure of an earlier contact with the same number, or a staff
+    # member's own test phone on the phone simulator (staff_id says who)
+    SMS, IVR, STAFF, CARRIER, ERASED, SIMULATOR = "sms", "ivr", "staff", "carrier", "erased", "simulator"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)

@@ -249,8 +249,9 @@ class Erasure(db.Model):
     __tablename__ = "ivr_erasures"
 
     PENDING, DONE = "pending", "done"
-    # who asked: the caller on the phone, a staff member on the contact page, or an operator's command
-    BY_CALLER, BY_STAFF, BY_COMMAND = "caller", "staff", "command"
+    # who asked: the caller on the phone, a staff member on the contact page, an operator's command,
+    # or a staff member on the phone simulator from one of their own test phones (staff_id says who)
+    BY_CALLER, BY_STAFF, BY_COMMAND, BY_SIMULATOR = "caller", "staff", "command", "simulator"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(Integer, index=True)

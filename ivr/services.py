@@ -18,7 +18,7 @@ from core.config import ROOT
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact, District, Language, State, SuppressionEvent
-from ivr import prompts
+from ivr import prompts, simulated_numbers
 from ivr.models import (
     Call,
     Callback,
@@ -355,12 +355,18 @@ def opt_out(contact: Contact) -> None:
     """Stop every call and message to this person, from the phone menu (checked at send time)."""
     if contact.opted_out_at is None:
         log.info("contact %s opted out by phone", mask_phone(contact.phone))
-    people.opt_out(contact, SuppressionEvent.IVR)
+    people.opt_out(contact, *_by_phone(contact))
 
 
 def opt_in(contact: Contact) -> None:
     """Start calls and messages again for someone who had stopped them, from the phone menu."""
-    people.opt_in(contact, SuppressionEvent.IVR)
+    people.opt_in(contact, *_by_phone(contact))
+
+
+def _by_phone(contact: Contact) -> tuple[str, int | None]:
+    """Who made a change from the phone: the caller, or the staff member whose test phone it is."""
+    staff_id = simulated_numbers.owner_of(contact.phone)
+    return (SuppressionEvent.SIMULATOR, staff_id) if staff_id else (SuppressionEvent.IVR, None)
 
 
 # --- inbound SMS ---
@@ -468,6 +474,8 @@ ERASURE_RETRY_AFTER = timedelta(minutes=10)
 
 def request_erasure(contact: Contact, source: str, staff_id: int | None = None) -> Erasure:
     """Record the request and stop all calls and messages now; the erasure job runs after commit."""
+    if source == Erasure.BY_CALLER and simulated_numbers.owner_of(contact.phone):
+        source, staff_id = Erasure.BY_SIMULATOR, simulated_numbers.owner_of(contact.phone)
     erasure = _new_erasure(contact, source, staff_id)
     queue.enqueue_after_commit("default", "ivr.jobs.erase_contact", erasure.id)
     return erasure
@@ -489,7 +497,9 @@ def erase_now(contact: Contact, source: str, staff_id: int | None = None) -> Era
 
 
 def _new_erasure(contact: Contact, source: str, staff_id: int | None) -> Erasure:
-    by = SuppressionEvent.IVR if source == Erasure.BY_CALLER else SuppressionEvent.STAFF
+    by = {Erasure.BY_CALLER: SuppressionEvent.IVR, Erasure.BY_SIMULATOR: SuppressionEvent.SIMULATOR}.get(
+        source, SuppressionEvent.STAFF
+    )
     keeps_opt_out = contact.opted_out_at is not None
     people.opt_out(contact, by, staff_id)
     erasure = Erasure(contact_id=contact.id, source=source, staff_id=staff_id, keeps_opt_out=keeps_opt_out)

@@ -11,8 +11,8 @@ from core import sandbox
 from core.auth import role_required
 from core.db import db
 from core.models import SandboxMessage, StaffUser
-from core.people import find_contact
 from core.queue import redis_connection
+from ivr import simulated_numbers
 from ivr.simulator import CallError, FlaskTransport, SimulatedCall, Turn, audio_seconds
 
 bp = Blueprint(
@@ -21,12 +21,19 @@ bp = Blueprint(
 CALL_STATE_SECONDS = 3600
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 STAFF = (StaffUser.CURATOR, StaffUser.OFFICER)
+NOT_YOURS = (
+    "The simulator calls only from your own test numbers (+999…), never a real person's number. "
+    "सिम्युलेटर सिर्फ़ आपके अपने टेस्ट नंबरों (+999…) से कॉल करता है, किसी असली व्यक्ति के नंबर से कभी नहीं।"
+)
 
 
 @bp.get("/")
 @role_required(*STAFF)
 def index():
-    return render_template("ivr/simulator.html", sandboxed=current_app.config.get("TWILIO_SANDBOX"))
+    numbers = simulated_numbers.numbers_of(current_user.id)
+    return render_template(
+        "ivr/simulator.html", sandboxed=current_app.config.get("TWILIO_SANDBOX"), numbers=numbers
+    )
 
 
 def _state_key(call_id: str) -> str:
@@ -35,8 +42,8 @@ def _state_key(call_id: str) -> str:
 
 
 def _may_use(number: str) -> bool:
-    """Officers play only their districts' people (or numbers nobody has); others play anyone."""
-    return current_user.may_see(find_contact(number))
+    """Only the staff member's own test phones: never a real contact, whatever the role or district."""
+    return simulated_numbers.owner_of(number) == current_user.id
 
 
 def _load(call_id: str) -> SimulatedCall:
@@ -74,7 +81,7 @@ def start_call():
     if not caller.startswith("+") or not caller[1:].isdigit():
         return jsonify(error="Enter the caller's number in international form, e.g. +919800000001"), 400
     if not _may_use(caller):
-        return jsonify(error="This number belongs to someone outside your districts. Use another."), 403
+        return jsonify(error=NOT_YOURS), 403
     call = _new_call(caller)
     return _act(lambda: _reply(secrets.token_hex(8), call, call.start()))
 

@@ -11,6 +11,7 @@ from werkzeug.routing import Rule
 from campaigns.models import Campaign
 from core.db import db
 from core.models import Contact, SandboxMessage
+from ivr import simulated_numbers
 from tests.campaigns_fixtures import make_campaign
 from tests.conftest import csrf_token, log_in
 from tests.factories import make_contact, make_staff
@@ -30,14 +31,15 @@ def other_district(app):
     db.session.add(call)
     db.session.commit()
     ids = {"contact_id": contact.id, "campaign_id": campaign.id, "message_id": call.id}
-    return {**ids, "call_id": simulated_call(app, officer, contact.phone), "phone": contact.phone}
+    return {**ids, "call_id": simulated_call(app, officer), "phone": contact.phone}
 
 
-def simulated_call(app, officer, phone: str) -> str:
-    """The id of a call the officer started on the phone simulator."""
+def simulated_call(app, officer) -> str:
+    """The id of a call the officer started on the phone simulator (from their own test phone)."""
     browser = app.test_client()
     log_in(browser, officer.username)
     headers = {"X-CSRFToken": csrf_token(browser, "/simulator/")}
+    phone = simulated_numbers.numbers_of(officer.id)[0]
     return browser.post("/simulator/api/call", json={"caller": phone}, headers=headers).get_json()["call_id"]
 
 
@@ -107,14 +109,15 @@ def test_an_officer_cannot_play_another_districts_caller_on_the_simulator(client
     started = client.post("/simulator/api/call", json={"caller": other_district["phone"]}, headers=headers)
     inbox = client.get("/simulator/api/inbox", query_string={"number": other_district["phone"]})
     assert (started.status_code, inbox.status_code) == (403, 404)
-    assert "outside your districts" in started.get_json()["error"]
+    assert "own test numbers" in started.get_json()["error"]
 
 
 def test_a_simulated_call_answers_only_the_staff_member_who_started_it(app, client, login):
-    login("officer", districts=("Sitapur",))
+    officer = login("officer", districts=("Sitapur",))
     token = csrf_token(client, "/simulator/")
     headers = {"X-CSRFToken": token}
-    started = client.post("/simulator/api/call", json={"caller": "+919800000123"}, headers=headers)
+    phone = simulated_numbers.numbers_of(officer.id)[0]
+    started = client.post("/simulator/api/call", json={"caller": phone}, headers=headers)
     call_id = started.get_json()["call_id"]
     client.post("/logout", data={"csrf_token": token})
     login("officer", districts=("Lucknow",))

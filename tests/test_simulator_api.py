@@ -5,6 +5,7 @@ import pytest
 from core.app import create_app
 from core.db import db
 from core.models import SandboxMessage
+from ivr import simulated_numbers
 from tests.conftest import IsolatedClient, csrf_token, log_in
 from tests.factories import make_staff
 
@@ -18,8 +19,10 @@ def sandbox_client(app, tmp_path):
                           "PUBLIC_BASE_URL": "http://127.0.0.1:5999", "SESSION_COOKIE_SECURE": False})  # fmt: skip
     sandbox.test_client_class = IsolatedClient
     client = sandbox.test_client()
-    log_in(client, make_staff("curator").username)
+    curator = make_staff("curator")
+    log_in(client, curator.username)
     client.headers = {"X-CSRFToken": csrf_token(client, "/simulator/")}
+    client.phones = simulated_numbers.numbers_of(curator.id)
     return sandbox, client
 
 
@@ -29,7 +32,7 @@ def post(client, path, body=None):
 
 def test_a_call_walks_the_line_and_keys_move_it_on(sandbox_client):
     _, client = sandbox_client
-    turn = post(client, "/simulator/api/call", {"caller": "+919800040001"}).get_json()
+    turn = post(client, "/simulator/api/call", {"caller": client.phones[0]}).get_json()
     assert turn["waiting"] == "gather" and any("For English" in h["text"] for h in turn["heard"])
     assert turn["documents"][0][1].startswith("<?xml") or "<Response>" in turn["documents"][0][1]
     turn = post(client, f"/simulator/api/{turn['call_id']}/press", {"digits": "2"}).get_json()
@@ -46,22 +49,22 @@ def test_a_bad_caller_number_is_explained(sandbox_client):
 
 def test_the_line_calls_a_simulated_phone_and_it_is_answered(sandbox_client):
     sandbox, client = sandbox_client
-    message = SandboxMessage(sid="CA" + "4" * 32, kind=SandboxMessage.CALL, to="+919800040002",
+    phone = client.phones[1]
+    message = SandboxMessage(sid="CA" + "4" * 32, kind=SandboxMessage.CALL, to=phone,
                              url=sandbox.config["PUBLIC_BASE_URL"] + "/ivr/voice")  # fmt: skip
-    sms = SandboxMessage(
-        sid="SM" + "4" * 32, kind=SandboxMessage.SMS, to="+919800040002", body="Your answer is ready"
-    )
+    sms = SandboxMessage(sid="SM" + "4" * 32, kind=SandboxMessage.SMS, to=phone, body="Your answer is ready")
     db.session.add_all([message, sms])
     db.session.commit()
-    inbox = client.get("/simulator/api/inbox?number=%2B919800040002").get_json()["messages"]
+    inbox = client.get("/simulator/api/inbox", query_string={"number": phone}).get_json()["messages"]
     assert [(m["kind"], m["body"]) for m in inbox] == [("call", ""), ("sms", "Your answer is ready")]
     turn = post(client, f"/simulator/api/answer/{message.id}").get_json()
     assert turn["call_sid"] == message.sid and turn["waiting"] == "gather"
 
 
 def test_recording_needs_the_sandbox(client, login):
-    login("curator")
+    curator = login("curator")
     client.headers = {"X-CSRFToken": csrf_token(client, "/simulator/")}
-    call_id = post(client, "/simulator/api/call", {"caller": "+919800040003"}).get_json()["call_id"]
+    caller = simulated_numbers.numbers_of(curator.id)[2]
+    call_id = post(client, "/simulator/api/call", {"caller": caller}).get_json()["call_id"]
     response = post(client, f"/simulator/api/{call_id}/record")
     assert response.status_code == 409 and "sandbox" in response.get_json()["error"]
