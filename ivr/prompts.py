@@ -6,6 +6,7 @@ it for the caller's language, otherwise spoken with <Say>. Prompts with {placeho
 changes: consent records store the id, version and exact words the caller heard.
 """
 
+import re
 from dataclasses import dataclass
 
 
@@ -281,5 +282,40 @@ def text(prompt_id: str, language_code: str, **values) -> str:
     words = PROMPTS[prompt_id].text
     for code in (language_code, *FALLBACK_LANGUAGES):
         if code in words:
-            return words[code].format(**values) if values else words[code]
+            return fill(words[code], values) if values else words[code]
     raise KeyError(f"prompt {prompt_id} has no text")
+
+
+# Words are data, never a format string: a placeholder is {name} and nothing else, so no format spec
+# ({digit:>3000000}), conversion or attribute access can reach Python's formatter from an admin's edit.
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+MAX_LENGTH = 600
+
+
+class WordsError(ValueError):
+    """Words that are not plain text with the prompt's own {placeholders}."""
+
+
+def placeholders(words: str) -> set[str]:
+    """The names of the {placeholders} in the words."""
+    return set(PLACEHOLDER.findall(words))
+
+
+def check_words(words: str, shipped: str) -> None:
+    """Refuse words that are too long, hold braces other than plain placeholders, or change them."""
+    if len(words) > MAX_LENGTH:
+        raise WordsError(f"keep a prompt under {MAX_LENGTH} characters: callers hear it on a phone")
+    stray = PLACEHOLDER.sub("", words)
+    if "{" in stray or "}" in stray:
+        raise WordsError("a brace is not allowed except in a placeholder written exactly as {name}")
+    if placeholders(words) != placeholders(shipped):
+        wanted = ", ".join(sorted("{" + name + "}" for name in placeholders(shipped))) or "no {placeholders}"
+        raise WordsError(f"the words must keep exactly these placeholders: {wanted}")
+
+
+def fill(words: str, values: dict) -> str:
+    """The words with each {name} replaced by its value (WordsError if a value is missing)."""
+    missing = placeholders(words) - values.keys()
+    if missing:
+        raise WordsError(f"no value for {', '.join(sorted(missing))}")
+    return PLACEHOLDER.sub(lambda match: str(values[match[1]]), words)
