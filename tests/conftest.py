@@ -24,11 +24,8 @@ from core.db import db, upgrade
 from tests.factories import STAFF_PASSWORD, make_staff
 from tests.twilio_loopback import LoopbackTwilio
 
-pytest_plugins = [
-    "tests.audio_fixtures",
-    "tests.browser",
-    "tests.api_fixtures",
-]  # audio files; browsers; API tokens
+# generated audio files; real-browser fixtures; API tokens
+pytest_plugins = ["tests.audio_fixtures", "tests.browser", "tests.api_fixtures"]
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
