@@ -3,7 +3,7 @@
 import functools
 import hashlib
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from jsonschema import Draft202012Validator
 from werkzeug.exceptions import HTTPException
 
@@ -28,7 +28,7 @@ def guarded(op: Operation):
         try:
             token = authenticate(op)
             kwargs = {**path_ids(path_values), **parsed_input(op)}
-            response = op.view(**kwargs)
+            response = current_app.make_response(op.view(**kwargs))
         except ApiError as error:
             response = error_response(error, getattr(error, "extra", None))
         except HTTPException as error:
@@ -117,15 +117,17 @@ def _check(schema: dict, value, name: str | None) -> None:
     error = next(iter(sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: e.path)), None)
     if error is None:
         return
+    field = name or field_of(error)
+    raise ApiError(400, "invalid", f"{field or 'body'}: {error.message}", field=field)
+
+
+def field_of(error) -> str | None:
+    """The dotted path of the value a schema error is about (for a missing property, its name)."""
     path = ".".join(str(part) for part in error.absolute_path)
-    field = name or path or _missing_property(error)
-    raise ApiError(400, "invalid", f"{field or 'body'}: {error.message}", field=field or None)
-
-
-def _missing_property(error) -> str:
-    if error.validator == "required":
-        return str(error.message).split("'")[1] if "'" in error.message else ""
-    return ""
+    if error.validator == "required" and "'" in error.message:
+        missing = error.message.split("'")[1]
+        path = f"{path}.{missing}" if path else missing
+    return path or None
 
 
 def conditional(response: Response) -> Response:

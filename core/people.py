@@ -72,6 +72,16 @@ def opt_in(contact: Contact, source: str, staff_id: int | None = None) -> None:
                                         source=source, staff_id=staff_id))  # fmt: skip
 
 
+def save_contact(values: dict, contact: Contact | None = None, created_by: str = Contact.IMPORTED) -> Contact:
+    """Create (no contact given) or update a contact from checked values; the caller commits."""
+    if contact is None:
+        contact = Contact(phone=values["phone"], created_by=created_by)
+        db.session.add(contact)
+    for name, value in values.items():
+        setattr(contact, name, value)
+    return contact
+
+
 def may_contact(contact_id: int) -> bool:
     """True unless the contact is gone or opted out: ask at send time, not earlier."""
     contact = db.session.get(Contact, contact_id)

@@ -4,7 +4,7 @@ import pytest
 
 from api import tokens
 from core.db import db
-from tests.factories import district
+from tests.factories import district, make_staff
 
 
 @pytest.fixture
@@ -13,7 +13,7 @@ def make_token():
 
     def make(scope: str = "read", districts=None, sees_phones: bool = False, name: str = "test") -> str:
         ids = None if districts is None else [district(d).id if isinstance(d, str) else d for d in districts]
-        _, secret = tokens.create_token(name, scope, ids, sees_phones, None)
+        _, secret = tokens.create_token(name, scope, ids, sees_phones, make_staff("admin"))
         db.session.commit()
         return secret
 
