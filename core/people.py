@@ -1,28 +1,21 @@
-"""The contact directory: phone validation, all-or-nothing CSV import, export and opt-out."""
+"""The contact directory: phone validation, export and opt-out (CSV import: core.contact_import)."""
 
 import csv
 import hashlib
 import hmac
 import io
-from dataclasses import dataclass, field
-from typing import TextIO
 
 import phonenumbers
 from flask import current_app
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.db import db, utcnow
 from core.models import (
-    Block,
     Contact,
-    District,
     ErasedOptOut,
     GramPanchayat,
-    Language,
-    State,
     SuppressionEvent,
-    Topic,
 )
 
 CSV_COLUMNS = ("phone", "name", "role", "language", "state", "district", "block", "gram_panchayat", "topics")
@@ -142,119 +135,6 @@ def visible_contacts(district_ids: set[int] | None, search: str = ""):
         like = f"%{search.strip()}%"
         query = query.where(Contact.name.ilike(like) | Contact.phone.like(like.replace(" ", "")))
     return query
-
-
-# --- CSV import: every row is checked before anything is written ---
-
-
-@dataclass
-class ContactImport:
-    dry_run: bool
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        """A readable report: each bad row, or what was (or would be) imported."""
-        if self.errors:
-            return [
-                *self.errors,
-                f"{len(self.errors)} problem(s) in {self.rows} row(s): nothing was imported.",
-            ]
-        verb = "would be" if self.dry_run else "were"
-        return [
-            f"{self.created} new and {self.updated} existing contact(s) {verb} imported from {self.rows} row(s)."
-        ]
-
-
-def import_contacts(file: TextIO, dry_run: bool = False) -> ContactImport:
-    """Import contacts from CSV all-or-nothing; the report names every bad row."""
-    report = ContactImport(dry_run=dry_run)
-    reader = csv.DictReader(file)
-    missing = {"phone"} - set(reader.fieldnames or [])
-    if missing:
-        report.errors.append("header: the file needs at least a 'phone' column")
-        return report
-    seen: dict[str, int] = {}
-    parsed = []
-    for line, row in enumerate(reader, start=2):
-        report.rows += 1
-        problems, values = _parse_row(row)
-        if values and values["phone"] in seen:
-            problems.append(f"duplicate of line {seen[values['phone']]}")
-        if problems:
-            report.errors.append(f"line {line}: {'; '.join(problems)}")
-        else:
-            seen[values["phone"]] = line
-            parsed.append(values)
-    if not report.errors:
-        _apply(parsed, report)
-    if report.errors or dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
-    return report
-
-
-def _parse_row(row: dict) -> tuple[list[str], dict | None]:
-    cell = {column: (row.get(column) or "").strip() for column in CSV_COLUMNS}
-    problems = []
-    try:
-        phone = normalise_phone(cell["phone"])
-    except InvalidPhoneError as error:
-        problems.append(str(error))
-        phone = None
-    role = cell["role"].lower() or Contact.OTHER
-    if role not in Contact.ROLES:
-        problems.append(f"role '{cell['role']}' is not one of {', '.join(Contact.ROLES)}")
-    places, place_problem = _resolve_places(cell)
-    language = cell["language"].lower() or None
-    if language and db.session.get(Language, language) is None:
-        problems.append(f"language '{cell['language']}' is not known")
-    topics, topic_problem = _resolve_topics(cell["topics"])
-    problems += [p for p in (place_problem, topic_problem) if p]
-    values = {"phone": phone, "name": cell["name"], "role": role, "language_code": language, **places}
-    return problems, ({**values, "topics": topics} if phone else None)
-
-
-def _resolve_places(cell: dict) -> tuple[dict, str | None]:
-    places: dict = {}
-    chain = (("state", State, None), ("district", District, "state_id"),
-             ("block", Block, "district_id"), ("gram_panchayat", GramPanchayat, "block_id"))  # fmt: skip
-    parent_id = None
-    for column, model, parent_column in chain:
-        if not cell[column]:
-            break
-        query = select(model).where(func.lower(model.name) == cell[column].lower())
-        if parent_column:
-            query = query.where(getattr(model, parent_column) == parent_id)
-        place = db.session.scalar(query)
-        if place is None:
-            return places, f"{column.replace('_', ' ')} '{cell[column]}' is not known here"
-        places[f"{column}_id"] = parent_id = place.id
-    return places, None
-
-
-def _resolve_topics(text: str) -> tuple[list[Topic], str | None]:
-    slugs = [s.strip().lower() for s in text.replace(",", ";").split(";") if s.strip()]
-    topics = list(db.session.scalars(select(Topic).where(Topic.slug.in_(slugs)))) if slugs else []
-    unknown = set(slugs) - {t.slug for t in topics}
-    return topics, (f"unknown topic(s): {', '.join(sorted(unknown))}" if unknown else None)
-
-
-def _apply(rows: list[dict], report: ContactImport) -> None:
-    for values in rows:
-        contact = db.session.scalar(select(Contact).filter_by(phone=values["phone"]))
-        if contact is None:
-            contact = Contact(created_by=Contact.IMPORTED, phone=values["phone"])
-            db.session.add(contact)
-            report.created += 1
-        else:
-            report.updated += 1
-        for name, value in values.items():
-            if value not in (None, "", []):
-                setattr(contact, name, value)
 
 
 def export_contacts() -> str:

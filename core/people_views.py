@@ -1,11 +1,9 @@
 """Staff pages for the contact directory: list, edit, opt-out, CSV import and export."""
 
-import io
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from core import people
+from core import contact_import, jobs, people, queue
 from core.auth import role_required
 from core.db import db
 from core.models import Contact, District, Language, StaffUser, SuppressionEvent
@@ -76,15 +74,36 @@ def _districts_for_current_user() -> list[District]:
 @bp.route("/import", methods=["GET", "POST"])
 @role_required(StaffUser.ADMIN)
 def import_csv():
-    report = None
     if request.method == "POST":
         upload = request.files.get("file")
         if not upload or not upload.filename:
             flash("Choose a CSV file to import.", "error")
         else:
-            text = io.StringIO(upload.read().decode("utf-8-sig", errors="replace"))
-            report = people.import_contacts(text, dry_run=request.form.get("dry_run") == "on")
-    return render_template("core/people_import.html", report=report, columns=people.CSV_COLUMNS)
+            upload_id = _queue_import(upload, dry_run=request.form.get("dry_run") == "on")
+            if upload_id:
+                return redirect(url_for("people.import_report", upload_id=upload_id), code=303)
+    return render_template("core/people_import.html", report=None, columns=people.CSV_COLUMNS)
+
+
+def _queue_import(upload, dry_run: bool) -> str | None:
+    # The request only saves the file: checking a million rows belongs to a worker, not to the web.
+    upload_id = contact_import.new_upload_id()
+    path = contact_import.upload_path(upload_id)
+    upload.save(path)
+    if queue.enqueue_now("default", jobs.import_contacts, upload_id, dry_run, job_timeout=3600):
+        return upload_id
+    path.unlink()
+    flash("The job queue cannot be reached just now: nothing was imported. Try again in a minute.", "error")
+    return None
+
+
+@bp.get("/import/<upload_id>")
+@role_required(StaffUser.ADMIN)
+def import_report(upload_id: str):
+    report = contact_import.saved_report(upload_id)
+    return render_template(
+        "core/people_import.html", report=report, waiting=report is None, columns=people.CSV_COLUMNS
+    )
 
 
 @bp.route("/export.csv")

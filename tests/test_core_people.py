@@ -3,7 +3,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from core import people
+from core import contact_import, people
 from core.db import db
 from core.models import Contact, SuppressionEvent
 from tests.conftest import csrf_token
@@ -38,7 +38,7 @@ def test_invalid_numbers_are_refused_with_a_reason(raw):
 
 
 def test_csv_import_creates_contacts_with_places_and_topics(app):
-    report = people.import_contacts(io.StringIO(GOOD))
+    report = contact_import.import_file(io.StringIO(GOOD))
     assert report.errors == [] and report.created == 2
     ramesh = people.find_contact("9812345678")
     assert ramesh.district.name == "Sitapur" and ramesh.block.name == "Biswan"
@@ -47,7 +47,7 @@ def test_csv_import_creates_contacts_with_places_and_topics(app):
 
 
 def test_dry_run_reports_and_writes_nothing(app):
-    report = people.import_contacts(io.StringIO(GOOD), dry_run=True)
+    report = contact_import.import_file(io.StringIO(GOOD), dry_run=True)
     assert report.created == 2 and "would be imported" in report.lines()[0]
     assert count_contacts() == 0
 
@@ -63,7 +63,7 @@ def test_a_csv_with_bad_rows_imports_nothing_and_names_each_row(app):
             "+919844444444,W,mason,hi,,,,,nonsense",
         ]
     )
-    report = people.import_contacts(io.StringIO(bad))
+    report = contact_import.import_file(io.StringIO(bad))
     assert count_contacts() == 0
     assert [line.split(":")[0] for line in report.errors] == [f"line {n}" for n in range(4, 10)]
     joined = "\n".join(report.errors)
@@ -75,13 +75,13 @@ def test_a_csv_with_bad_rows_imports_nothing_and_names_each_row(app):
 
 def test_import_updates_an_existing_contact(app):
     make_contact(phone="+919812345678", name="Old")
-    report = people.import_contacts(io.StringIO(GOOD))
+    report = contact_import.import_file(io.StringIO(GOOD))
     assert (report.created, report.updated) == (1, 1)
     assert people.find_contact("+919812345678").name == "Ramesh"
 
 
 def test_missing_phone_column_is_reported(app):
-    report = people.import_contacts(io.StringIO("name,role\nA,mason\n"))
+    report = contact_import.import_file(io.StringIO("name,role\nA,mason\n"))
     assert report.errors == ["header: the file needs at least a 'phone' column"]
 
 
@@ -99,11 +99,11 @@ def test_opt_out_and_back_in_are_recorded(app):
 
 
 def test_export_round_trips_through_import(app):
-    people.import_contacts(io.StringIO(GOOD))
+    contact_import.import_file(io.StringIO(GOOD))
     exported = people.export_contacts()
     _empty = [db.session.delete(c) for c in db.session.scalars(select(Contact))]
     db.session.commit()
-    report = people.import_contacts(io.StringIO(exported))
+    report = contact_import.import_file(io.StringIO(exported))
     assert report.errors == [] and report.created == 2
 
 
@@ -119,11 +119,14 @@ def test_officer_sees_only_own_district_and_masked_numbers(client, login):
     assert client.get("/people/export.csv").status_code == 403
 
 
-def test_admin_import_page_is_all_or_nothing(client, login):
+def test_admin_import_page_is_all_or_nothing(client, login, work):
     login("admin")
     data = {"csrf_token": csrf_token(client, "/people/import"),
             "file": (io.BytesIO(b"phone\n12345\n+919812345678\n"), "c.csv")}  # fmt: skip
-    page = client.post("/people/import", data=data, content_type="multipart/form-data")
+    answer = client.post("/people/import", data=data, content_type="multipart/form-data")
+    assert answer.status_code == 303
+    work("default")
+    page = client.get(answer.headers["Location"])
     assert "line 2" in page.get_data(as_text=True) and count_contacts() == 0
 
 

@@ -1,0 +1,245 @@
+"""Contact CSV import: every row checked before anything is written, then written in small batches.
+
+The check only reads (a dry run writes nothing and takes no write lock); the write commits every
+BATCH_ROWS rows, so a call's webhook never waits behind a long import for more than one batch.
+Uploads run as a job (core.jobs.import_contacts): the request only saves the file.
+"""
+
+import csv
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from core.db import db
+from core.models import Block, Contact, District, GramPanchayat, Language, State, Topic
+from core.people import CSV_COLUMNS, InvalidPhoneError, normalise_phone
+
+BATCH_ROWS = 500
+MAX_ERRORS_SHOWN = 200
+PLACE_CHAIN = (("state", State, None), ("district", District, "state_id"),
+               ("block", Block, "district_id"), ("gram_panchayat", GramPanchayat, "block_id"))  # fmt: skip
+
+
+@dataclass
+class ContactImport:
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    problems: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add_error(self, line: str) -> None:
+        """Count a bad row; keep its text only for the first MAX_ERRORS_SHOWN (the report stays small)."""
+        self.problems += 1
+        if len(self.errors) < MAX_ERRORS_SHOWN:
+            self.errors.append(line)
+
+    def lines(self) -> list[str]:
+        """A readable report: each bad row, or what was (or would be) imported."""
+        if self.problems:
+            hidden = self.problems - len(self.errors)
+            more = [f"... and {hidden} more problem(s) not listed."] if hidden else []
+            return [
+                *self.errors,
+                *more,
+                f"{self.problems} problem(s) in {self.rows} row(s): nothing was imported.",
+            ]
+        verb = "would be" if self.dry_run else "were"
+        return [
+            f"{self.created} new and {self.updated} existing contact(s) {verb} imported from {self.rows} row(s)."
+        ]
+
+
+class Lookups:
+    """Languages, places and topics read once per import (small tables), so rows cost no queries."""
+
+    def __init__(self):
+        self.languages = set(db.session.scalars(select(Language.code)))
+        self.topics = {t.slug: t.id for t in db.session.scalars(select(Topic))}
+        self.places = {
+            column: {(getattr(p, parent) if parent else None, p.name.lower()): p.id
+                     for p in db.session.scalars(select(model))}
+            for column, model, parent in PLACE_CHAIN
+        }  # fmt: skip
+
+
+def import_file(file: TextIO, dry_run: bool = False) -> ContactImport:
+    """Check every row (reading only); unless a dry run or a row is bad, write them in batches."""
+    report = ContactImport(dry_run=dry_run)
+    lookups = Lookups()
+    check(file, report, lookups)
+    if not report.problems and not dry_run:
+        file.seek(0)
+        write(file, lookups)
+    db.session.rollback()  # end the read transaction: nothing to keep
+    return report
+
+
+def check(file: TextIO, report: ContactImport, lookups: Lookups) -> None:
+    """Validate every row and count new and existing contacts; writes nothing."""
+    reader = csv.DictReader(file)
+    if "phone" not in (reader.fieldnames or []):
+        report.add_error("header: the file needs at least a 'phone' column")
+        return
+    seen: dict[str, int] = {}
+    for batch in _batches(_parsed_rows(reader, lookups)):
+        phones = [values["phone"] for _line, _problems, values in batch if values]
+        existing = _existing_phones(phones)
+        for line, problems, values in batch:
+            report.rows += 1
+            _check_row(report, seen, existing, line, problems, values)
+
+
+def _check_row(report, seen, existing, line, problems, values) -> None:
+    if values and values["phone"] in seen:
+        problems.append(f"duplicate of line {seen[values['phone']]}")
+    if problems:
+        report.add_error(f"line {line}: {'; '.join(problems)}")
+        return
+    seen[values["phone"]] = line
+    if values["phone"] in existing:
+        report.updated += 1
+    else:
+        report.created += 1
+
+
+def write(file: TextIO, lookups: Lookups) -> None:
+    """Create or update the checked rows, committing every BATCH_ROWS so no write lock is held long."""
+    for batch in _batches(_parsed_rows(csv.DictReader(file), lookups)):
+        rows = [values for _line, _problems, values in batch]
+        contacts = {
+            c.phone: c
+            for c in db.session.scalars(select(Contact).where(Contact.phone.in_([r["phone"] for r in rows])))
+        }
+        for values in rows:
+            _write_row(contacts.get(values["phone"]), values)
+        db.session.commit()
+
+
+def _write_row(contact: Contact | None, values: dict) -> None:
+    if contact is None:
+        contact = Contact(created_by=Contact.IMPORTED, phone=values["phone"])
+        db.session.add(contact)
+    topic_ids = values.pop("topic_ids")
+    if topic_ids:
+        contact.topics = [db.session.get(Topic, topic_id) for topic_id in topic_ids]
+    for name, value in values.items():
+        if value not in (None, ""):
+            setattr(contact, name, value)
+
+
+def _existing_phones(phones: list[str]) -> set[str]:
+    if not phones:
+        return set()
+    return set(db.session.scalars(select(Contact.phone).where(Contact.phone.in_(phones))))
+
+
+def _batches(rows: Iterator) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _parsed_rows(reader: csv.DictReader, lookups: Lookups) -> Iterator[tuple[int, list[str], dict | None]]:
+    for line, row in enumerate(reader, start=2):
+        problems, values = parse_row(row, lookups)
+        yield line, problems, values
+
+
+def parse_row(row: dict, lookups: Lookups) -> tuple[list[str], dict | None]:
+    """(problems, values) for one CSV row; values is None when the phone number is unusable."""
+    cell = {column: (row.get(column) or "").strip() for column in CSV_COLUMNS}
+    problems = []
+    try:
+        phone = normalise_phone(cell["phone"])
+    except InvalidPhoneError as error:
+        problems.append(str(error))
+        phone = None
+    role = cell["role"].lower() or Contact.OTHER
+    if role not in Contact.ROLES:
+        problems.append(f"role '{cell['role']}' is not one of {', '.join(Contact.ROLES)}")
+    places, place_problem = _resolve_places(cell, lookups)
+    language = cell["language"].lower() or None
+    if language and language not in lookups.languages:
+        problems.append(f"language '{cell['language']}' is not known")
+    topic_ids, topic_problem = _resolve_topics(cell["topics"], lookups)
+    problems += [p for p in (place_problem, topic_problem) if p]
+    values = {"phone": phone, "name": cell["name"][:120], "role": role, "language_code": language, **places}
+    return problems, ({**values, "topic_ids": topic_ids} if phone else None)
+
+
+def _resolve_places(cell: dict, lookups: Lookups) -> tuple[dict, str | None]:
+    places: dict = {}
+    parent_id = None
+    for column, _model, _parent in PLACE_CHAIN:
+        if not cell[column]:
+            break
+        place_id = lookups.places[column].get((parent_id, cell[column].lower()))
+        if place_id is None:
+            return places, f"{column.replace('_', ' ')} '{cell[column]}' is not known here"
+        places[f"{column}_id"] = parent_id = place_id
+    return places, None
+
+
+def _resolve_topics(text: str, lookups: Lookups) -> tuple[list[int], str | None]:
+    slugs = {s.strip().lower() for s in text.replace(",", ";").split(";") if s.strip()}
+    unknown = slugs - lookups.topics.keys()
+    problem = f"unknown topic(s): {', '.join(sorted(unknown))}" if unknown else None
+    return [lookups.topics[s] for s in sorted(slugs - unknown)], problem
+
+
+# Uploads wait in the instance folder for the job; the job deletes the file when done.
+
+
+def uploads_dir() -> Path:
+    """Where uploaded CSV files and their reports wait (inside the instance folder, private)."""
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def new_upload_id() -> str:
+    """A random id naming one upload's file and report."""
+    return secrets.token_hex(8)
+
+
+def upload_path(upload_id: str) -> Path:
+    return uploads_dir() / f"{upload_id}.csv"
+
+
+def report_path(upload_id: str) -> Path:
+    return uploads_dir() / f"{upload_id}.json"
+
+
+def run_upload(upload_id: str, dry_run: bool) -> ContactImport | None:
+    """Import a saved upload, keep its report next to it and delete the file (it holds numbers)."""
+    path = upload_path(upload_id)
+    if not path.exists():
+        return None  # already done (a job can run twice) or erased
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as file:
+        report = import_file(file, dry_run=dry_run)
+    report_path(upload_id).write_text(json.dumps(asdict(report)))
+    path.unlink()
+    return report
+
+
+def saved_report(upload_id: str) -> ContactImport | None:
+    """The report of a finished upload, or None while it waits or runs."""
+    if not upload_id.isalnum():
+        return None
+    path = report_path(upload_id)
+    if not path.exists():
+        return None
+    return ContactImport(**json.loads(path.read_text()))
