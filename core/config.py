@@ -48,6 +48,7 @@ SETTINGS = {
         "730",
         "days before call and SMS logs lose their link to a person; 0 = forever",
     ),
+    "WEBHOOK_DB_WAIT_MS": ("2000", "longest wait of a webhook for a database lock (statements: twice that)"),
     "CAMPAIGN_CALLS_PER_SECOND": ("1", "outbound broadcast calls per second per caller ID"),
     "CAMPAIGN_SMS_SEGMENTS_PER_SECOND": ("1", "SMS segments per second per sender"),
     "CAMPAIGN_TICK_SECONDS": ("10", "how often a running campaign feeds sends to the queue"),
@@ -176,6 +177,7 @@ def validate(config: dict) -> None:
     for name in RETENTION_SETTINGS:
         retention_days(config, name)
     _validate_recording_limit(config)
+    _validate_webhook_wait(config)
     for language, path in vosk_models(config).items():
         if not path.is_dir():
             raise ConfigError(f"VOSK_MODELS: model directory for '{language}' does not exist: {path}")
@@ -185,6 +187,14 @@ def _validate_recording_limit(config: dict) -> None:
     value = str(config["MAX_RECORDING_SECONDS"]).strip()
     if not value.isdigit() or not 10 <= int(value) <= 600:
         raise ConfigError(f"MAX_RECORDING_SECONDS: '{value}' is not a whole number of seconds from 10 to 600")
+
+
+def _validate_webhook_wait(config: dict) -> None:
+    value = str(config.get("WEBHOOK_DB_WAIT_MS", SETTINGS["WEBHOOK_DB_WAIT_MS"][0])).strip()
+    if not value.isdigit() or not 100 <= int(value) <= 5000:
+        raise ConfigError(
+            f"WEBHOOK_DB_WAIT_MS: '{value}' is not a whole number of milliseconds from 100 to 5000"
+        )
 
 
 def _validate_urls(config: dict) -> None:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from flask import current_app, g, has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
@@ -52,7 +53,45 @@ def load_models() -> None:
 def _engine_options(config) -> dict:
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    # A database that hangs must not hang us: every session gives up on a lock or a statement in time
+    # (webhooks tighten both per transaction, see bound_webhook_waits).
+    limits = f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    return {
+        "pool_pre_ping": True,
+        "pool_size": 5,
+        "max_overflow": 10,
+        "pool_timeout": 5,
+        "connect_args": {"connect_timeout": 3, "options": limits},
+    }
+
+
+# Twilio waits 15 s for a webhook's answer: a webhook's wait for a lock (SQLite's busy timeout,
+# PostgreSQL's lock timeout) is WEBHOOK_DB_WAIT_MS, so the apology goes out long before that.
+LOCK_TIMEOUT_MS = 10_000
+STATEMENT_TIMEOUT_MS = 120_000
+SQLITE_BUSY_MS = 15_000
+
+
+def mark_webhook() -> None:
+    """Say that this request answers the telephone network: its database waits are kept short."""
+    g.chaupal_webhook = True
+
+
+def in_webhook() -> bool:
+    """True inside a request marked by mark_webhook."""
+    return has_request_context() and g.get("chaupal_webhook", False)
+
+
+@event.listens_for(db.session, "after_begin")
+def bound_webhook_waits(_session, _transaction, connection) -> None:
+    """Each transaction starts with the lock wait its caller can afford (short in webhooks)."""
+    webhook = in_webhook()
+    wait_ms = int(current_app.config["WEBHOOK_DB_WAIT_MS"]) if webhook else SQLITE_BUSY_MS
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+    elif webhook and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {2 * wait_ms}")
 
 
 @event.listens_for(Engine, "connect")

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from core.auth import csrf
+from core.db import mark_webhook
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,7 @@ def webhook(view):
     def checked(*args, **kwargs):
         if not signature_is_valid():
             abort(403)
+        mark_webhook()
         return view(*args, **kwargs)
 
     return csrf.exempt(checked)
