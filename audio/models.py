@@ -72,6 +72,8 @@ class Lesson(db.Model):
     )
     contributor_name: Mapped[str] = mapped_column(String(120), default="")  # spoken only if consented
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # the script file name (without language) of a starter-library lesson; its scripts live in the repo
+    starter_slug: Mapped[str | None] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -94,11 +96,18 @@ class LessonTrack(db.Model):
     playback_key: Mapped[str] = mapped_column(String(300), default="")
     duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     edits: Mapped[str] = mapped_column(Text, default="")  # JSON list of non-destructive cuts
+    # a typed lesson's words, segments separated by blank lines; spoken by a synthetic voice
+    script: Mapped[str] = mapped_column(Text, default="")
 
     lesson: Mapped[Lesson] = relationship(back_populates="tracks")
     segments: Mapped[list["LessonSegment"]] = relationship(
         back_populates="track", cascade="all, delete-orphan", order_by="LessonSegment.position"
     )
+
+    @property
+    def synthetic(self) -> bool:
+        """Spoken from its script by text-to-speech until a curator attaches recorded audio."""
+        return bool(self.script) and not self.original_key
 
 
 class LessonSegment(db.Model):
@@ -114,6 +123,8 @@ class LessonSegment(db.Model):
     end_ms: Mapped[int] = mapped_column(Integer)
     playback_key: Mapped[str] = mapped_column(String(300), default="")
     allows_back: Mapped[bool] = mapped_column(Boolean, default=True)
+    # words a synthetic voice speaks (typed lessons); playback_key then holds their offline rendering
+    text: Mapped[str] = mapped_column(Text, default="")
 
     track: Mapped[LessonTrack] = relationship(back_populates="segments")
 

@@ -5,7 +5,6 @@ import hmac
 import json
 import logging
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,6 +43,8 @@ class PlaylistItem:
     url: str
     duration_seconds: float
     allows_back: bool
+    text: str = ""  # words for a synthetic voice (<Say>) when there is no audio to play instead
+    voice: str = ""  # the <Say> voice for those words
 
 
 def register_recording(recording_sid: str, **fields) -> tuple[Recording, bool]:
@@ -94,11 +95,34 @@ def lesson_playlist(lesson_id: int, language_code: str) -> list[PlaylistItem]:
         .where(LessonTrack.language_code == language_code)
         .order_by(LessonSegment.position)
     )
-    return [
-        PlaylistItem(s.id, s.position, signed_media_url(s.playback_key), s.duration_seconds, s.allows_back)
-        for s in db.session.scalars(query)
-        if s.playback_key
-    ]
+    offline = speaks_offline()
+    items = [_playlist_item(segment, language_code, offline) for segment in db.session.scalars(query)]
+    return [item for item in items if item is not None]
+
+
+def _playlist_item(segment: LessonSegment, language_code: str, offline: bool) -> PlaylistItem | None:
+    """Recorded audio plays; typed words are spoken by Twilio's voice, or played from espeak-ng offline."""
+    if segment.text and not (offline and segment.playback_key):
+        voice = tts_voice(language_code)
+        return PlaylistItem(segment.id, segment.position, "", segment.duration_seconds, segment.allows_back,
+                            text=segment.text, voice=voice)  # fmt: skip
+    if not segment.playback_key:
+        return None
+    url = signed_media_url(segment.playback_key)
+    return PlaylistItem(segment.id, segment.position, url, segment.duration_seconds, segment.allows_back)
+
+
+def speaks_offline() -> bool:
+    """Whether typed words play from their espeak-ng rendering (sandbox, demo) instead of Twilio's <Say>."""
+    setting = current_app.config.get("TTS_OFFLINE", "auto")
+    if setting == "auto":
+        return bool(current_app.config.get("TWILIO_SANDBOX"))
+    return setting == "on"
+
+
+def tts_voice(language_code: str) -> str:
+    """The configured Twilio text-to-speech voice for a language ('' lets the language's own voice speak)."""
+    return current_app.config.get(f"TTS_VOICE_{language_code.upper()}", "")
 
 
 def prompt_audio_url(prompt_id: str, language_code: str) -> str | None:
@@ -729,55 +753,15 @@ def staff_may_hear(key: str) -> bool:
     return key.split("/", 1)[0] in ("recordings", "lessons", "prompts")
 
 
-# --- demo content ---
-
-DEMO_LESSONS = [
-    (
-        "twin-pit",
-        {
-            "hi": ("दो गड्ढे वाला शौचालय", "दो गड्ढे वाले शौचालय में एक गड्ढा भरने पर दूसरा गड्ढा इस्तेमाल करें।"),
-            "en": ("Twin pit toilets", "When one pit of a twin pit toilet is full, switch to the other pit."),
-        },
-    ),
-    (
-        "handwashing",
-        {
-            "hi": ("हाथ धोना", "शौच के बाद और खाने से पहले साबुन से हाथ धोएं।"),
-            "en": ("Handwashing", "Wash your hands with soap after using the toilet and before eating."),
-        },
-    ),
-    (
-        "solid-waste",
-        {
-            "hi": ("ठोस कचरा प्रबंधन", "गीला और सूखा कचरा अलग अलग रखें।"),
-            "en": ("Solid waste", "Keep wet waste and dry waste separate."),
-        },
-    ),
-]
-
-
 def seed(demo: bool = False) -> list[str]:
-    """Demo lessons in Hindi and English spoken by espeak-ng; returns a line for each part not made."""
+    """The demo's lessons: the starter library, published; returns a line for each part not made."""
+    from audio import starter, typed  # they build on this module
+
     if not demo or db.session.scalar(select(Lesson.id).limit(1)) is not None:
         return []
-    if shutil.which("espeak-ng") is None:
-        problem = "espeak-ng is not installed: demo lessons were not created (run scripts/setup)"
+    starter.load(publish=True)
+    if not typed.can_render():
+        problem = "espeak-ng is not installed: the starter lessons have no offline audio (run scripts/setup)"
         log.warning(problem)
         return [problem]
-    for position, (slug, languages) in enumerate(DEMO_LESSONS):
-        topic = db.session.scalar(select(Topic).filter_by(slug=slug))
-        lesson = Lesson(kind=Lesson.LESSON, topic_id=topic.id if topic else None, position=position)
-        db.session.add(lesson)
-        db.session.flush()
-        for language_code, (title, text) in languages.items():
-            _seed_track(lesson, language_code, title, text)
-        set_lesson_status(lesson.id, Lesson.PUBLISHED)
     return []
-
-
-def _seed_track(lesson: Lesson, language_code: str, title: str, text: str) -> None:
-    with store.scratch_dir() as folder:
-        path = folder / "speech.wav"
-        convert.synthesize(text, language_code, path)
-        with path.open("rb") as upload:
-            save_track(lesson, language_code, title, upload, path.name)

@@ -353,6 +353,24 @@ def analytics_seed(events: int, days: int, database_url: str | None) -> None:
     click.echo(f"Seeded in {time.monotonic() - started:.0f} s.")
 
 
+@cli.group("lessons")
+def lessons_group() -> None:
+    """The lesson library."""
+
+
+@lessons_group.command("starter")
+@click.option("--draft", is_flag=True, help="Add new starter lessons as drafts instead of publishing them.")
+def lessons_starter(draft: bool) -> None:
+    """Load the starter library from its script files and rebuild its audio; a second run changes nothing."""
+    from audio import starter
+
+    app = make_app()
+    check_database(app)
+    with app.app_context():
+        report = starter.load(publish=not draft)
+    click.echo(report.line())
+
+
 @cli.group("user")
 def user_group() -> None:
     """Staff accounts."""

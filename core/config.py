@@ -61,6 +61,12 @@ SETTINGS = {
         "off",
         "on: also a short call speaking the thank-you, for those who do not read SMS",
     ),
+    "TTS_VOICE_HI": ("Google.hi-IN-Standard-A", "Twilio <Say> voice that speaks typed Hindi lessons"),
+    "TTS_VOICE_EN": ("Google.en-IN-Standard-A", "Twilio <Say> voice that speaks typed English lessons"),
+    "TTS_OFFLINE": (
+        "auto",
+        "on: typed lessons play espeak-ng audio, off: Twilio <Say>; auto: on in the sandbox",
+    ),
     "RECOGNITION_MILESTONES": (
         "10,50,100,500,1000",
         "listener counts that earn a story's teller a weekly SMS",

@@ -54,6 +54,8 @@ class Line:
     values: dict = field(default_factory=dict)
     url: str = ""
     language: object = None  # a Language to speak this line in, instead of the call's
+    text: str = ""  # words to say as they are (a typed lesson), instead of a prompt
+    voice: str = ""  # the voice for those words ('' for the language's voice)
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,9 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
         url = line.url or (key and audio.signed_media_url(key))
         if url:
             spoken.append(twiml.Speech(url=url))
+        elif line.text:
+            voice = line.voice or language.say_voice
+            spoken.append(twiml.Speech(line.text, say_language=language.say_language, voice=voice))
         else:
             words = services.prompt_words(line.prompt_id, language.code, **line.values)
             spoken.append(twiml.Speech(words, say_language=language.say_language, voice=language.say_voice))
@@ -365,7 +370,7 @@ def play(turn: Turn) -> Menu | Go:
     if item.allows_back:
         options["1"] = Go("play", {**here, "pos": position})
     return Menu(
-        [*lines, Line(url=item.url)],
+        [*lines, Line(url=item.url, text=item.text, voice=item.voice)],
         options,
         back=_list_of(turn.args),
         on_silence=_advance(position, len(playlist), ListenEvent.COMPLETE),

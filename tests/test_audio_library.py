@@ -6,8 +6,8 @@ import wave
 import pytest
 from pydub import AudioSegment
 
-from audio import convert, services, store
-from audio.models import Lesson, LessonTrack, PromptAudio, Recording
+from audio import convert, services, starter, store, typed
+from audio.models import Lesson, LessonSegment, LessonTrack, PromptAudio, Recording
 from core.db import db
 from core.models import Topic
 from tests.conftest import csrf_token
@@ -187,22 +187,22 @@ def test_prompt_audio_replaces_the_earlier_recording(app, audio_files):
         services.save_prompt_audio("../x", "hi", io.BytesIO(b"x"), "x.wav")
 
 
-def test_demo_seed_creates_playable_lessons_in_hindi_and_english(app):
-    services.seed(demo=True)
+def test_demo_seed_publishes_the_starter_library_in_hindi_and_english(app):
+    assert services.seed(demo=True) == []
     services.seed(demo=True)  # a second run adds nothing
-    assert len(services.published_lessons("hi")) == len(services.DEMO_LESSONS)
-    assert len(services.published_lessons("en")) == len(services.DEMO_LESSONS)
+    lessons = len(starter.scripts())
+    assert len(services.published_lessons("hi")) == len(services.published_lessons("en")) == lessons
     lesson, _ = services.published_lessons("hi")[0]
     assert services.lesson_playlist(lesson.id, "hi")
 
 
-def test_demo_seed_is_skipped_without_espeak(app, monkeypatch, caplog):
-    monkeypatch.setattr(services.shutil, "which", lambda name: None)
+def test_demo_seed_without_espeak_says_the_lessons_have_no_offline_audio(app, monkeypatch, caplog):
+    monkeypatch.setattr(typed.shutil, "which", lambda name: None)
     assert services.seed(demo=True) == [
-        "espeak-ng is not installed: demo lessons were not created (run scripts/setup)"
+        "espeak-ng is not installed: the starter lessons have no offline audio (run scripts/setup)"
     ]
-    assert db.session.scalars(db.select(Lesson)).all() == []
     assert "espeak-ng is not installed" in caplog.text
+    assert all(not s.playback_key for s in db.session.scalars(db.select(LessonSegment)))
 
 
 # --- the pages ---

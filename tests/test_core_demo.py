@@ -9,7 +9,10 @@ def test_first_start_says_on_the_console_which_demo_part_could_not_be_made(app, 
     monkeypatch.setattr(shutil, "which", lambda name: None)
     cli.seed_on_first_run(app)
     out = capsys.readouterr().out
-    assert "Demo: espeak-ng is not installed: demo lessons were not created (run scripts/setup)\n" in out
+    assert (
+        "Demo: espeak-ng is not installed: the starter lessons have no offline audio (run scripts/setup)\n"
+        in out
+    )
     assert "Demo staff accounts" in out
 
 
