@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db, utcnow
-from core.models import District
+from core.models import District, StaffUser
 
 api_token_districts = Table(
     "api_token_districts",
@@ -37,6 +37,7 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     districts: Mapped[list[District]] = relationship(secondary=api_token_districts)
+    created_by: Mapped[StaffUser | None] = relationship()
 
     @property
     def writes(self) -> bool:

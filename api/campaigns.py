@@ -1,0 +1,167 @@
+"""Campaigns: create, schedule, cancel and follow progress, inside the token's districts."""
+
+from datetime import datetime
+
+from flask import jsonify
+from sqlalchemy import select
+
+from api.access import current_token, district_ids
+from api.errors import ApiError, not_found
+from api.formats import TIMESTAMP, iso, object_response
+from api.pages import PAGE_QUERY, page_of, paginate
+from api.spec import MAX_ID, Operations
+from campaigns import services as campaigns
+from campaigns.models import Campaign
+from core.db import db
+from core.models import District
+
+ops = Operations("campaigns")
+CAMPAIGN = {
+    "type": "object",
+    "required": ["id", "name", "kind", "content", "status", "district_ids"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "kind": {"type": "string", "enum": list(Campaign.KINDS)},
+        "content": {"type": "string", "enum": list(Campaign.CONTENTS)},
+        "lesson_id": {"type": ["integer", "null"]},
+        "status": {"type": "string"},
+        "schedule": {"type": "string"},
+        "send_at": TIMESTAMP,
+        "next_run_at": TIMESTAMP,
+        "window_start": {"type": "string"},
+        "window_end": {"type": "string"},
+        "district_ids": {"type": "array", "items": {"type": "integer"}},
+        "audience": {"type": "object"},
+        "created_at": TIMESTAMP,
+    },
+}
+CREATE = {
+    "type": "object",
+    "required": ["name", "district_ids"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 120},
+        "kind": {"type": "string", "enum": list(Campaign.KINDS), "default": Campaign.VOICE},
+        "content": {"type": "string", "enum": list(Campaign.CONTENTS), "default": Campaign.LESSON},
+        "lesson_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID},
+        "sms_templates": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 1000}},
+        "district_ids": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        },
+        "audience": {"type": "object", "description": "Filters: roles, block_ids, languages, topic_ids..."},
+        "window_start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+        "window_end": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+        "max_attempts": {"type": "integer", "minimum": 1, "maximum": 5},
+        "retry_minutes": {"type": "integer", "minimum": 10, "maximum": 1440},
+    },
+}
+SCHEDULE = {
+    "type": "object",
+    "required": ["when"],
+    "additionalProperties": False,
+    "properties": {
+        "when": {"type": "string", "enum": list(Campaign.SCHEDULES)},
+        "send_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "UTC ISO-8601; for at and weekly",
+        },
+    },
+}
+PROGRESS = {
+    "type": "object",
+    "required": ["recipients", "attempts", "queued", "sent", "reached", "listened", "unsuccessful"],
+    "properties": {name: {"type": "integer"} for name in
+                   ("recipients", "attempts", "queued", "sent", "reached", "listened", "unsuccessful")}
+    | {"states": {"type": "object"}, "reasons": {"type": "object"}, "status": {"type": "string"}},
+}  # fmt: skip
+
+
+def campaign_json(campaign: Campaign) -> dict:
+    return {
+        "id": campaign.id, "name": campaign.name, "kind": campaign.kind, "content": campaign.content,
+        "lesson_id": campaign.lesson_id, "status": campaign.status, "schedule": campaign.schedule,
+        "send_at": iso(campaign.send_at), "next_run_at": iso(campaign.next_run_at),
+        "window_start": campaign.window_start, "window_end": campaign.window_end,
+        "district_ids": sorted(d.id for d in campaign.districts), "audience": campaign.filters,
+        "created_at": iso(campaign.created_at),
+    }  # fmt: skip
+
+
+def visible_campaigns():
+    query = select(Campaign)
+    allowed = district_ids()
+    return query if allowed is None else query.where(Campaign.districts.any(District.id.in_(allowed or {-1})))
+
+
+def visible_campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.scalar(visible_campaigns().where(Campaign.id == campaign_id))
+    if campaign is None:
+        raise not_found("campaign")
+    return campaign
+
+
+@ops.get("/campaigns", "List campaigns", query=PAGE_QUERY, responses={200: page_of(CAMPAIGN)})
+def list_campaigns(args: dict):
+    return paginate(visible_campaigns(), Campaign.id, args, campaign_json)
+
+
+@ops.get("/campaigns/{campaign_id}", "Get a campaign", responses={200: CAMPAIGN})
+def get_campaign(campaign_id: int):
+    return object_response(campaign_json(visible_campaign(campaign_id)))
+
+
+@ops.post("/campaigns", "Create a draft campaign", body=CREATE, responses={201: CAMPAIGN})
+def create_campaign(body: dict):
+    allowed = district_ids()
+    if allowed is not None and not set(body["district_ids"]) <= allowed:
+        raise ApiError(400, "unknown_district", "Only this token's districts.", field="district_ids")
+    owner = current_token().created_by
+    if owner is None:
+        raise ApiError(403, "no_owner", "The admin who made this token is gone: make a new token.")
+    try:
+        campaign = campaigns.save_campaign(None, body, owner)
+    except campaigns.CampaignError as error:
+        raise ApiError(400, "invalid", str(error)) from None
+    return object_response(campaign_json(campaign), 201)
+
+
+@ops.post("/campaigns/{campaign_id}/schedule", "Schedule a campaign (now, at a time, or weekly)",
+          body=SCHEDULE, responses={200: CAMPAIGN})  # fmt: skip
+def schedule_campaign(campaign_id: int, body: dict):
+    campaign = visible_campaign(campaign_id)
+    try:
+        campaigns.schedule_campaign(campaign, body["when"], _moment(body.get("send_at")))
+    except campaigns.CampaignError as error:
+        raise ApiError(409, "cannot_schedule", str(error)) from None
+    return object_response(campaign_json(campaign))
+
+
+def _moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(
+            400, "invalid", "send_at must be an ISO-8601 time with its zone.", field="send_at"
+        ) from None
+    if moment.tzinfo is None:
+        raise ApiError(400, "invalid", "send_at needs a zone (Z for UTC).", field="send_at")
+    return moment
+
+
+@ops.post("/campaigns/{campaign_id}/cancel", "Cancel a campaign for good", responses={200: CAMPAIGN})
+def cancel_campaign(campaign_id: int):
+    campaign = visible_campaign(campaign_id)
+    campaigns.cancel(campaign)
+    return object_response(campaign_json(campaign))
+
+
+@ops.get("/campaigns/{campaign_id}/progress", "Live delivery counts of a campaign", responses={200: PROGRESS})
+def campaign_progress(campaign_id: int):
+    campaign = visible_campaign(campaign_id)
+    return jsonify(status=campaign.status, **campaigns.progress(campaign))
