@@ -44,7 +44,8 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
-def up(host: str, port: int) -> None:
+@click.option("--setup-only", is_flag=True, help="Apply migrations and make the demo, then stop.")
+def up(host: str, port: int, setup_only: bool) -> None:
     """Run everything: embedded Redis if needed, migrations, demo data, web server and workers."""
     supervisor = Supervisor()
     # Links and signatures must name the address this server really listens on.
@@ -55,6 +56,8 @@ def up(host: str, port: int) -> None:
         check_database(app)
         database.upgrade(app)
         seed_on_first_run(app)
+        if setup_only:
+            return
         supervisor.start("web", [*gunicorn_command(host, port, workers=2)], env)
         for name in queue.QUEUES:
             supervisor.start(f"worker:{name}", worker_command(name), env)
