@@ -31,6 +31,7 @@ MAX_FAILURES = 3  # wrong keys or silences in a row before a polite goodbye
 PAGE_SIZE = 8  # list items take keys 1-8 (8 becomes "more" on long lists)
 SEGMENT_GAP_SECONDS = 1  # wait after a segment for a key before playing the next one
 MAX_HOPS = 8  # screens passed through in one response; guards against a cycle of Go
+LAST_SCREENS = ("menu", "language")  # repeated silence or wrong keys here end the call; elsewhere lead here
 
 
 @dataclass
@@ -144,8 +145,8 @@ def press_key(name: str, form, args) -> VoiceResponse:
 def _action_for(menu: Menu, name: str, turn: Turn, digits: str) -> Action | None:
     if not digits:
         return menu.on_silence
-    if digits == "9":
-        return Go("stop")
+    if digits == "9" and "9" not in menu.options:
+        return Go("more")
     if digits in menu.options:
         return menu.options[digits]
     if digits == "0":
@@ -154,8 +155,10 @@ def _action_for(menu: Menu, name: str, turn: Turn, digits: str) -> Action | None
 
 
 def _failure(turn: Turn, name: str, failures: int, reason: str) -> VoiceResponse:
-    if failures >= MAX_FAILURES:
+    if failures >= MAX_FAILURES and name in LAST_SCREENS:
         return twiml.hang_up(_speech(turn, [Line(reason), Line("goodbye_no_input")]))
+    if failures >= MAX_FAILURES:  # never a dead end: back to the main menu, which may then say goodbye
+        return render(turn, Go("menu", notice=(reason,)))
     return render(turn, Go(name, turn.args, notice=(reason,)), failures)
 
 
@@ -250,42 +253,81 @@ def language_menu(turn: Turn) -> Menu:
 def _choose_language(code: str) -> Callable[[Turn], Go]:
     def choose(turn: Turn) -> Go:
         services.set_language(turn.call, code)
-        return Go("register" if services.needs_registration(turn.call) else "menu", notice=("welcome",))
+        return Go("menu", notice=("welcome",))
 
     return choose
 
 
 @screen("home")
 def home(turn: Turn) -> Menu | Go:
-    unfinished = services.unfinished_lesson(turn.call)
-    if unfinished is None:
-        return Go("menu", notice=("welcome_back",))
-    progress, lesson, title = unfinished
-    here = {"lesson": lesson.id, "topic": progress.topic_id, "kind": lesson.kind}
-    resume = Go("play", {**here, "pos": progress.position, "intro": 1})
-    return Menu(
-        [Line("welcome_back"), Line("resume_offer", {"title": title})], {"1": resume, "2": Go("menu")}
-    )
+    """A returning caller: the first call-start offer that applies, else the main menu."""
+    for offer in START_OFFERS:
+        offered = offer(turn)
+        if offered is not None:
+            return offered
+    return Go("menu", notice=("welcome_back",))
+
+
+# Screens a returning caller may meet before the main menu, in order; each returns a screen, or None when
+# it does not apply. This is the call start's one hook: a new offer (a course's re-ask...) is a function here.
+# Keep them rare and short: every word here comes before the caller's content (see ivr/budget.py).
+START_OFFERS: tuple[Callable[[Turn], Menu | Go | None], ...] = ()
 
 
 @screen("menu")
-def main_menu(turn: Turn) -> Menu:
-    lines = [Line(prompt_id) for _, prompt_id, _, _ in MAIN_MENU] + [Line("menu_keys")]
+def main_menu(turn: Turn) -> Menu | Go:
+    """Key 1 is the caller's own lesson (continue it, or the next one) when there is one; 5 the full list."""
+    if registration_due(turn.call):
+        return Go("register")
+    first = _own_lesson(turn)
+    lines = [Line(prompt_id) for _, prompt_id, _, _ in MAIN_MENU] + [Line("menu_more")]
     options = {key: Go(name, args) for key, _, name, args in MAIN_MENU}
+    if first is not None:
+        line, options["1"] = first
+        lines = [line, *lines[1:-1], Line("menu_all_lessons"), lines[-1]]
+        options["5"] = Go("topics")
     return Menu(lines, options, back=Go("language"))
+
+
+def _own_lesson(turn: Turn) -> tuple[Line, Go] | None:
+    """The lesson left unfinished (to continue where it stopped), else the next one not yet heard."""
+    unfinished = services.unfinished_lesson(turn.call)
+    if unfinished is not None:
+        progress, lesson, title = unfinished
+        here = {"lesson": lesson.id, "topic": progress.topic_id, "kind": lesson.kind}
+        return Line("resume_offer", {"title": title}), Go(
+            "play", {**here, "pos": progress.position, "intro": 1}
+        )
+    found = services.next_lesson(turn.call)
+    if found is None:
+        return None
+    lesson, title = found
+    here = {"lesson": lesson.id, "topic": lesson.topic_id, "kind": Lesson.LESSON, "intro": 1}
+    return Line("next_offer", {"title": title}), Go("play", here)
+
+
+def registration_due(call: Call) -> bool:
+    """Ask who is calling once per call, and only after the caller has heard something (the budget)."""
+    return (
+        not call.offered("registration")
+        and services.needs_registration(call)
+        and services.heard_content(call)
+    )
 
 
 # --- lists of topics, lessons and stories ---
 
 
-def choice_list(turn: Turn, name: str, intro: str, items: list[tuple[str, Go]], back: Go) -> Menu:
-    """A spoken list: 'for X press 1'...; long lists page with 8."""
+def choice_list(turn: Turn, name: str, intro: str, items: list[tuple[str, Go]], back: Go) -> Menu | Go:
+    """A spoken list: 'X: press 1'...; long lists page with 8; a single item is taken, not offered."""
+    if len(items) == 1:  # going back up past a skipped list skips it again (no loop)
+        return Go(back.screen, {**back.args, "up": 1}) if turn.args.get("up") else items[0][1]
     paged = len(items) > PAGE_SIZE
     per_page = PAGE_SIZE - 1 if paged else PAGE_SIZE
     pages = math.ceil(len(items) / per_page)
     page = (turn.int_arg("page") or 0) % pages
     chunk = items[page * per_page : (page + 1) * per_page]
-    lines = [Line(intro)] + [
+    lines = [Line(intro)] * bool(intro) + [
         Line("item_option", {"name": label, "digit": n}) for n, (label, _) in enumerate(chunk, 1)
     ]
     options = {str(n): go for n, (_, go) in enumerate(chunk, 1)}
@@ -318,7 +360,7 @@ def lessons(turn: Turn) -> Menu | Go:
     ]
     if not items:
         return Go("topics", notice=("list_end",))
-    return choice_list(turn, "lessons", "lessons_intro", items, back=Go("topics"))
+    return choice_list(turn, "lessons", "lessons_intro", items, back=Go("topics", {"up": 1}))
 
 
 @screen("stories")
@@ -330,13 +372,14 @@ def stories(turn: Turn) -> Menu | Go:
     ]
     if not items:
         return Go("menu", notice=("no_stories",))
-    return choice_list(turn, "stories", "stories_intro", items, back=Go("menu"))
+    return choice_list(turn, "stories", "", items, back=Go("menu"))
 
 
 def _list_of(args: dict) -> Go:
+    """The list a lesson or story was chosen from (marked "up": a skipped one-item list is passed)."""
     if args.get("kind") == Lesson.STORY:
-        return Go("stories")
-    return Go("lessons", {"topic": args["topic"]}) if args.get("topic") else Go("topics")
+        return Go("stories", {"up": 1})
+    return Go("lessons", {"topic": args["topic"], "up": 1}) if args.get("topic") else Go("topics", {"up": 1})
 
 
 def _here(args: dict) -> dict:
@@ -361,6 +404,7 @@ def play(turn: Turn) -> Menu | Go:
         return Go("after", _here(turn.args))
     item, here = playlist[position], _here(turn.args)
     lines = _intro(turn, lesson_id) if turn.args.get("intro") else []
+    help_lines = _playback_help(turn) if position == 0 else []  # after the first segment: content first
     options = {
         "#": _advance(position, len(playlist), ListenEvent.SKIP),
         "0": Go("play", {**here, "pos": position}),
@@ -370,7 +414,7 @@ def play(turn: Turn) -> Menu | Go:
     if item.allows_back:
         options["1"] = Go("play", {**here, "pos": position})
     return Menu(
-        [*lines, Line(url=item.url, text=item.text, voice=item.voice)],
+        [*lines, Line(url=item.url, text=item.text, voice=item.voice), *help_lines],
         options,
         back=_list_of(turn.args),
         on_silence=_advance(position, len(playlist), ListenEvent.COMPLETE),
@@ -382,7 +426,28 @@ def play(turn: Turn) -> Menu | Go:
 def _intro(turn: Turn, lesson_id: int) -> list[Line]:
     lesson = db.session.get(Lesson, lesson_id)
     named = lesson.kind == Lesson.STORY and lesson.contributor_name  # set only when the contributor agreed
-    return ([Line("story_by", {"name": lesson.contributor_name})] if named else []) + [Line("playback_help")]
+    return [Line("story_by", {"name": lesson.contributor_name})] if named else []
+
+
+def _playback_help(turn: Turn) -> list[Line]:
+    """The keys for listening, once per call and kind, naming only the keys that do something here."""
+    kind = turn.args.get("kind", Lesson.LESSON)
+    if turn.call.offered(f"help_{kind}"):
+        return []
+    turn.call.mark_offered(f"help_{kind}")
+    ids, here = _siblings(turn)
+    before, after = here > 0, 0 <= here < len(ids) - 1
+    neighbours = {(True, True): "both", (True, False): "previous", (False, True): "next"}.get((before, after))
+    return [Line("playback_help")] + ([Line(f"playback_{neighbours}_{kind}")] if neighbours else [])
+
+
+def _siblings(turn: Turn) -> tuple[list[int], int]:
+    """The ids of the lessons (or stories) in the list this one was chosen from, and its place (-1: none)."""
+    kind = turn.args.get("kind", Lesson.LESSON)
+    topic_id = turn.int_arg("topic") if kind == Lesson.LESSON else None
+    ids = [lesson.id for lesson, _ in audio.published_lessons(turn.language.code, topic_id, kind=kind)]
+    lesson_id = turn.int_arg("lesson")
+    return ids, ids.index(lesson_id) if lesson_id in ids else -1
 
 
 def _started(position: int) -> Callable[[Turn], None]:
@@ -409,12 +474,11 @@ def _neighbour(step: int) -> Callable[[Turn], Go]:
     """The previous (-1) or next (+1) lesson or story in the same list; the list itself at either end."""
 
     def neighbour(turn: Turn) -> Go:
-        kind = turn.args.get("kind", Lesson.LESSON)
-        topic_id = turn.int_arg("topic") if kind == Lesson.LESSON else None
-        ids = [lesson.id for lesson, _ in audio.published_lessons(turn.language.code, topic_id, kind=kind)]
-        here = ids.index(turn.int_arg("lesson")) if turn.int_arg("lesson") in ids else -1
+        ids, here = _siblings(turn)
         if here < 0 or not 0 <= here + step < len(ids):
-            return Go(_list_of(turn.args).screen, _list_of(turn.args).args, notice=("list_end",))
+            end = "first" if step < 0 else "last"
+            notice = f"at_{end}_{turn.args.get('kind', Lesson.LESSON)}"
+            return Go(_list_of(turn.args).screen, _list_of(turn.args).args, notice=(notice,))
         return Go("play", {**_here(turn.args), "lesson": ids[here + step], "intro": 1})
 
     return neighbour
@@ -431,12 +495,16 @@ def after(turn: Turn) -> Menu:
     }
     if not rated:
         options |= {"1": _feedback(True), "2": _feedback(False)}
-    return Menu([*lines, Line("after_options")], options, back=_list_of(turn.args))
+    kind = turn.args.get("kind", Lesson.LESSON)
+    back = _list_of(turn.args)  # silence too: a finished lesson never ends the call
+    return Menu([*lines, Line(f"after_options_{kind}")], options, back=back, on_silence=back)
 
 
 def _feedback(useful: bool) -> Callable[[Turn], Go]:
     def feedback(turn: Turn) -> Go:
         services.record_feedback(turn.call, turn.int_arg("lesson"), useful)
+        if registration_due(turn.call):  # the first lesson is over: a good moment to ask who is calling
+            return Go("register", notice=("feedback_thanks",))
         return Go("after", {**_here(turn.args), "rated": 1}, notice=("feedback_thanks",))
 
     return feedback
@@ -536,7 +604,12 @@ ROLE_KEYS = {"1": Contact.MASON, "2": Contact.MOTIVATOR, "3": Contact.OTHER}
 def register(turn: Turn) -> Menu:
     """The caller's work: mason, motivator or other; star skips the whole registration."""
     options = {key: Go("register_state", {"role": role}) for key, role in ROLE_KEYS.items()}
-    return Menu([Line("register_intro"), Line("register_role")], options, back=Go("menu"))
+    lines = [Line("register_intro"), Line("register_role"), Line("register_skip")]
+    return Menu(lines, options, back=Go("menu"), on_enter=_asked_registration)
+
+
+def _asked_registration(turn: Turn) -> None:
+    turn.call.mark_offered("registration")
 
 
 @screen("register_state")
@@ -583,20 +656,24 @@ def _save_registration(role: str, district_id: int) -> Callable[[Turn], Go]:
     return save
 
 
-# --- 9: stop calls and messages, or delete everything about me ---
+# --- 9: more options: stop (or restart) calls and messages, delete everything about me, language ---
 
 
-@screen("stop")
-def stop(turn: Turn) -> Menu | Go:
+@screen("more")
+def more(turn: Turn) -> Menu:
+    """Said only when asked for (key 9): stop or restart, whichever applies, erase, change the language."""
     contact = turn.call.contact
+    language = {"3": Go("language")}
     if contact is None:
-        return Go("menu", notice=("stop_unknown_number",))
+        return Menu([Line("more_language"), Line("back_hint")], language, back=Go("menu"))
     erase = Go("erase_confirm")
     if contact.opted_out_at:
-        options = {"1": _stop_choice(services.opt_in, "restarted"), "2": erase}
-        return Menu([Line("restart_options")], options, back=Go("menu"))
-    options = {"1": _stop_choice(services.opt_out, "stopped"), "2": erase}
-    return Menu([Line("stop_options")], options, back=Go("menu"))
+        options = {"1": _stop_choice(services.opt_in, "restarted"), "2": erase, **language}
+        return Menu(
+            [Line("restart_options"), Line("more_language"), Line("back_hint")], options, back=Go("menu")
+        )
+    options = {"1": _stop_choice(services.opt_out, "stopped"), "2": erase, **language}
+    return Menu([Line("stop_options"), Line("more_language"), Line("back_hint")], options, back=Go("menu"))
 
 
 def _stop_choice(change: Callable, notice: str) -> Callable[[Turn], Go]:
@@ -612,7 +689,7 @@ def erase_confirm(turn: Turn) -> Menu | Go:
     """Deleting is for good: it needs a second, explicit key press."""
     if turn.call.contact is None:
         return Go("menu", notice=("stop_unknown_number",))
-    return Menu([Line("erase_confirm")], {"1": _erase}, back=Go("stop"))
+    return Menu([Line("erase_confirm")], {"1": _erase}, back=Go("more"))
 
 
 def _erase(turn: Turn) -> Go:

@@ -47,12 +47,23 @@ class Call(db.Model):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # what this call has already offered or explained (space-separated names): each is said once per call
+    offers: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     contact: Mapped[Contact | None] = relationship()
 
     @property
     def ended(self) -> bool:
         return self.status in self.ENDED
+
+    def offered(self, name: str) -> bool:
+        """True if this call has already made the offer (or given the explanation) called name."""
+        return name in self.offers.split()
+
+    def mark_offered(self, name: str) -> None:
+        """Note that the offer called name has been made on this call."""
+        if not self.offered(name):
+            self.offers = f"{self.offers} {name}".strip()
 
 
 class Callback(db.Model):

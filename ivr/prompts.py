@@ -34,36 +34,37 @@ _PROMPTS = [
         "Welcome to Chaupal, the free learning line for sanitation workers.",
     ),
     ("welcome_back", 1, "चौपाल में फिर से आपका स्वागत है।", "Welcome back to Chaupal."),
+    # the main menu's key 1 for a caller with a lesson of their own: to continue, or the next one
     (
         "resume_offer",
-        1,
-        "पिछली बार आप {title} सुन रहे थे। जहाँ छोड़ा था वहीं से सुनने के लिए 1 दबाएँ। मुख्य मेन्यू के लिए 2 दबाएँ।",
-        "Last time you were listening to {title}. To continue where you left off, press 1. "
-        "For the main menu, press 2.",
+        2,
+        "आपका अधूरा पाठ: {title}। जहाँ छोड़ा था वहीं से सुनने के लिए 1 दबाएँ।",
+        "Your unfinished lesson: {title}. To continue where you left off, press 1.",
     ),
+    (
+        "next_offer",
+        1,
+        "आपके लिए पाठ: {title}। इसे सुनने के लिए 1 दबाएँ।",
+        "A lesson for you: {title}. To listen to it, press 1.",
+    ),
+    ("menu_all_lessons", 1, "सभी विषयों के पाठों के लिए 5 दबाएँ।", "For lessons on every topic, press 5."),
     # main menu, one line per option
     ("menu_lessons", 1, "पाठ सुनने के लिए 1 दबाएँ।", "To listen to lessons, press 1."),
     (
         "menu_stories",
         1,
-        "दूसरे कर्मियों की कहानियाँ सुनने के लिए 2 दबाएँ।",
-        "To hear stories from other workers, press 2.",
+        "कर्मियों की कहानियाँ सुनने के लिए 2 दबाएँ।",
+        "For workers' stories, press 2.",
     ),
     ("menu_record_story", 1, "अपना अनुभव रिकॉर्ड करने के लिए 3 दबाएँ।", "To record your own experience, press 3."),
     ("menu_ask_question", 1, "सवाल पूछने के लिए 4 दबाएँ।", "To ask a question, press 4."),
-    (
-        "menu_keys",
-        1,
-        "दोबारा सुनने के लिए 0 दबाएँ। भाषा बदलने के लिए स्टार दबाएँ। हमारी कॉल और संदेश बंद करने के लिए 9 दबाएँ।",
-        "To hear this again, press 0. To change the language, press star. "
-        "To stop our calls and messages, press 9.",
-    ),
+    ("menu_more", 1, "और विकल्पों के लिए 9 दबाएँ।", "For more options, press 9."),
     # lists of topics, lessons and stories
     ("topics_intro", 1, "किस विषय पर पाठ सुनना चाहेंगे?", "Which topic would you like to learn about?"),
     ("lessons_intro", 1, "कौन सा पाठ सुनना चाहेंगे?", "Which lesson would you like to hear?"),
-    ("stories_intro", 1, "कौन सी कहानी सुनना चाहेंगे?", "Which story would you like to hear?"),
-    ("item_option", 1, "{name} के लिए {digit} दबाएँ।", "For {name}, press {digit}."),
-    ("more_option", 1, "और विकल्पों के लिए 8 दबाएँ।", "For more choices, press 8."),
+    # "{name} के लिए" would need the oblique form of every title (धोना -> धोने): name first, then the key
+    ("item_option", 2, "{name}: इसके लिए {digit} दबाएँ।", "{name}: press {digit}."),
+    ("more_option", 2, "सूची में और नाम सुनने के लिए 8 दबाएँ।", "To hear more of the list, press 8."),
     ("back_hint", 1, "पीछे जाने के लिए स्टार दबाएँ।", "To go back, press star."),
     (
         "no_lessons",
@@ -78,14 +79,29 @@ _PROMPTS = [
         "There are no stories yet. You can be the first: record your own.",
     ),
     # listening
+    # said once per call (and kind), naming only the neighbours that exist
     (
         "playback_help",
-        1,
-        "सुनते समय: आगे बढ़ने के लिए हैश, दोहराने के लिए 0, पीछे जाने के लिए 1, पिछले पाठ के लिए 4, "
-        "अगले पाठ के लिए 6, और सूची के लिए स्टार दबाएँ।",
-        "While listening: press hash to skip ahead, 0 to repeat, 1 to go back, 4 for the previous one, "
-        "6 for the next one, and star for the list.",
+        2,
+        "सुनते समय: आगे बढ़ने के लिए हैश, दोहराने के लिए 0, और सूची के लिए स्टार दबाएँ।",
+        "While listening: press hash to skip ahead, 0 to repeat, and star for the list.",
     ),
+    (
+        "playback_both_lesson",
+        1,
+        "पिछले पाठ के लिए 4, और अगले पाठ के लिए 6 दबाएँ।",
+        "Press 4 for the previous lesson, and 6 for the next lesson.",
+    ),
+    ("playback_previous_lesson", 1, "पिछले पाठ के लिए 4 दबाएँ।", "Press 4 for the previous lesson."),
+    ("playback_next_lesson", 1, "अगले पाठ के लिए 6 दबाएँ।", "Press 6 for the next lesson."),
+    (
+        "playback_both_story",
+        1,
+        "पिछली कहानी के लिए 4, और अगली कहानी के लिए 6 दबाएँ।",
+        "Press 4 for the previous story, and 6 for the next story.",
+    ),
+    ("playback_previous_story", 1, "पिछली कहानी के लिए 4 दबाएँ।", "Press 4 for the previous story."),
+    ("playback_next_story", 1, "अगली कहानी के लिए 6 दबाएँ।", "Press 6 for the next story."),
     ("story_by", 1, "{name} की कहानी।", "A story from {name}."),
     ("lesson_finished", 1, "यह पूरा हुआ।", "You have heard it all."),
     (
@@ -95,10 +111,16 @@ _PROMPTS = [
         "Was this useful to you? Press 1 for yes, 2 for no.",
     ),
     (
-        "after_options",
+        "after_options_lesson",
         1,
-        "इसके बारे में सवाल पूछने के लिए 3 दबाएँ। अगले के लिए 6, और सूची के लिए स्टार दबाएँ।",
-        "To ask a question about it, press 3. For the next one, press 6. For the list, press star.",
+        "इस पाठ के बारे में सवाल पूछने के लिए 3 दबाएँ। अगले पाठ के लिए 6, और सूची के लिए स्टार दबाएँ।",
+        "To ask a question about this lesson, press 3. For the next lesson, press 6. For the list, press star.",
+    ),
+    (
+        "after_options_story",
+        1,
+        "इस कहानी के बारे में सवाल पूछने के लिए 3 दबाएँ। अगली कहानी के लिए 6, और सूची के लिए स्टार दबाएँ।",
+        "To ask a question about this story, press 3. For the next story, press 6. For the list, press star.",
     ),
     (
         "feedback_thanks",
@@ -107,6 +129,30 @@ _PROMPTS = [
         "Thank you. Your answer helps us make the lessons better.",
     ),
     ("list_end", 1, "इसके आगे कुछ नहीं है।", "There is nothing more in this direction."),
+    (
+        "at_first_lesson",
+        1,
+        "यह पहला पाठ है, इससे पहले कोई पाठ नहीं है।",
+        "This is the first lesson; there is none before it.",
+    ),
+    (
+        "at_last_lesson",
+        1,
+        "यह आख़िरी पाठ है, इसके बाद कोई पाठ नहीं है।",
+        "This is the last lesson; there is none after it.",
+    ),
+    (
+        "at_first_story",
+        1,
+        "यह पहली कहानी है, इससे पहले कोई कहानी नहीं है।",
+        "This is the first story; there is none before it.",
+    ),
+    (
+        "at_last_story",
+        1,
+        "यह आख़िरी कहानी है, इसके बाद कोई कहानी नहीं है।",
+        "This is the last story; there is none after it.",
+    ),
     # consent before any recording
     (
         "consent_story",
@@ -173,20 +219,21 @@ _PROMPTS = [
     # stop calls and messages (key 9 from anywhere)
     (
         "stop_options",
-        2,
+        3,
         "हमारी ओर से सभी कॉल और संदेश बंद करने के लिए 1 दबाएँ। अपनी रिकॉर्डिंग और अपनी सारी जानकारी मिटाने के लिए "
-        "2 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "2 दबाएँ।",
         "To stop all calls and messages from us, press 1. To delete your recordings and everything we know "
-        "about you, press 2. To go back, press star.",
+        "about you, press 2.",
     ),
     (
         "restart_options",
-        2,
+        3,
         "आपने हमारी कॉल और संदेश बंद किए हुए हैं। उन्हें फिर से शुरू करने के लिए 1 दबाएँ। अपनी रिकॉर्डिंग और "
-        "अपनी सारी जानकारी मिटाने के लिए 2 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "अपनी सारी जानकारी मिटाने के लिए 2 दबाएँ।",
         "You have stopped our calls and messages. To start them again, press 1. To delete your recordings "
-        "and everything we know about you, press 2. To go back, press star.",
+        "and everything we know about you, press 2.",
     ),
+    ("more_language", 1, "भाषा बदलने के लिए 3 दबाएँ।", "To change the language, press 3."),
     (
         "erase_confirm",
         1,
@@ -231,12 +278,11 @@ _PROMPTS = [
     ),
     (
         "register_role",
-        1,
-        "अगर आप राजमिस्त्री हैं तो 1 दबाएँ। अगर आप प्रेरक या स्वच्छाग्रही हैं तो 2 दबाएँ। किसी और काम के लिए 3 दबाएँ। "
-        "यह छोड़ने के लिए स्टार दबाएँ।",
-        "If you are a mason, press 1. If you are a motivator, press 2. For any other work, press 3. "
-        "To skip this, press star.",
+        2,
+        "अगर आप राजमिस्त्री हैं तो 1 दबाएँ। अगर आप प्रेरक या स्वच्छाग्रही हैं तो 2 दबाएँ। किसी और काम के लिए 3 दबाएँ।",
+        "If you are a mason, press 1. If you are a motivator, press 2. For any other work, press 3.",
     ),
+    ("register_skip", 1, "अभी नहीं बताना हो तो स्टार दबाएँ।", "To skip this for now, press star."),
     ("register_state_intro", 1, "आप किस राज्य में काम करते हैं?", "Which state do you work in?"),
     ("register_district_intro", 1, "आप किस ज़िले में काम करते हैं?", "Which district do you work in?"),
     (

@@ -223,6 +223,29 @@ def unfinished_lesson(call: Call) -> tuple[LessonProgress, Lesson, str] | None:
     return tuple(row) if row else None
 
 
+def next_lesson(call: Call) -> tuple[Lesson, str] | None:
+    """The first lesson the caller has not finished: in the topic they last listened to, else any topic."""
+    if call.contact_id is None:
+        return None
+    finished = set(
+        db.session.scalars(
+            select(LessonProgress.lesson_id).where(
+                LessonProgress.contact_id == call.contact_id, LessonProgress.completed_at.is_not(None)
+            )
+        )
+    )
+    waiting = [(lesson, track) for lesson, track in audio.published_lessons(call_language(call).code)]
+    waiting = [(lesson, track.title) for lesson, track in waiting if lesson.id not in finished]
+    last_topic = db.session.scalar(
+        select(LessonProgress.topic_id)
+        .filter_by(contact_id=call.contact_id)
+        .order_by(LessonProgress.updated_at.desc(), LessonProgress.id.desc())
+        .limit(1)
+    )
+    same_topic = [found for found in waiting if found[0].topic_id == last_topic]
+    return (same_topic or waiting or [None])[0]
+
+
 def record_feedback(call: Call, lesson_id: int, useful: bool) -> None:
     """Store (or change) this call's verdict on a lesson."""
     feedback = db.session.scalar(select(Feedback).filter_by(call_id=call.id, lesson_id=lesson_id))
@@ -424,6 +447,11 @@ def mark_sms_read(message_id: int) -> bool:
 
 
 # --- self-registration on the phone ---
+
+
+def heard_content(call: Call) -> bool:
+    """True once this call has started playing a lesson or story."""
+    return db.session.scalar(select(ListenEvent.id).filter_by(call_id=call.id).limit(1)) is not None
 
 
 def needs_registration(call: Call) -> bool:

@@ -112,7 +112,7 @@ def test_uploaded_prompt_audio_is_played_instead_of_spoken(phone):
     db.session.commit()
     call = phone(caller=contact.phone).dial()
     assert any("/media/prompts/en/menu_lessons.wav?" in url for url in call.played)
-    assert "To listen to lessons" not in call.said and "To hear stories" in call.said
+    assert "To listen to lessons" not in call.said and "For workers' stories" in call.said
 
 
 def test_missed_call_is_rejected_and_called_back_with_the_same_flow(phone, work, twilio_server):

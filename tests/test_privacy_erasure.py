@@ -75,9 +75,9 @@ def caller_with_history(app, twilio_post, twilio_server, work, audio_files, text
     """A caller who registered, listened, recorded a story (published), texted, asked for a call back."""
     lesson = make_lesson("Curing", segments=2)
     call = Phone(twilio_post, caller=NUMBER).dial().press("2")
+    call.press("1").stay_silent()  # the lesson offered first: one segment heard to the end
+    call.press("*")  # back: after the first lesson the main menu asks about their work
     call.press("1").press("4").press("1").press("1")  # mason, Uttar Pradesh, Sitapur, confirmed
-    call.press("1").press("1").press("1").stay_silent()  # a lesson: one segment heard to the end
-    call.press("*").press("*").press("*")  # back to the main menu
     recording_sid = record_story(call, twilio_server, audio_files.speech_wav.read_bytes(), "1")
     call.hang_up()
     work("audio")  # downloaded and converted; the transcription job waits in its queue

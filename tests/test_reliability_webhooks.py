@@ -75,7 +75,7 @@ def test_signature_matrix(client, record_figure):
 
 def at_record(twilio_post, caller: str) -> Phone:
     phone = Phone(twilio_post, caller=caller).dial()
-    phone.press("2").press("*").press("3").press("2")  # English, skip registration, record, without my name
+    phone.press("2").press("3").press("2")  # English, record, without my name
     assert phone.twiml.find("Record") is not None
     return phone
 
