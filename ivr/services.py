@@ -16,7 +16,7 @@ from core import people, queue, sandbox
 from core.config import ROOT
 from core.db import db, utcnow
 from core.logs import mask_phone
-from core.models import Contact, District, Language, State, SuppressionEvent
+from core.models import Contact, District, Language, State, SuppressionEvent, Topic
 from ivr import prompts, simulated_numbers
 from ivr.models import (
     Call,
@@ -234,8 +234,11 @@ def next_lesson(call: Call) -> tuple[Lesson, str] | None:
             )
         )
     )
-    waiting = [(lesson, track) for lesson, track in audio.published_lessons(call_language(call).code)]
-    waiting = [(lesson, track.title) for lesson, track in waiting if lesson.id not in finished]
+    waiting = [
+        (lesson, track.title)
+        for lesson, track in _in_topic_order(audio.published_lessons(call_language(call).code))
+        if lesson.id not in finished
+    ]
     last_topic = db.session.scalar(
         select(LessonProgress.topic_id)
         .filter_by(contact_id=call.contact_id)
@@ -244,6 +247,12 @@ def next_lesson(call: Call) -> tuple[Lesson, str] | None:
     )
     same_topic = [found for found in waiting if found[0].topic_id == last_topic]
     return (same_topic or waiting or [None])[0]
+
+
+def _in_topic_order(found: list) -> list:
+    """Lessons in curriculum order: by their topic's place in the topic list, then their own order."""
+    places = dict(db.session.execute(select(Topic.id, Topic.position)).all())
+    return sorted(found, key=lambda row: places.get(row[0].topic_id, len(places)))
 
 
 def record_feedback(call: Call, lesson_id: int, useful: bool) -> None:

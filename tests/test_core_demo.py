@@ -78,10 +78,10 @@ def test_a_call_on_the_fresh_demo_reaches_a_starter_lesson_and_hears_its_segment
 ):
     topic, lesson = first_starter_lesson(language)
     silences = ["--silence"] * len(lesson.segments)
-    result = chaupal(fresh_instance, "call", "--caller", caller, "--press", "1", "--press", "1", "--press", "1",
-                     *silences, "--hangup")  # fmt: skip
+    # key 1 on the main menu is the caller's next lesson: the first of the first topic that has any
+    result = chaupal(fresh_instance, "call", "--caller", caller, "--press", "1", *silences, "--hangup")
     assert result.returncode == 0, result.stderr + result.stdout
-    assert topic in result.stdout and lesson.title in result.stdout
+    assert lesson.title in result.stdout
     keys = MEDIA_URL.findall(result.stdout)
     assert len(keys) == len(set(keys)) == len(lesson.segments)
     for key in keys:  # each segment is the espeak-ng rendering of its words, kept in the instance's media
