@@ -2,7 +2,7 @@
 
 import os
 
-from api import admin_views, views
+from api import admin_views, events, views
 from core.auth import csrf
 
 
@@ -15,3 +15,4 @@ def init_app(app) -> None:
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_views.bp)
+    events.listen()

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from api import audit, tokens
+from api import audit, tokens, webhooks
 from api.models import ApiToken
 from core.auth import role_required
 from core.db import db
@@ -56,3 +56,39 @@ def audit_log():
 
 def _districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name)))
+
+
+@bp.route("/webhooks", methods=["GET", "POST"])
+@role_required()
+def webhook_list():
+    secret = None
+    if request.method == "POST":
+        secret = _subscribe_from_form(request.form)
+    return render_template("api/webhooks.html", subscriptions=webhooks.all_subscriptions(),
+                           events=webhooks.EVENTS, secret=secret)  # fmt: skip
+
+
+def _subscribe_from_form(form) -> str | None:
+    try:
+        subscription = webhooks.subscribe(form.get("url", ""), form.getlist("events"),
+                                          bool(form.get("allow_private_host")), current_user.id)  # fmt: skip
+    except ValueError as error:  # AddressRefusedError is a ValueError too
+        flash(f"Not saved: {error}. / सहेजा नहीं गया।", "error")
+        return None
+    db.session.commit()
+    return subscription.secret
+
+
+@bp.route("/webhooks/<int:subscription_id>/stop", methods=["POST"])
+@role_required()
+def stop_webhook(subscription_id: int):
+    webhooks.deactivate(subscription_id)
+    db.session.commit()
+    flash("Subscription stopped. / सदस्यता रोकी गई।", "info")
+    return redirect(url_for("api_admin.webhook_list"))
+
+
+@bp.route("/webhooks/deliveries")
+@role_required()
+def webhook_deliveries():
+    return render_template("api/deliveries.html", deliveries=webhooks.recent_deliveries())
