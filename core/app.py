@@ -40,8 +40,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     auth.init_app(app)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     register_blueprints(app)
+    _init_learning(app)
     register_pages(app)
     return app
+
+
+def _init_learning(app: Flask) -> None:
+    from learning import init_app  # core imports domain packages only inside functions
+
+    init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -98,6 +105,7 @@ NAV = [
     ("campaigns.index", "Campaigns", ("officer",)),
     ("campaigns.analytics", "Analytics", ("officer", "curator")),
     ("transcription.learning", "Horizontal learning", ("curator",)),
+    ("learning.index", "Courses", ("curator", "officer")),
     ("people.contacts", "People", ("admin", "officer")),
     ("simulator.index", "Phone simulator", ("curator", "officer")),
     ("ivr.prompts", "Phone prompts", ("admin",)),

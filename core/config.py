@@ -56,6 +56,10 @@ SETTINGS = {
     "SMS_PRICE_CURRENCY": ("USD", "currency of SMS_PRICE_PER_SEGMENT"),
     "CHAUPAL_LINE_NUMBER": ("", "the number callers dial, shown in SMS as {line}"),
     "CLOCK_OFFSET_SECONDS": ("0", "testing only: shifts the campaign clock"),
+    "LEARNING_REFRESHER_AFTER_DAYS": (
+        "7",
+        "days without a call after which an enrolled learner with due re-asks gets a refresher call",
+    ),
     "RECOGNITION_MESSAGES": ("on", "on or off: thank contributors by SMS when their story is published"),
     "RECOGNITION_CALLS": (
         "off",

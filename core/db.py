@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 ROOT = Path(__file__).resolve().parent.parent
-MIGRATION_PACKAGES = ("core", "audio", "ivr", "transcription", "campaigns", "api")
+MIGRATION_PACKAGES = ("core", "audio", "ivr", "transcription", "campaigns", "learning", "api")
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -248,7 +248,7 @@ class Periodic:
     queue: str = "default"
 
 
-def periodic_jobs(packages=("audio", "transcription", "campaigns", "ivr")) -> list[Periodic]:
+def periodic_jobs(packages=("audio", "transcription", "campaigns", "ivr", "learning")) -> list[Periodic]:
     """Every Periodic declared by the packages' jobs modules."""
     import importlib
 

@@ -5,6 +5,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from campaigns import services
 from core.twilio import public_url, webhook
+from learning import outreach
 
 bp = Blueprint("broadcasts", __name__)
 GATHER_SECONDS = 6
@@ -77,7 +78,17 @@ def _script(delivery_id: int) -> services.BroadcastScript:
 @bp.post("/ivr/broadcast/<int:delivery_id>")
 @webhook
 def call(delivery_id: int):
-    return twiml(broadcast_twiml(delivery_id, _script(delivery_id)))
+    script = _script(delivery_id)
+    if not script.hang_up and outreach.leads_into_line(delivery_id):
+        return twiml(into_line())
+    return twiml(broadcast_twiml(delivery_id, script))
+
+
+def into_line() -> VoiceResponse:
+    """A learning call (lesson, refresher, changed advice) continues in the line's own flow."""
+    response = VoiceResponse()
+    response.redirect(public_url("/ivr/voice"))
+    return response
 
 
 @bp.post("/ivr/broadcast/<int:delivery_id>/played")

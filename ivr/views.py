@@ -10,11 +10,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.auth import role_required
 from core.twilio import webhook
 from ivr import analytics as _registers_metrics  # noqa: F401 (adds calls and listening to the pages)
-from ivr import flow, services, twiml
+from ivr import courses, flow, services, twiml
 from ivr import prompts as prompt_texts
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr", template_folder="templates")
+
+
+def init_app(app) -> None:
+    """Add the learning screens to the call flow (core.app calls this after registering bp)."""
+    courses.install()
 
 
 def _twiml(response) -> Response:
@@ -54,7 +59,8 @@ def key(name: str):
 @bp.post("/status")
 @call_webhook
 def status():
-    services.apply_status(request.form)
+    call = services.apply_status(request.form)
+    courses.call_back_if_dropped(call)
     return _twiml(twiml.empty())
 
 

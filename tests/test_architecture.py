@@ -15,8 +15,9 @@ ALLOWED = {
     "audio": {"core"},
     "transcription": {"core", "audio"},
     "campaigns": {"core", "audio"},
-    "ivr": {"core", "audio", "transcription", "campaigns"},
-    "api": {"core", "audio", "transcription", "campaigns"},  # reads every domain package; nothing imports it
+    "learning": {"core", "audio", "campaigns"},
+    "ivr": {"core", "audio", "transcription", "campaigns", "learning"},
+    "api": {"core", "audio", "transcription", "campaigns", "learning"},  # reads every domain package; nothing imports it
 }
 
 

@@ -7,7 +7,7 @@ from werkzeug.routing import Rule
 from core.auth import csrf
 from core.models import StaffUser
 
-PUBLIC_GETS = {"auth.login", "health.healthz", "health.readyz", "static"}
+PUBLIC_GETS = {"auth.login", "health.healthz", "health.readyz", "static", "verify.certificate"}
 ROLES = (StaffUser.ADMIN, StaffUser.CURATOR, StaffUser.OFFICER)
 
 

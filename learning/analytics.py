@@ -1,0 +1,169 @@
+"""Learning analytics: courses (enrolled to certified), knowledge gain, items (first-time right, wrong keys,
+retention), learners stuck on an item. Each table exports as CSV; officers see their districts only."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
+
+from core import metrics
+from core.db import db
+from core.logs import mask_phone
+from core.models import Contact, District, Topic
+from learning.models import Answer, Certificate, Course, Enrolment, QuizItem, Reask
+
+RETENTION_BOX = 3  # an item re-asked from box 3 had waited 21 days or more since it was last right
+STUCK_WRONG = 3  # wrong answers to one item, and still in the first box
+
+
+@dataclass
+class LearningTable:
+    table: metrics.Table
+
+    def csv(self) -> str:
+        return metrics.csv_text(self.table)
+
+
+def tables(district_ids: set[int] | None) -> dict[str, LearningTable]:
+    """Every learning table for staff who see these districts (None: all)."""
+    built = [courses(district_ids), gain(district_ids), items(district_ids), stuck(district_ids)]
+    return {t.slug: LearningTable(t) for t in built}
+
+
+def _people(district_ids: set[int] | None):
+    query = select(Contact.id)
+    return query if district_ids is None else query.where(Contact.district_id.in_(district_ids or {-1}))
+
+
+def courses(district_ids: set[int] | None) -> metrics.Table:
+    """Per course: enrolled, started, completed, certified."""
+    people = _people(district_ids)
+    rows = []
+    for course in db.session.scalars(select(Course).order_by(Course.id)):
+        mine = and_(Enrolment.course_id == course.id, Enrolment.contact_id.in_(people))
+        enrolled = db.session.scalar(select(func.count()).where(mine))
+        started = db.session.scalar(select(func.count()).where(mine, Enrolment.started_at.is_not(None)))
+        completed = db.session.scalar(select(func.count()).where(mine, Enrolment.completed_at.is_not(None)))
+        certified = db.session.scalar(
+            select(func.count()).where(Certificate.course_id == course.id, Certificate.contact_id.in_(people))
+        )
+        rows.append((course.title_en, enrolled, started, completed, certified))
+    columns = ["Course / कोर्स", "Enrolled", "Started", "Completed", "Certified"]
+    return metrics.Table("courses", "Courses", columns, rows)
+
+
+def gain(district_ids: set[int] | None) -> metrics.Table:
+    """Knowledge gain: share right on the pre-test and on the post-test, per course, topic, district, role."""
+    query = (
+        select(Answer.stage, Answer.correct, Course.title_en, QuizItem.topic_id, District.name, Contact.role)
+        .join(Enrolment, Enrolment.id == Answer.enrolment_id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .join(QuizItem, QuizItem.id == Answer.item_id)
+        .join(Contact, Contact.id == Answer.contact_id)
+        .outerjoin(District, District.id == Contact.district_id)
+        .where(Answer.stage.in_((Answer.PRE, Answer.POST)), Answer.contact_id.in_(_people(district_ids)))
+    )
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # pre right, pre n, post right, post n
+    for stage, correct, course, topic_id, district, role in db.session.execute(query):
+        figures = counts[(course, _topic_name(topic_id), district or "—", role)]
+        offset = 0 if stage == Answer.PRE else 2
+        figures[offset] += int(correct)
+        figures[offset + 1] += 1
+    rows = [(*key, _pct(f[0], f[1]), _pct(f[2], f[3]), f[1], f[3]) for key, f in sorted(counts.items())]
+    columns = [
+        "Course",
+        "Topic",
+        "District",
+        "Role",
+        "Pre % right",
+        "Post % right",
+        "Pre answers",
+        "Post answers",
+    ]
+    return metrics.Table("gain", "Knowledge gain (pre-test vs post-test)", columns, rows)
+
+
+def _topic_name(topic_id: int | None) -> str:
+    if topic_id is None:
+        return "—"
+    topic = db.session.get(Topic, topic_id)
+    return topic.name_en if topic else "—"
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def items(district_ids: set[int] | None) -> metrics.Table:
+    """Per item: first answers, share right first time, share per wrong key, retention at 21+ days."""
+    people = _people(district_ids)
+    first = select(Answer.item_id, Answer.key, Answer.correct).where(
+        Answer.attempt == 1, Answer.contact_id.in_(people)
+    )
+    by_item: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+    for item_id, key, correct in db.session.execute(first):
+        by_item[item_id].append((key, correct))
+    rows = []
+    for item in db.session.scalars(select(QuizItem).order_by(QuizItem.id)):
+        answers = by_item.get(item.id, [])
+        right = sum(1 for _, correct in answers if correct)
+        wrong_keys = _wrong_key_shares(item, answers)
+        rows.append(
+            (
+                item.id,
+                item.version("en").question[:80],
+                len(answers),
+                _pct(right, len(answers)),
+                wrong_keys,
+                _retention(item.id, people),
+            )
+        )
+    columns = [
+        "Item",
+        "Question",
+        "First answers",
+        "% right first time",
+        "Wrong keys chosen (% of first answers)",
+        "% right on 21+ day re-ask",
+    ]
+    return metrics.Table("items", "Quiz items", columns, rows)
+
+
+def _wrong_key_shares(item: QuizItem, answers: list[tuple[str, bool]]) -> str:
+    if not answers:
+        return ""
+    wrong = [k for k in item.option_keys if k != item.right_key]
+    shares = [f"{key}: {_pct(sum(1 for a, _ in answers if a == key), len(answers))}" for key in wrong]
+    skipped = sum(1 for a, _ in answers if not a)
+    return "; ".join(shares + ([f"skipped: {_pct(skipped, len(answers))}"] if skipped else []))
+
+
+def _retention(item_id: int, people) -> float | None:
+    query = select(func.count(), func.sum(case((Answer.correct, 1), else_=0))).where(
+        Answer.item_id == item_id,
+        Answer.stage == Answer.REASK,
+        Answer.box_before >= RETENTION_BOX,
+        Answer.contact_id.in_(people),
+    )
+    total, right = db.session.execute(query).one()
+    return _pct(int(right or 0), total)
+
+
+def stuck(district_ids: set[int] | None) -> metrics.Table:
+    """Learners answering one item wrong again and again (still in the first box)."""
+    wrong = (
+        select(Answer.contact_id, Answer.item_id, func.count().label("wrong"))
+        .where(~Answer.correct, Answer.contact_id.in_(_people(district_ids)))
+        .group_by(Answer.contact_id, Answer.item_id)
+        .having(func.count() >= STUCK_WRONG)
+        .subquery()
+    )
+    query = (
+        select(Contact.phone, wrong.c.item_id, wrong.c.wrong)
+        .join(wrong, wrong.c.contact_id == Contact.id)
+        .join(Reask, and_(Reask.contact_id == wrong.c.contact_id, Reask.item_id == wrong.c.item_id))
+        .where(Reask.box == 1)
+        .order_by(wrong.c.wrong.desc(), wrong.c.item_id)
+    )
+    rows = [(mask_phone(phone), item_id, count) for phone, item_id, count in db.session.execute(query)]
+    return metrics.Table("stuck", "Learners stuck on an item", ["Learner", "Item", "Wrong answers"], rows)

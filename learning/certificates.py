@@ -1,0 +1,173 @@
+"""Certificates: the score at the end of a course, the certificate with its code, its SMS, and /verify."""
+
+import csv
+import io
+import logging
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from core import queue, twilio
+from core.db import db
+from core.models import District
+from learning import clock, quizzes
+from learning.models import Answer, Certificate, Course, CourseTestItem, Enrolment
+
+log = logging.getLogger(__name__)
+CODE_ALPHABET = "23456789"  # digits only: the code is also spoken, and typed on a keypad if ever needed
+CODE_LENGTH = 8
+SMS = {
+    "hi": 'बधाई हो {name}! आपने चौपाल का कोर्स "{course}" पास कर लिया है। प्रमाणपत्र कोड {code}। जाँचें: {url}',
+    "en": 'Congratulations {name}! You passed the Chaupal course "{course}". Certificate code {code}. Check: {url}',
+}
+
+
+@dataclass
+class Verified:
+    """What /verify shows: nothing else (never the phone number)."""
+
+    first_name: str
+    course: str
+    issued_on: str
+    district: str
+
+
+def score(enrolment: Enrolment) -> int:
+    """Percent right: the post-test's latest answers, or (without a post-test) the lesson items' latest."""
+    course = enrolment.course
+    post = [t.item_id for t in course.tests if t.stage == CourseTestItem.POST]
+    if post:
+        return _percent_right(enrolment.contact_id, post, Answer.POST)
+    items = [item.id for place in course.lessons for item in quizzes.lesson_items(place.lesson_id)]
+    return _percent_right(enrolment.contact_id, items, None)
+
+
+def _percent_right(contact_id: int, item_ids: list[int], stage: str | None) -> int:
+    if not item_ids:
+        return 100
+    latest = select(Answer.item_id, func.max(Answer.id).label("id")).where(
+        Answer.contact_id == contact_id, Answer.item_id.in_(item_ids)
+    )
+    if stage:
+        latest = latest.where(Answer.stage == stage)
+    latest = latest.group_by(Answer.item_id).subquery()
+    right = (
+        select(func.count()).select_from(Answer).join(latest, latest.c.id == Answer.id).where(Answer.correct)
+    )
+    return round(100 * db.session.scalar(right) / len(item_ids))
+
+
+def finish(enrolment: Enrolment) -> Certificate | None:
+    """Close a finished enrolment; a certificate (and one SMS) if the score reaches the pass mark."""
+    if enrolment.status != Enrolment.COMPLETED:
+        enrolment.score = score(enrolment)
+        enrolment.status, enrolment.completed_at = Enrolment.COMPLETED, clock.now()
+    if enrolment.score < enrolment.course.pass_mark:
+        return None
+    return issue(enrolment)
+
+
+def issue(enrolment: Enrolment) -> Certificate:
+    """The enrolment's certificate, created once; its SMS is enqueued after the commit."""
+    existing = db.session.scalar(select(Certificate).filter_by(enrolment_id=enrolment.id))
+    if existing is not None:
+        return existing
+    certificate = Certificate(
+        code=_new_code(),
+        enrolment_id=enrolment.id,
+        contact_id=enrolment.contact_id,
+        course_id=enrolment.course_id,
+        district_id=enrolment.contact.district_id,
+        score=enrolment.score,
+        issued_at=clock.now(),
+    )
+    db.session.add(certificate)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(select(Certificate).filter_by(enrolment_id=enrolment.id))
+    from learning import jobs  # here, not at the top: the jobs module imports this one
+
+    queue.enqueue_after_commit("default", jobs.send_certificate_sms, certificate.id)
+    return certificate
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Certificate.id).filter_by(code=code)) is None:
+            return code
+
+
+def send_sms(certificate_id: int) -> str | None:
+    """Send the certificate's SMS once (never to someone who opted out); returns its SID."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.sms_sid:
+        return None
+    contact = certificate.contact
+    if contact.opted_out_at is not None:
+        certificate.sms_sid = "skipped:opted_out"
+        db.session.commit()
+        return None
+    sent = twilio.send_sms(contact.phone, sms_text(certificate))
+    certificate.sms_sid = sent.sid
+    db.session.commit()
+    log.info("certificate %s sent by SMS to %s", certificate.id, contact.masked_phone)
+    return sent.sid
+
+
+def sms_text(certificate: Certificate) -> str:
+    """The SMS in the learner's language (English for a language without a text)."""
+    language = certificate.contact.language_code or current_app.config["DEFAULT_LANGUAGE"]
+    values = {
+        "name": first_name(certificate.contact.name) or ("साथी" if language == "hi" else "friend"),
+        "course": certificate.course.title(language),
+        "code": certificate.code,
+        "url": twilio.public_url(f"/verify/{certificate.code}"),
+    }
+    return SMS.get(language, SMS["en"]).format(**values)
+
+
+def first_name(name: str) -> str:
+    """The first word of a name."""
+    return (name or "").strip().split(" ")[0] if (name or "").strip() else ""
+
+
+def verify(code: str) -> Verified | None:
+    """The public facts of a certificate, or None for an unknown code."""
+    certificate = db.session.scalar(select(Certificate).filter_by(code=code.strip()))
+    if certificate is None:
+        return None
+    return Verified(
+        first_name=first_name(certificate.contact.name) or "—",
+        course=certificate.course.title_en,
+        issued_on=certificate.issued_at.date().isoformat(),
+        district=certificate.district.name if certificate.district else "—",
+    )
+
+
+def certified_by_district(district_ids: set[int] | None) -> list[tuple[str, str, int]]:
+    """(course, district, certified) rows, limited to the given districts (None: all)."""
+    query = (
+        select(Course.title_en, District.name, func.count(Certificate.id))
+        .join(Course, Course.id == Certificate.course_id)
+        .outerjoin(District, District.id == Certificate.district_id)
+        .group_by(Course.title_en, District.name)
+        .order_by(Course.title_en, District.name)
+    )
+    if district_ids is not None:
+        query = query.where(Certificate.district_id.in_(district_ids or {-1}))
+    return [(course, district or "—", count) for course, district, count in db.session.execute(query)]
+
+
+def certified_csv(district_ids: set[int] | None) -> str:
+    """The certified counts as CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["course", "district", "certified"])
+    writer.writerows(certified_by_district(district_ids))
+    return out.getvalue()

@@ -1,0 +1,88 @@
+"""Courses: an ordered list of published lessons, their quiz items, optional pre- and post-tests."""
+
+from sqlalchemy import select
+
+from audio.models import Lesson
+from core.db import db
+from learning.errors import LearningError
+from learning.models import Course, CourseLesson, CourseTestItem, QuizItem
+
+MAX_LESSONS = 30
+
+
+def save_course(course: Course | None, form: dict, staff_id: int | None) -> Course:
+    """Create or update a course from a form; LearningError (nothing saved) if it is not whole."""
+    title = str(form.get("title_en") or "").strip()
+    if not title:
+        raise LearningError("give the course a title")
+    lesson_ids = _lesson_ids(form.get("lesson_ids") or [])
+    pass_mark = _pass_mark(form.get("pass_mark"))
+    tests = {
+        stage: _item_ids(form.get(f"{stage}_item_ids") or [])
+        for stage in (CourseTestItem.PRE, CourseTestItem.POST)
+    }
+    course = course or Course(created_by_id=staff_id)
+    course.title_en, course.title_hi = title[:200], str(form.get("title_hi") or "").strip()[:200]
+    course.topic_id = int(form["topic_id"]) if str(form.get("topic_id") or "").isdigit() else None
+    course.pass_mark = pass_mark
+    course.lessons = [CourseLesson(lesson_id=lesson_id, position=n) for n, lesson_id in enumerate(lesson_ids)]
+    course.tests = [
+        CourseTestItem(item_id=item_id, stage=stage, position=n)
+        for stage, ids in tests.items()
+        for n, item_id in enumerate(ids)
+    ]
+    db.session.add(course)
+    db.session.commit()
+    return course
+
+
+def _lesson_ids(raw) -> list[int]:
+    ids = [int(v) for v in raw if str(v).strip().isdigit()]
+    if not ids:
+        raise LearningError("a course needs at least one lesson")
+    if len(ids) > MAX_LESSONS:
+        raise LearningError(f"a course has at most {MAX_LESSONS} lessons")
+    if len(set(ids)) != len(ids):
+        raise LearningError("a lesson appears twice in the course")
+    found = {lesson.id: lesson for lesson in db.session.scalars(select(Lesson).where(Lesson.id.in_(ids)))}
+    for lesson_id in ids:
+        lesson = found.get(lesson_id)
+        if lesson is None or lesson.kind != Lesson.LESSON or lesson.status != Lesson.PUBLISHED:
+            raise LearningError(f"lesson {lesson_id} is not a published lesson")
+    return ids
+
+
+def _item_ids(raw) -> list[int]:
+    ids = list(dict.fromkeys(int(v) for v in raw if str(v).strip().isdigit()))
+    found = set(
+        db.session.scalars(
+            select(QuizItem.id).where(QuizItem.id.in_(ids), QuizItem.status == QuizItem.PUBLISHED)
+        )
+    )
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise LearningError(f"quiz item {missing[0]} is not published")
+    return ids
+
+
+def _pass_mark(value) -> int:
+    if value in (None, ""):
+        return 70
+    if not str(value).isdigit() or not 1 <= int(value) <= 100:
+        raise LearningError("the pass mark is a percentage from 1 to 100")
+    return int(value)
+
+
+def published_courses() -> list[Course]:
+    """Courses learners can be enrolled in, newest first."""
+    query = (
+        select(Course)
+        .where(Course.status == Course.PUBLISHED)
+        .order_by(Course.created_at.desc(), Course.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def courses_using(lesson_id: int) -> list[CourseLesson]:
+    """The places a lesson holds in courses."""
+    return list(db.session.scalars(select(CourseLesson).where(CourseLesson.lesson_id == lesson_id)))
