@@ -17,7 +17,13 @@ ALLOWED = {
     "campaigns": {"core", "audio"},
     "learning": {"core", "audio", "campaigns"},
     "ivr": {"core", "audio", "transcription", "campaigns", "learning"},
-    "api": {"core", "audio", "transcription", "campaigns", "learning"},  # reads every domain package; nothing imports it
+    "api": {
+        "core",
+        "audio",
+        "transcription",
+        "campaigns",
+        "learning",
+    },  # reads every domain package; nothing imports it
 }
 
 
