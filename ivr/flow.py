@@ -659,21 +659,30 @@ def _save_registration(role: str, district_id: int) -> Callable[[Turn], Go]:
 # --- 9: more options: stop (or restart) calls and messages, delete everything about me, language ---
 
 
+# Stopping and restarting are two screens, so a key means what the caller heard: "1" posted again
+# (a replayed webhook) after the change finds the other screen and changes nothing.
 @screen("more")
-def more(turn: Turn) -> Menu:
+def more(turn: Turn) -> Menu | Go:
     """Said only when asked for (key 9): stop or restart, whichever applies, erase, change the language."""
     contact = turn.call.contact
     language = {"3": Go("language")}
     if contact is None:
         return Menu([Line("more_language"), Line("back_hint")], language, back=Go("menu"))
-    erase = Go("erase_confirm")
     if contact.opted_out_at:
-        options = {"1": _stop_choice(services.opt_in, "restarted"), "2": erase, **language}
-        return Menu(
-            [Line("restart_options"), Line("more_language"), Line("back_hint")], options, back=Go("menu")
-        )
-    options = {"1": _stop_choice(services.opt_out, "stopped"), "2": erase, **language}
+        return Go("more_stopped")
+    options = {"1": _stop_choice(services.opt_out, "stopped"), "2": Go("erase_confirm"), **language}
     return Menu([Line("stop_options"), Line("more_language"), Line("back_hint")], options, back=Go("menu"))
+
+
+@screen("more_stopped")
+def more_stopped(turn: Turn) -> Menu | Go:
+    """Key 9 for someone who has stopped calls: restart them, erase, change the language."""
+    contact = turn.call.contact
+    if contact is None or not contact.opted_out_at:
+        return Go("more")
+    options = {"1": _stop_choice(services.opt_in, "restarted"), "2": Go("erase_confirm"), "3": Go("language")}
+    lines = [Line("restart_options"), Line("more_language"), Line("back_hint")]
+    return Menu(lines, options, back=Go("menu"))
 
 
 def _stop_choice(change: Callable, notice: str) -> Callable[[Turn], Go]:

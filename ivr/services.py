@@ -268,7 +268,14 @@ def record_feedback(call: Call, lesson_id: int, useful: bool) -> None:
 
 
 def record_consent(call: Call, kind: str, lesson_id: int | None, prompt, key: str, choice: str) -> Consent:
-    """Store what the caller was asked, in the words they heard, and the key they pressed."""
+    """Store what the caller was asked, in the words they heard, and the key they pressed.
+
+    The same answer on the same call, not yet used for a recording, is the one returned: a replayed
+    key press makes no new row, and a new recording after a kept one still gets its own consent.
+    """
+    unused = _unused_consent(call, kind, lesson_id, key)
+    if unused is not None:
+        return unused
     language = call_language(call).code
     consent = Consent(
         call_sid=call.call_sid,
@@ -285,6 +292,12 @@ def record_consent(call: Call, kind: str, lesson_id: int | None, prompt, key: st
     db.session.add(consent)
     db.session.flush()
     return consent
+
+
+def _unused_consent(call: Call, kind: str, lesson_id: int | None, key: str) -> Consent | None:
+    taken = select(RecordingTake.id).where(RecordingTake.consent_id == Consent.id).exists()
+    query = select(Consent).filter_by(call_sid=call.call_sid, kind=kind, lesson_id=lesson_id, key=key)
+    return db.session.scalar(query.where(~taken).order_by(Consent.id.desc()).limit(1))
 
 
 def consent_for(call: Call, consent_id: int | None) -> Consent | None:
@@ -407,34 +420,45 @@ def receive_sms(form, body: str, keyword: str, script_language: str) -> tuple[st
     """Act on a text message once (a retried webhook changes nothing); returns (reply id, language)."""
     phone = form.get("From") if E164.match(form.get("From") or "") else None
     contact = _contact_for(phone)
-    message = db.session.scalar(select(SmsMessage).filter_by(message_sid=form["MessageSid"]))
-    if message is None:
-        fields = {"contact_id": contact.id if contact else None, "keyword": keyword, "body": body}
-        message = _insert_once(SmsMessage, {"message_sid": form["MessageSid"]}, fields)
     language = (contact.language_code if contact else None) or script_language
-    if contact is None:
-        return ("thanks" if keyword == SmsMessage.TEXT else None), language
-    return _sms_action(contact, message), language
+    if db.session.scalar(select(SmsMessage.id).filter_by(message_sid=form["MessageSid"])) is None:
+        fields = {"contact_id": contact.id if contact else None, "keyword": keyword, "body": body}
+        _act_once(SmsMessage(message_sid=form["MessageSid"], **fields), contact)
+    # A replay acts on nothing (a JOIN replayed after a STOP opts nobody in); a retry gets its reply again.
+    return _sms_reply(contact, keyword), language
 
 
-def _sms_action(contact: Contact, message: SmsMessage) -> str | None:
+def _act_once(message: SmsMessage, contact: Contact | None) -> None:
+    """Store the message and its effect in one commit: whoever inserts the MessageSid acts, once."""
+    db.session.add(message)
+    try:
+        if contact is not None:
+            _sms_action(contact, message)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+
+
+def _sms_action(contact: Contact, message: SmsMessage) -> None:
     keyword = message.keyword
     if keyword == SmsMessage.STOP:
         if contact.opted_out_at is None:
             log.info("contact %s opted out by SMS", mask_phone(contact.phone))
         people.opt_out(contact, SuppressionEvent.SMS)
-        reply = "stopped"
     elif keyword == SmsMessage.JOIN:
         people.opt_in(contact, SuppressionEvent.SMS)
-        reply = "joined"
-    elif keyword == SmsMessage.CALL_ME:
-        reply = "call_stopped" if contact.opted_out_at else "calling"
-        if not contact.opted_out_at:
-            queue_callback(contact.id, message.message_sid)
-    else:
-        reply = "help" if keyword == SmsMessage.HELP else None if contact.opted_out_at else "thanks"
-    db.session.commit()
-    return reply
+    elif keyword == SmsMessage.CALL_ME and not contact.opted_out_at:
+        queue_callback(contact.id, message.message_sid)
+
+
+def _sms_reply(contact: Contact | None, keyword: str) -> str | None:
+    if contact is None:
+        return "thanks" if keyword == SmsMessage.TEXT else None
+    if keyword in (SmsMessage.STOP, SmsMessage.JOIN):
+        return "stopped" if keyword == SmsMessage.STOP else "joined"
+    if keyword == SmsMessage.CALL_ME:
+        return "call_stopped" if contact.opted_out_at else "calling"
+    return "help" if keyword == SmsMessage.HELP else None if contact.opted_out_at else "thanks"
 
 
 def sms_inbox(show: str = SmsMessage.NEW, limit: int = 200) -> list[SmsMessage]:
@@ -509,7 +533,13 @@ ERASURE_RETRY_AFTER = timedelta(minutes=10)
 
 
 def request_erasure(contact: Contact, source: str, staff_id: int | None = None) -> Erasure:
-    """Record the request and stop all calls and messages now; the erasure job runs after commit."""
+    """Record the request and stop all calls and messages now; the erasure job runs after commit.
+
+    A request already pending for the contact is the one returned: a replayed key press adds nothing.
+    """
+    pending = db.session.scalar(select(Erasure).filter_by(contact_id=contact.id, status=Erasure.PENDING))
+    if pending is not None:
+        return pending
     if source == Erasure.BY_CALLER and simulated_numbers.owner_of(contact.phone):
         source, staff_id = Erasure.BY_SIMULATOR, simulated_numbers.owner_of(contact.phone)
     erasure = _new_erasure(contact, source, staff_id)
