@@ -20,7 +20,7 @@ from audio import services as audio
 from audio.models import Lesson
 from campaigns import audience, dispatch, schedule, sms
 from campaigns.models import Campaign, CampaignRun, Delivery
-from core import queue
+from core import queue, twilio
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact, District, Language, StaffUser
@@ -558,7 +558,7 @@ def record_call_status(delivery_id: int, params: dict) -> None:
         state = Delivery.NO_ANSWER
     if state in (Delivery.ANSWERED, Delivery.COMPLETED) and delivery.answered_at is None:
         delivery.answered_at = utcnow()
-    if params.get("CallDuration", "").isdigit():
+    if twilio.row_id(params.get("CallDuration")):
         delivery.duration_seconds = int(params["CallDuration"])
     if advance(delivery, state) and state in Delivery.TERMINAL:
         _explain(delivery, state)
@@ -573,10 +573,10 @@ def _machine_hung_up(delivery: Delivery, answered_by: str) -> bool:
 
 
 def _note_provider(delivery: Delivery, sid: str | None, error_code: str | None) -> None:
-    if sid and not delivery.provider_sid:
+    if twilio.is_sid(sid) and not delivery.provider_sid:
         delivery.provider_sid = sid
         delivery.sent_at = delivery.sent_at or utcnow()
-    if error_code and str(error_code).isdigit():
+    if twilio.row_id(error_code):  # Twilio's codes are five digits; a huge one is not Twilio's
         delivery.error_code = int(error_code)
 
 
@@ -629,7 +629,7 @@ def _reopen(run: CampaignRun) -> None:
 def record_sms_status(delivery_id: int | None, params: dict) -> None:
     """An SMS status callback: forward-only state; 21610 opts the contact out."""
     delivery = db.session.get(Delivery, delivery_id) if delivery_id else None
-    if delivery is None and params.get("MessageSid"):
+    if delivery is None and twilio.is_sid(params.get("MessageSid")):
         delivery = db.session.scalar(select(Delivery).filter_by(provider_sid=params["MessageSid"]))
     status = params.get("MessageStatus") or params.get("SmsStatus") or ""
     if delivery is None or delivery.channel != Delivery.SMS or status not in SMS_STATES:

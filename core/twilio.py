@@ -3,19 +3,21 @@
 import functools
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
+from sqlalchemy.exc import DataError
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from core.auth import csrf
-from core.db import mark_webhook
+from core.db import db, mark_webhook
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,20 @@ REST_TIMEOUT_SECONDS = 10
 # Twilio error codes that no retry can fix.
 PERMANENT_CODES = {21211, 21214, 21217, 21219, 21401, 21407, 21408, 21604, 21610, 21612, 21614}
 UNSUBSCRIBED_CODE = 21610
+# Twilio's SIDs are two letters and 32 hex digits; anything far from that shape is not from Twilio.
+SID_SHAPE = re.compile(r"[A-Za-z]{2}[A-Za-z0-9]{8,62}")
+LARGEST_ID = 2**31 - 1  # the database's integer: a larger id in a URL names nothing
+
+
+def is_sid(value: str | None) -> bool:
+    """True for a value shaped like a Twilio SID (safe to store and to look up)."""
+    return bool(value and SID_SHAPE.fullmatch(value))
+
+
+def row_id(value) -> int | None:
+    """A positive database id from a URL or form value, or None for anything else (huge, negative, text)."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and 0 < int(text) <= LARGEST_ID else None
 
 
 class TwilioNotConfiguredError(RuntimeError):
@@ -186,6 +202,12 @@ def webhook(view):
         if not signature_is_valid():
             abort(403)
         mark_webhook()
-        return view(*args, **kwargs)
+        try:
+            return view(*args, **kwargs)
+        except DataError as error:
+            # A value the database refuses (too long, out of range, a NUL byte) is a bad request.
+            db.session.rollback()
+            log.warning("webhook %s refused a value: %s", request.path, str(error.orig).splitlines()[0])
+            abort(400)
 
     return csrf.exempt(checked)

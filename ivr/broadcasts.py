@@ -4,7 +4,7 @@ from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
 from campaigns import services
-from core.twilio import public_url, webhook
+from core.twilio import public_url, row_id, webhook
 from learning import outreach
 
 bp = Blueprint("broadcasts", __name__)
@@ -70,6 +70,13 @@ def menu_or_goodbye(script: services.BroadcastScript, digit: str) -> VoiceRespon
     return response
 
 
+@bp.url_value_preprocessor
+def _bounded_delivery_id(_endpoint, values) -> None:
+    # An id larger than the database's integer names no delivery (PostgreSQL would refuse the query).
+    if values and "delivery_id" in values:
+        values["delivery_id"] = row_id(values["delivery_id"]) or 0
+
+
 def _script(delivery_id: int) -> services.BroadcastScript:
     script = services.broadcast_script(delivery_id, request.form.get("AnsweredBy", ""))
     return script or services.BroadcastScript("en-IN", "", services.prompts("en"))
@@ -121,6 +128,5 @@ def call_status(delivery_id: int):
 @bp.post("/sms/status")
 @webhook
 def sms_status():
-    delivery_id = request.args.get("delivery", "")
-    services.record_sms_status(int(delivery_id) if delivery_id.isdigit() else None, request.form.to_dict())
+    services.record_sms_status(row_id(request.args.get("delivery")), request.form.to_dict())
     return "", 204

@@ -10,7 +10,7 @@ from core.config import retention_days
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact
-from ivr import analytics, services
+from ivr import analytics, services, sms, sms_spool
 from ivr.models import Callback, RecordingTake
 from transcription import recognition
 
@@ -108,7 +108,15 @@ def refresh_analytics() -> dict[str, int]:
 
 
 # `chaupal cron` enqueues these once per interval, however many cron processes run.
+def apply_spooled_sms() -> None:
+    """Apply the text messages the webhook kept aside while the database was unavailable."""
+    applied = sms_spool.apply_all(sms.receive_spooled)
+    if applied:
+        log.info("applied %s spooled text message(s)", applied)
+
+
 PERIODIC = [
+    queue.Periodic("ivr.jobs.apply_spooled_sms", every_seconds=60),
     queue.Periodic("ivr.jobs.refresh_analytics", every_seconds=300),
     queue.Periodic("ivr.jobs.sweep_erasures", every_seconds=600),
     queue.Periodic("ivr.jobs.enforce_retention", every_seconds=24 * 3600),

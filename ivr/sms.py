@@ -11,18 +11,23 @@ second answer, and after STOP Twilio refuses it with error 21610). Set TWILIO_HA
 Twilio's handling is off (or another provider forwards the messages) and we answer them too.
 """
 
+import logging
 import re
 import unicodedata
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLTimeoutError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from core.auth import role_required
 from core.config import is_on
-from core.twilio import webhook
-from ivr import services
+from core.db import db
+from core.twilio import is_sid, webhook
+from ivr import services, sms_spool
 from ivr.models import SmsMessage
 
+log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__, url_prefix="/sms", template_folder="templates")
 
 MAX_BODY_CHARACTERS = 1600  # Twilio's own limit for one message; anything longer is cut, not refused
@@ -72,6 +77,9 @@ REPLIES = {
         "en": "Chaupal: thank you, our team will read your message.",
     },
 }
+# Answers that hold without the database (a call-me waits for the spool: we cannot promise the call yet).
+SPOOLED_REPLIES = {SmsMessage.STOP: "stopped", SmsMessage.JOIN: "joined", SmsMessage.HELP: "help",
+                   SmsMessage.TEXT: "thanks"}  # fmt: skip
 _LOOKUP = {word: keyword for keyword, words in KEYWORDS.items() for word in words}
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
@@ -111,14 +119,31 @@ def reply_xml(reply_id: str | None, language: str) -> str:
 @bp.post("/incoming")
 @webhook
 def incoming():
-    if not request.form.get("MessageSid"):
+    if not is_sid(request.form.get("MessageSid")):
         abort(400)
     body = request.form.get("Body", "").replace("\x00", "")[:MAX_BODY_CHARACTERS]
     keyword = understand(body)
-    reply_id, language = services.receive_sms(request.form, body, keyword, script_language(body))
+    try:
+        reply_id, language = services.receive_sms(request.form, body, keyword, script_language(body))
+    except (OperationalError, SQLTimeoutError) as error:
+        reply_id, language = _keep_for_later(request.form, keyword, error), script_language(body)
     if answered_by_twilio(body):
         reply_id = None
     return Response(reply_xml(reply_id, language), mimetype="text/xml")
+
+
+def receive_spooled(entry: dict) -> None:
+    """Act on a message the webhook kept aside (no reply now: the webhook answered at the time)."""
+    body = entry.get("Body", "")
+    services.receive_sms(entry, body, understand(body), script_language(body))
+
+
+def _keep_for_later(form, keyword: str, error: Exception) -> str | None:
+    # The database is locked or down: the message is kept and applied later, so a STOP is never lost.
+    db.session.rollback()
+    where = sms_spool.keep(form)
+    log.warning("SMS kept in the %s spool, the database failed: %s", where, type(error).__name__)
+    return SPOOLED_REPLIES.get(keyword)
 
 
 @bp.get("/")
