@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
-from audio import services, store
+from audio import services, store, typed
 from audio.models import Lesson, LessonTrack
 from core.auth import role_required
 from core.db import db
@@ -107,6 +107,47 @@ def new_lesson():
         return page, 400
     flash("Lesson saved as a draft. Listen to it, adjust the segments, then publish.", "info")
     return redirect(url_for("audio.lesson", lesson_id=lesson.id))
+
+
+@bp.route("/audio/lessons/type", methods=["GET", "POST"])
+@role_required("curator")
+def type_lesson():
+    """A lesson typed in the browser, spoken by a synthetic voice: no studio needed for urgent advice."""
+    languages, topics = services.form_choices()
+    if request.method == "GET":
+        return render_template("audio/lesson_type.html", languages=languages, topics=topics, form={})
+    form = request.form
+    try:
+        lesson = typed.create_typed_lesson(
+            form.get("title", ""),
+            form.get("language_code", ""),
+            whole_number(form.get("topic_id")),
+            form.get("script", ""),
+            level=whole_number(form.get("level")) or 1,
+        )
+        if form.get("publish"):
+            services.set_lesson_status(lesson.id, Lesson.PUBLISHED)
+    except services.LibraryError as error:
+        flash(str(error), "error")
+        page = render_template("audio/lesson_type.html", languages=languages, topics=topics, form=form)
+        return page, 400
+    flash("Lesson saved. · पाठ सहेजा गया।", "info")
+    return redirect(url_for("audio.lesson", lesson_id=lesson.id))
+
+
+@bp.route("/audio/lessons/<int:lesson_id>/script", methods=["POST"])
+@role_required("curator")
+def save_script(lesson_id: int):
+    """Type (or retype) a lesson's words in one language; they replace that language's audio."""
+    lesson, form = db.get_or_404(Lesson, lesson_id), request.form
+    _run(
+        typed.save_typed_track,
+        lesson,
+        form.get("language_code", ""),
+        form.get("title", ""),
+        form.get("script", ""),
+    )
+    return redirect(url_for("audio.lesson", lesson_id=lesson_id))
 
 
 @bp.route("/audio/lessons/<int:lesson_id>")
