@@ -14,7 +14,7 @@ from audio import services as audio
 from audio.models import Lesson, LessonTrack
 from core.db import db
 from ivr import course_prompts, flow, prompts, services
-from ivr.flow import Go, Line, Menu, Turn
+from ivr.flow import End, Go, Line, Menu, Turn
 from ivr.models import Call, Callback, ListenEvent
 from learning import certificates, clock, enrolment, quizzes, reasks, unlearning
 from learning.models import Answer, Certificate, Enrolment, QuizItem
@@ -257,13 +257,34 @@ def explain(turn: Turn) -> Menu | Go:
     then = {k: v for k, v in turn.args.items() if k in ("then", "enrol", "n")}
     if item is None:
         return _continue(then)
-    version, key = item.version(turn.language.code), turn.args.get("key", "-")
+    onward = _continue(then)
+    lines = _verdict(turn, item, turn.args.get("key", "-"))
+    return Menu(lines, {"#": onward}, on_silence=onward, timeout=flow.SEGMENT_GAP_SECONDS)
+
+
+def _verdict(turn: Turn, item: QuizItem, key: str) -> list[Line]:
+    version = item.version(turn.language.code)
     right_label = version.labels.get(item.right_key, item.right_key)
     verdict = {item.right_key: Line("quiz_right"), "-": Line("quiz_skipped", {"answer": right_label})}
     first = verdict.get(key, Line("quiz_wrong", {"answer": right_label}))
-    onward = _continue(then)
-    lines = [first, Line("quiz_text", {"text": version.explanation})]
-    return Menu(lines, {"#": onward}, on_silence=onward, timeout=flow.SEGMENT_GAP_SECONDS)
+    return [first, Line("quiz_text", {"text": version.explanation})]
+
+
+# --- a curator's preview in the phone simulator: the item alone, nothing stored ---
+
+
+def quiz_preview(turn: Turn) -> Menu | Go:
+    """An item (draft or published) asked as on a call; the answer is explained, never stored."""
+    item = db.session.get(QuizItem, turn.int_arg("item") or 0)
+    if item is None:
+        return Go("menu")
+    skip = Go("preview_explain", {"item": item.id, "key": "-"})
+    return _question(turn, item, [], skip, lambda key: Go("preview_explain", {"item": item.id, "key": key}))
+
+
+def preview_explain(turn: Turn) -> End | Go:
+    item = db.session.get(QuizItem, turn.int_arg("item") or 0)
+    return End(_verdict(turn, item, turn.args.get("key", "-"))) if item else Go("menu")
 
 
 # --- changed advice ---
@@ -326,4 +347,6 @@ SCREENS = {
     "explain": explain,
     "course_done": course_done,
     "changed_offer": changed_offer,
+    "quiz_preview": quiz_preview,
+    "preview_explain": preview_explain,
 }

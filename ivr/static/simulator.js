@@ -78,7 +78,9 @@
 
   $("call").addEventListener("click", async () => {
     $("heard").innerHTML = ""; $("twiml").innerHTML = "";
-    show(await api("/call", { caller: $("caller").value.trim() }));
+    // A curator's "preview in the simulator" link opens the page with ?preview_item=<id>.
+    const previewItem = new URLSearchParams(document.location.search).get("preview_item");
+    show(await api("/call", { caller: $("caller").value.trim(), preview_item: previewItem }));
   });
 
   document.querySelectorAll(".key").forEach((key) =>
