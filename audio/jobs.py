@@ -38,6 +38,6 @@ def enforce_retention() -> int:
 
 # `chaupal cron` enqueues these once per interval, however many cron processes run.
 PERIODIC = [
-    queue.Periodic("audio.jobs.sweep_recordings", every_seconds=300, queue="audio"),
-    queue.Periodic("audio.jobs.enforce_retention", every_seconds=24 * 3600, queue="audio"),
+    queue.Periodic(sweep_recordings, every_seconds=300, queue="audio"),
+    queue.Periodic(enforce_retention, every_seconds=24 * 3600, queue="audio"),
 ]

@@ -18,7 +18,7 @@ from rq import Retry
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from audio import convert, fetch, store
+from audio import convert, fetch, jobs, store
 from audio.models import Lesson, LessonSegment, LessonTrack, PromptAudio, Recording
 from core import queue
 from core.db import db, utcnow
@@ -33,7 +33,6 @@ MIN_RECORDING_SECONDS = 1.0
 PENDING_DEADLINE = timedelta(minutes=5)  # longer than a healthy queue ever takes to start a fetch
 DOWNLOADING_DEADLINE = timedelta(minutes=20)  # longer than every retry interval together
 MAX_FETCH_ATTEMPTS = 12
-TRANSCRIBE_JOB = "transcription.jobs.transcribe_recording"
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def register_recording(recording_sid: str, **fields) -> tuple[Recording, bool]:
 def enqueue_fetch(recording_id: int) -> None:
     """Enqueue the recording's download after the transaction commits, retried with backoff."""
     retry = Retry(max=len(FETCH_RETRY_INTERVALS), interval=FETCH_RETRY_INTERVALS)
-    queue.enqueue_after_commit("audio", "audio.jobs.fetch_recording", recording_id, retry=retry)
+    queue.enqueue_after_commit("audio", jobs.fetch_recording, recording_id, retry=retry)
 
 
 def published_lessons(language_code: str, topic_id: int | None = None, kind: str = Lesson.LESSON):
@@ -302,7 +301,8 @@ def finish(recording: Recording, status: str, **values) -> Recording:
         .values(status=status, updated_at=utcnow(), **values)
     ).rowcount
     if changed and status == Recording.READY:
-        queue.enqueue_after_commit("transcription", TRANSCRIBE_JOB, recording.id)
+        for recording_ready in current_app.extensions["audio.recording_ready"]:
+            recording_ready(recording.id)
     db.session.commit()
     db.session.refresh(recording)
     return recording

@@ -1,0 +1,12 @@
+"""SMS and voice broadcasts: audience, schedule, dispatch, delivery status, officer pages and reach."""
+
+
+def init_app(app) -> None:
+    """Register the officer pages, the reach table, engagement sources and the send worker's preload."""
+    from campaigns import analytics, audience, jobs, views
+    from core import queue
+
+    app.register_blueprint(views.bp)
+    analytics.register_metrics()
+    audience.register_own_sources()
+    queue.add_preload(app, "campaigns", jobs.preload)

@@ -45,4 +45,6 @@ def reach(filters: Filters) -> Table:
     return Table("reach", "Campaign reach", columns, rows, BAR, [2, 3, 4], note, headline)
 
 
-metrics.register("reach", (DASHBOARD,), reach, position=150)
+def register_metrics() -> None:
+    """Add this package's tables to the officers' and curators' analytics pages (from init_app)."""
+    metrics.register("reach", (DASHBOARD,), reach, position=150)

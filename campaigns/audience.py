@@ -34,7 +34,7 @@ LIST_FIELDS = (
 MAX_UPLOAD_ROWS = 50_000
 
 
-# --- engagement: pluggable sources, so call and listening logs kept elsewhere can join in ---
+# Engagement sources are pluggable, so call and listening logs kept by the phone line can join in.
 # A call-activity source returns SELECT (contact_id, at) rows: moments a contact was on a call with us.
 # A lesson-completion source takes a lesson id and returns SELECT (contact_id) of those who heard it all.
 CALL_ACTIVITY_SOURCES: list[Callable[[], Select]] = []
@@ -73,9 +73,11 @@ def _listened_through_broadcast(lesson_id: int) -> Select:
     )
 
 
-register_call_activity(_answered_broadcasts)
-register_call_activity(_recorded_on_a_call)
-register_lesson_completion(_listened_through_broadcast)
+def register_own_sources() -> None:
+    """Broadcasts answered and recordings made count as activity; broadcasts heard count as completion."""
+    register_call_activity(_answered_broadcasts)
+    register_call_activity(_recorded_on_a_call)
+    register_lesson_completion(_listened_through_broadcast)
 
 
 # --- the query ---

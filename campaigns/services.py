@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from audio import services as audio
 from audio.models import Lesson
-from campaigns import audience, dispatch, schedule, sms
+from campaigns import audience, dispatch, jobs, schedule, sms
 from campaigns.models import Campaign, CampaignRun, Delivery
 from core import queue, twilio
 from core.db import db, utcnow
@@ -222,10 +222,10 @@ def enqueue_start(campaign: Campaign) -> None:
     campaigns = queue.get_queue("campaigns")
     try:
         if campaign.next_run_at <= schedule.now():
-            campaigns.enqueue("campaigns.jobs.start_campaign", campaign.id, job_id=job_id)
+            campaigns.enqueue(jobs.start_campaign, campaign.id, job_id=job_id)
         else:
             at = schedule.real_time(campaign.next_run_at)
-            campaigns.enqueue_at(at, "campaigns.jobs.start_campaign", campaign.id, job_id=job_id)
+            campaigns.enqueue_at(at, jobs.start_campaign, campaign.id, job_id=job_id)
     except RedisError as error:
         log.warning("campaign %s: could not schedule its start: %s", campaign.id, error)
 
@@ -315,9 +315,7 @@ def ensure_ticking(run_id: int, force: bool = False) -> None:
     try:
         redis = queue.redis_connection()
         if force or redis.set(key, "1", nx=True, ex=math.ceil(tick_seconds() * 3)):
-            queue.get_queue("campaigns").enqueue(
-                "campaigns.jobs.tick_run", run_id, job_id=tick_job_id(run_id)
-            )
+            queue.get_queue("campaigns").enqueue(jobs.tick_run, run_id, job_id=tick_job_id(run_id))
     except RedisError as error:
         log.warning("run %s: could not start its tick: %s", run_id, error)
 
@@ -326,7 +324,7 @@ def schedule_next_tick(run_id: int) -> None:
     """Put the run's next tick on RQ's scheduler."""
     delay = tick_seconds()
     queue.get_queue("campaigns").enqueue_in(
-        timedelta(seconds=delay), "campaigns.jobs.tick_run", run_id, job_id=tick_job_id(run_id, delay)
+        timedelta(seconds=delay), jobs.tick_run, run_id, job_id=tick_job_id(run_id, delay)
     )
 
 
@@ -384,7 +382,7 @@ def _enqueue(ids: list[int]) -> None:
         return
     db.session.execute(Delivery.__table__.update().where(Delivery.id.in_(ids)).values(enqueued_at=utcnow()))
     for delivery_id in ids:
-        queue.enqueue_after_commit("campaigns", "campaigns.jobs.send_delivery", delivery_id)
+        queue.enqueue_after_commit("campaigns", jobs.send_delivery, delivery_id)
     db.session.commit()
 
 
@@ -623,7 +621,7 @@ def _reopen(run: CampaignRun) -> None:
     if run.campaign.status in (Campaign.SCHEDULED, Campaign.DONE):
         run.campaign.status = Campaign.RUNNING
     # after commit: a tick that ran first would still see the run done and stop
-    queue.enqueue_after_commit("campaigns", "campaigns.jobs.tick_run", run.id, job_id=tick_job_id(run.id))
+    queue.enqueue_after_commit("campaigns", jobs.tick_run, run.id, job_id=tick_job_id(run.id))
 
 
 def record_sms_status(delivery_id: int | None, params: dict) -> None:
@@ -792,7 +790,7 @@ def test_send(campaign: Campaign, user: StaffUser) -> Delivery:
     delivery = Delivery(run=run, campaign=campaign, contact=contact, channel=channel, enqueued_at=utcnow())
     db.session.add(delivery)
     db.session.flush()
-    queue.enqueue_after_commit("campaigns", "campaigns.jobs.send_delivery", delivery.id)
+    queue.enqueue_after_commit("campaigns", jobs.send_delivery, delivery.id)
     db.session.commit()
     return delivery
 

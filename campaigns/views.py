@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from audio import services as audio
 from audio.models import Lesson
-from campaigns import analytics as _registers_reach  # noqa: F401 (adds campaign reach to the pages)
 from campaigns import audience, schedule, services, sms
 from campaigns.models import Campaign
 from core import metrics

@@ -1,6 +1,5 @@
 """The application factory: configuration, plumbing, then each package's blueprint."""
 
-import importlib
 import logging
 from pathlib import Path
 
@@ -13,17 +12,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core import auth, charts, config, db, people_views, queue, sandbox
 from core.logs import configure_logging
 
-# Modules with a blueprint `bp`, registered when present.
-VIEW_MODULES = (
-    "audio.views",
-    "transcription.views",
-    "campaigns.views",
-    "ivr.views",
-    "ivr.broadcasts",
-    "ivr.simulator_views",
-    "ivr.sms",
-    "ivr.answers",
-)
 health = Blueprint("health", __name__)
 
 
@@ -39,32 +27,40 @@ def create_app(overrides: dict | None = None) -> Flask:
     queue.init_app(app)
     auth.init_app(app)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
-    register_blueprints(app)
-    _init_learning(app)
+    register_core_pages(app)
+    init_packages(app)
     register_pages(app)
     return app
 
 
-def _init_learning(app: Flask) -> None:
-    from learning import init_app  # core imports domain packages only inside functions
-
-    init_app(app)
-
-
-def register_blueprints(app: Flask) -> None:
-    """Core pages first, then every domain package that has views."""
+def register_core_pages(app: Flask) -> None:
+    """Login, health, people and the development Twilio sandbox."""
     app.register_blueprint(auth.bp)
     app.register_blueprint(health)
     app.register_blueprint(people_views.bp)
     app.register_blueprint(sandbox.bp)
-    for module in VIEW_MODULES:
-        if (config.ROOT / (module.replace(".", "/") + ".py")).exists():
-            views = importlib.import_module(module)
-            app.register_blueprint(views.bp)
-            getattr(views, "init_app", lambda _app: None)(app)
-    import api  # the REST API reads every domain package, so it is wired last
 
-    api.init_app(app)
+
+def init_packages(app: Flask) -> None:
+    """Each domain package wires itself in here, lowest layer first: the table of contents of the app."""
+    import api
+    import audio
+    import campaigns
+    import ivr
+    import learning
+    import transcription
+
+    app.extensions.update({"chaupal.periodic": [], "chaupal.preload": {}, "chaupal.seeders": []})
+    app.extensions["audio.recording_ready"] = []
+    for package in (
+        audio,
+        transcription,
+        campaigns,
+        learning,
+        ivr,
+        api,
+    ):  # the REST API reads every package: last
+        package.init_app(app)
 
 
 def register_pages(app: Flask) -> None:
@@ -135,10 +131,9 @@ def readyz():
 
 def _speech_models() -> dict:
     """Which languages have a speech model; the transcription package knows where models live."""
-    if (config.ROOT / "transcription" / "services.py").exists():
-        from transcription import services
-
-        return services.speech_models_report(current_app.config)
+    report = current_app.extensions.get("chaupal.speech_models")
+    if report:
+        return report(current_app.config)
     return {lang: path.is_dir() for lang, path in config.vosk_models(current_app.config).items()}
 
 

@@ -1,6 +1,5 @@
 """The chaupal command: up, web, worker, db, user, seed, geo, analytics."""
 
-import importlib
 import os
 import signal
 import subprocess
@@ -15,8 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from core import config as settings
 from core import db as database
 from core import queue
-
-QUEUE_PACKAGES = {"audio": "audio", "transcription": "transcription", "campaigns": "campaigns"}
 
 
 def make_app():
@@ -150,24 +147,21 @@ def seed_on_first_run(app) -> None:
             return
         seed.seed_reference()
         logins = seed.seed_demo_staff()
-        for problem in seed_packages(demo=True):
+        for problem in seed_packages(app, demo=True):
             click.echo(f"Demo: {problem}")
         click.echo("Demo staff accounts (shown once; change them with 'chaupal user password'):")
         for username, role, password in logins:
             click.echo(f"  {role:8} {username:10} {password}")
 
 
-def seed_packages(demo: bool) -> list[str]:
-    """Let each package with a services.seed function add its own starter content.
+def seed_packages(app, demo: bool) -> list[str]:
+    """Let each package that declared a seed step add its own starter content, lowest layer first.
 
     Returns one line for each demo part that could not be made, for the console (a log line goes unseen).
     """
     problems = []
-    for package in ("audio", "transcription", "campaigns", "ivr"):
-        if (settings.ROOT / package / "services.py").exists():
-            services = importlib.import_module(f"{package}.services")
-            if hasattr(services, "seed"):
-                problems += services.seed(demo=demo) or []
+    for seed_step in app.extensions["chaupal.seeders"]:
+        problems += seed_step(demo=demo) or []
     return problems
 
 
@@ -207,19 +201,17 @@ def worker(queues: tuple[str, ...], burst: bool, scheduler: bool, niceness: int)
 def preload(app, queue_names: list[str]) -> None:
     """Load heavy things (speech models) once, before work-horses fork."""
     for name in queue_names:
-        package = QUEUE_PACKAGES.get(name)
-        if package and (settings.ROOT / package / "jobs.py").exists():
-            jobs = importlib.import_module(f"{package}.jobs")
-            if hasattr(jobs, "preload"):
-                with app.app_context():
-                    jobs.preload()
+        load = app.extensions["chaupal.preload"].get(name)
+        if load:
+            with app.app_context():
+                load()
 
 
 @cli.command()
 def cron() -> None:
     """Enqueue the packages' periodic jobs (sweepers, retention, digests) on time."""
     app = make_app()
-    jobs = queue.periodic_jobs()
+    jobs = queue.periodic_jobs(app)
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     signal.signal(signal.SIGINT, lambda *_: stop.append(True))
@@ -309,7 +301,7 @@ def seed_command(demo: bool) -> None:
     with app.app_context():
         seed.seed_reference()
         logins = seed.seed_demo_staff() if demo else []
-        problems = seed_packages(demo=demo)
+        problems = seed_packages(app, demo=demo)
     for problem in problems:
         click.echo(f"Demo: {problem}")
     for username, role, password in logins:

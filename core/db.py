@@ -42,12 +42,15 @@ def init_app(app) -> None:
 
 
 def load_models() -> None:
-    """Import each package's models so the metadata is complete."""
-    import importlib
-
-    for package in MIGRATION_PACKAGES:
-        if (ROOT / package / "models.py").exists():
-            importlib.import_module(f"{package}.models")
+    """Import each package's models so the metadata is complete (the one place that names them all)."""
+    # Imported for their tables only.
+    import api.models  # noqa: F401
+    import audio.models  # noqa: F401
+    import campaigns.models  # noqa: F401
+    import core.models  # noqa: F401
+    import ivr.models  # noqa: F401
+    import learning.models  # noqa: F401
+    import transcription.models  # noqa: F401
 
 
 def _engine_options(config) -> dict:

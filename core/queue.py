@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,14 +51,14 @@ def get_queue(name: str, connection: Redis | None = None) -> Queue:
     return Queue(name, connection=connection or redis_connection(), serializer=JSONSerializer)
 
 
-def enqueue_after_commit(queue_name: str, func: str, *ids, **options) -> None:
+def enqueue_after_commit(queue_name: str, func: Callable, *ids, **options) -> None:
     """Enqueue func(*ids) once the current transaction commits; nothing if it rolls back."""
     pending = db.session.info.setdefault("chaupal.enqueue", [])
     pending.append((queue_name, func, ids, options))
 
 
-def enqueue_now(queue_name: str, func: str, *ids, **options) -> bool:
-    """Enqueue a job by dotted path; False (and a log line) if Redis is unreachable."""
+def enqueue_now(queue_name: str, func: Callable, *ids, **options) -> bool:
+    """Enqueue func(*ids) (a module-level job function); False (and a log line) if Redis is unreachable."""
     options.setdefault("retry", Retry(max=3, interval=[10, 60, 300]))
     try:
         get_queue(queue_name).enqueue(func, *ids, **options)
@@ -116,12 +117,18 @@ def make_worker(app, queue_names, **kwargs) -> Worker:
     return worker_class(queues, connection=connection, serializer=JSONSerializer, **kwargs)
 
 
-def purge_jobs(references: set[tuple[str, int]]) -> int:
+def job_name(func: Callable) -> str:
+    """A job function's dotted name, as RQ records it."""
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def purge_jobs(references: set[tuple[Callable, int]]) -> int:
     """Delete every job (queued, scheduled, failed or finished) whose (function, first argument) is listed.
 
     Erasure uses it: job hashes and results in Redis are personal data when they name someone's rows.
     """
     connection = redis_connection()
+    references_by_name = {(job_name(func), first_argument) for func, first_argument in references}
     removed = 0
     for key in connection.scan_iter(match=Job.redis_job_namespace_prefix + "*", count=500):
         job_id = key.decode().removeprefix(Job.redis_job_namespace_prefix)
@@ -132,7 +139,7 @@ def purge_jobs(references: set[tuple[str, int]]) -> int:
             reference = (job.func_name, job.args[0] if job.args else None)
         except (NoSuchJobError, DeserializationError, ValueError):
             continue
-        if reference in references:
+        if reference in references_by_name:
             job.delete()
             removed += 1
     return removed
@@ -236,29 +243,33 @@ def stop_process(process: subprocess.Popen, timeout: float = 10, signalled: bool
         pass
 
 
-# --- periodic jobs: each package's jobs module may list PERIODIC = [Periodic(...)] ---
-
-
 @dataclass(frozen=True)
 class Periodic:
     """A job enqueued once per interval, whatever number of cron processes run."""
 
-    func: str
+    func: Callable[[], object]
     every_seconds: int
     queue: str = "default"
 
+    @property
+    def name(self) -> str:
+        """The job's dotted name, as RQ records it."""
+        return job_name(self.func)
 
-def periodic_jobs(packages=("audio", "transcription", "campaigns", "ivr", "learning")) -> list[Periodic]:
-    """Every Periodic declared by the packages' jobs modules."""
-    import importlib
 
-    from core.config import ROOT
+def add_periodic(app, jobs: list[Periodic]) -> None:
+    """A package declares its periodic jobs for `chaupal cron` (called from its init_app)."""
+    app.extensions["chaupal.periodic"].extend(jobs)
 
-    found = []
-    for package in packages:
-        if (ROOT / package / "jobs.py").exists():
-            found += getattr(importlib.import_module(f"{package}.jobs"), "PERIODIC", [])
-    return found
+
+def periodic_jobs(app=None) -> list[Periodic]:
+    """Every periodic job the packages declared."""
+    return list((app or current_app).extensions["chaupal.periodic"])
+
+
+def add_preload(app, queue_name: str, preload: Callable[[], None]) -> None:
+    """Something heavy a worker for this queue loads once, before work-horses fork."""
+    app.extensions["chaupal.preload"][queue_name] = preload
 
 
 def enqueue_due(jobs: list[Periodic], now: float | None = None) -> list[str]:
@@ -266,7 +277,7 @@ def enqueue_due(jobs: list[Periodic], now: float | None = None) -> list[str]:
     enqueued = []
     for job in jobs:
         slot = int((now or time.time()) // job.every_seconds)
-        job_id = f"periodic-{job.func.replace('.', '_')}-{slot}"
+        job_id = f"periodic-{job.name.replace('.', '_')}-{slot}"
         try:
             get_queue(job.queue).enqueue(job.func, job_id=job_id, unique=True, result_ttl=job.every_seconds)
         except DuplicateJobError:

@@ -1,0 +1,15 @@
+"""Every request the telephone network makes to us: voice and SMS webhooks, TwiML and the call flow."""
+
+
+def init_app(app) -> None:
+    """Register the phone line's webhooks and staff pages, its analytics tables and the erasure entry."""
+    from core import queue
+    from ivr import analytics, answers, broadcasts, jobs, services, simulator_views, sms, views
+
+    for blueprint in (views.bp, broadcasts.bp, simulator_views.bp, sms.bp, answers.bp):
+        app.register_blueprint(blueprint)
+    analytics.register_metrics()
+    services.register_engagement_sources()
+    queue.add_periodic(app, jobs.PERIODIC)
+    # core's people pages ask the phone line to erase someone: the phone line reaches every package.
+    app.extensions["chaupal.erase_now"] = services.erase_now

@@ -485,13 +485,15 @@ def _contributor_rows(stories: dict[int, int], listeners: dict[int, int]) -> lis
     return rows
 
 
-metrics.register("calls", (DASHBOARD,), calls_per_day, position=10)
-metrics.register("calls-by-place", (DASHBOARD,), calls_by_place, position=20)
-metrics.register("calls-by-role", (DASHBOARD,), calls_by_role, position=30)
-metrics.register("calls-by-language", (DASHBOARD,), calls_by_language, position=40)
-metrics.register("listens-by-topic", (DASHBOARD,), listens_by_topic, position=90)
-metrics.register("listen-through", (DASHBOARD, LEARNING), listen_through, position=100)
-metrics.register("feedback", (DASHBOARD, LEARNING), feedback_per_lesson, position=110)
-metrics.register("drop-off", (LEARNING,), drop_off, position=120)
-metrics.register("story-travel", (DASHBOARD, LEARNING), story_travel, position=130)
-metrics.register("contributors", (DASHBOARD, LEARNING), top_contributors, position=140)
+def register_metrics() -> None:
+    """Add this package's tables to the officers' and curators' analytics pages (from init_app)."""
+    metrics.register("calls", (DASHBOARD,), calls_per_day, position=10)
+    metrics.register("calls-by-place", (DASHBOARD,), calls_by_place, position=20)
+    metrics.register("calls-by-role", (DASHBOARD,), calls_by_role, position=30)
+    metrics.register("calls-by-language", (DASHBOARD,), calls_by_language, position=40)
+    metrics.register("listens-by-topic", (DASHBOARD,), listens_by_topic, position=90)
+    metrics.register("listen-through", (DASHBOARD, LEARNING), listen_through, position=100)
+    metrics.register("feedback", (DASHBOARD, LEARNING), feedback_per_lesson, position=110)
+    metrics.register("drop-off", (LEARNING,), drop_off, position=120)
+    metrics.register("story-travel", (DASHBOARD, LEARNING), story_travel, position=130)
+    metrics.register("contributors", (DASHBOARD, LEARNING), top_contributors, position=140)

@@ -116,9 +116,9 @@ def apply_spooled_sms() -> None:
 
 
 PERIODIC = [
-    queue.Periodic("ivr.jobs.apply_spooled_sms", every_seconds=60),
-    queue.Periodic("ivr.jobs.refresh_analytics", every_seconds=300),
-    queue.Periodic("ivr.jobs.sweep_erasures", every_seconds=600),
-    queue.Periodic("ivr.jobs.enforce_retention", every_seconds=24 * 3600),
-    queue.Periodic("ivr.jobs.send_listen_milestones", every_seconds=7 * 24 * 3600),
+    queue.Periodic(apply_spooled_sms, every_seconds=60),
+    queue.Periodic(refresh_analytics, every_seconds=300),
+    queue.Periodic(sweep_erasures, every_seconds=600),
+    queue.Periodic(enforce_retention, every_seconds=24 * 3600),
+    queue.Periodic(send_listen_milestones, every_seconds=7 * 24 * 3600),
 ]

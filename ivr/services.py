@@ -1,6 +1,5 @@
 """Phone-line operations: call records, callers, callbacks, listening, feedback, consent, recordings."""
 
-import importlib
 import logging
 import re
 from datetime import timedelta
@@ -9,15 +8,16 @@ from flask import current_app, g
 from sqlalchemy import Select, delete, distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from audio import jobs as audio_jobs
 from audio import services as audio
 from audio.models import Lesson, LessonTrack, Recording
 from campaigns import audience as campaign_audience
+from campaigns import erasure as campaign_erasure
 from core import people, queue, sandbox
-from core.config import ROOT
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact, District, Language, State, SuppressionEvent, Topic
-from ivr import prompts, simulated_numbers
+from ivr import jobs, prompts, simulated_numbers
 from ivr.models import (
     Call,
     Callback,
@@ -32,6 +32,8 @@ from ivr.models import (
     RecordingTake,
     SmsMessage,
 )
+from transcription import erasure as transcription_erasure
+from transcription import jobs as transcription_jobs
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,12 @@ def _finished_on_the_line(lesson_id: int) -> Select:
     )
 
 
-# Campaign audiences ("not called in N days", "did not finish lesson X") count what happens on the line.
-campaign_audience.register_call_activity(_called_the_line)
-campaign_audience.register_lesson_completion(_finished_on_the_line)
+def register_engagement_sources() -> None:
+    """Campaign audiences ("not called in N days", "did not finish lesson X") count what happens on the line."""
+    campaign_audience.register_call_activity(_called_the_line)
+    campaign_audience.register_lesson_completion(_finished_on_the_line)
+
+
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
 
@@ -166,7 +171,7 @@ def queue_callback(contact_id: int, asked_by_sid: str) -> Callback:
     except IntegrityError:
         db.session.rollback()
         return db.session.scalar(select(Callback).filter_by(missed_call_sid=asked_by_sid))
-    queue.enqueue_after_commit("default", "ivr.jobs.place_callback", callback.id)
+    queue.enqueue_after_commit("default", jobs.place_callback, callback.id)
     db.session.commit()
     return callback
 
@@ -366,7 +371,7 @@ def settle_take(take_id: int) -> None:
         take.recording_id = _register(take).id
         db.session.commit()
     elif take.decision == RecordingTake.DISCARDED and take.deleted_at is None:
-        queue.enqueue_now("default", "ivr.jobs.delete_discarded_take", take.id)
+        queue.enqueue_now("default", jobs.delete_discarded_take, take.id)
 
 
 def _call_ended(call_sid: str) -> bool:
@@ -518,16 +523,8 @@ def register(call: Call, role: str, district_id: int) -> bool:
 
 # --- erasure: everything about one person, when they or staff ask ---
 
-# Each package's services may define erase_contact(contact_id) -> list[str] (report lines, counts only,
-# no commit); they run in this order before the phone line's own rows and the contact row go:
-# transcripts before the recordings they describe, then campaigns' deliveries, then the audio.
-ERASURE_STEPS = (
-    ("transcription", "erase_contact"),
-    ("campaigns", "erase_contact"),
-    ("audio", "erase_contact_audio"),
-)
 # Jobs whose first argument is a recording id (their hashes in Redis name the person's recordings).
-RECORDING_JOBS = ("audio.jobs.fetch_recording", audio.TRANSCRIBE_JOB)
+RECORDING_JOBS = (audio_jobs.fetch_recording, transcription_jobs.transcribe_recording)
 REDIS_STATE_PATTERN = "chaupal:*"  # our own keys (simulator calls...) that may hold a number
 ERASURE_RETRY_AFTER = timedelta(minutes=10)
 
@@ -543,7 +540,7 @@ def request_erasure(contact: Contact, source: str, staff_id: int | None = None) 
     if source == Erasure.BY_CALLER and simulated_numbers.owner_of(contact.phone):
         source, staff_id = Erasure.BY_SIMULATOR, simulated_numbers.owner_of(contact.phone)
     erasure = _new_erasure(contact, source, staff_id)
-    queue.enqueue_after_commit("default", "ivr.jobs.erase_contact", erasure.id)
+    queue.enqueue_after_commit("default", jobs.erase_contact, erasure.id)
     return erasure
 
 
@@ -558,7 +555,7 @@ def erase_now(contact: Contact, source: str, staff_id: int | None = None) -> Era
     try:
         return run_erasure(erasure_id)
     except Exception:  # recorded on the row by run_erasure; the person must not wait for a staff retry
-        queue.enqueue_now("default", "ivr.jobs.erase_contact", erasure_id)
+        queue.enqueue_now("default", jobs.erase_contact, erasure_id)
         return db.session.get(Erasure, erasure_id)
 
 
@@ -600,24 +597,23 @@ def erase_contact(contact_id: int, keep_opt_out: bool = False) -> list[str]:
     contact = db.session.get(Contact, contact_id)
     phone = contact.phone if contact else None
     recording_sids = _twilio_recording_sids(contact_id)
-    jobs = _job_references(contact_id)
+    job_references = _job_references(contact_id)
     call_sids = list(db.session.scalars(select(Call.call_sid).filter_by(contact_id=contact_id)))
-    lines = []
-    for package, name in ERASURE_STEPS:
-        step = _erasure_step(package, name)
-        lines += step(contact_id) if step else []
+    lines = _erase_in_other_packages(contact_id)
     lines += _erase_phone_line_rows(contact_id)
     lines += sandbox.erase_number(phone, call_sids) if phone else []
     lines += people.delete_contact(contact_id, keep_opt_out)
     db.session.commit()
-    return lines + _erase_outside_database(phone, recording_sids, jobs)
+    return lines + _erase_outside_database(phone, recording_sids, job_references)
 
 
-def _erasure_step(package: str, name: str):
-    """A package's erasure function, if that package is installed and defines one."""
-    if not (ROOT / package / "services.py").exists():
-        return None
-    return getattr(importlib.import_module(f"{package}.services"), name, None)
+def _erase_in_other_packages(contact_id: int) -> list[str]:
+    """Each package's part, as report lines (counts only), uncommitted: transcripts before their recordings."""
+    return (
+        transcription_erasure.erase_contact(contact_id)
+        + campaign_erasure.erase_contact(contact_id)
+        + audio.erase_contact_audio(contact_id)
+    )
 
 
 def _twilio_recording_sids(contact_id: int) -> set[str]:
@@ -637,7 +633,7 @@ def _job_references(contact_id: int) -> set[tuple[str, int]]:
     recording_ids = db.session.scalars(select(Recording.id).filter_by(contact_id=contact_id)).all()
     callback_ids = db.session.scalars(select(Callback.id).filter_by(contact_id=contact_id)).all()
     return {(job, rid) for job in RECORDING_JOBS for rid in recording_ids} | {
-        ("ivr.jobs.place_callback", cid) for cid in callback_ids
+        (jobs.place_callback, cid) for cid in callback_ids
     }
 
 
@@ -667,11 +663,11 @@ def _unlink(model, contact_id: int) -> int:
     return db.session.execute(update(model).filter_by(contact_id=contact_id).values(contact_id=None)).rowcount
 
 
-def _erase_outside_database(phone: str | None, recording_sids: set[str], jobs: set) -> list[str]:
+def _erase_outside_database(phone: str | None, recording_sids: set[str], job_references: set) -> list[str]:
     """Twilio's copies (a job per recording SID), job data in Redis and our own Redis state."""
     for recording_sid in sorted(recording_sids):
-        queue.enqueue_now("default", "ivr.jobs.delete_twilio_recording", recording_sid, result_ttl=0)
-    purged = queue.purge_jobs(jobs)
+        queue.enqueue_now("default", jobs.delete_twilio_recording, recording_sid, result_ttl=0)
+    purged = queue.purge_jobs(job_references)
     state = _purge_redis_state(phone) if phone else 0
     return [
         f"{len(recording_sids)} recording(s) queued for deletion at Twilio",
@@ -700,7 +696,7 @@ def sweep_erasures(now=None) -> list[int]:
     query = select(Erasure.id).where(Erasure.status == Erasure.PENDING, Erasure.created_at < cutoff)
     pending = list(db.session.scalars(query))
     for erasure_id in pending:
-        queue.enqueue_now("default", "ivr.jobs.erase_contact", erasure_id)
+        queue.enqueue_now("default", jobs.erase_contact, erasure_id)
     return pending
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import role_required
 from core.twilio import webhook
-from ivr import analytics as _registers_metrics  # noqa: F401 (adds calls and listening to the pages)
 from ivr import courses, flow, services, twiml
 from ivr import prompts as prompt_texts
 

@@ -21,4 +21,4 @@ def plan_learning_calls() -> dict[str, int]:
 
 
 # `chaupal cron` enqueues these once per interval, however many cron processes run.
-PERIODIC = [queue.Periodic("learning.jobs.plan_learning_calls", every_seconds=900)]
+PERIODIC = [queue.Periodic(plan_learning_calls, every_seconds=900)]

@@ -194,7 +194,7 @@ def test_a_periodic_job_keeps_new_callers_and_listening_up_to_date(client, login
     from core import queue
     from ivr import jobs
 
-    assert "ivr.jobs.refresh_analytics" in {job.func for job in queue.periodic_jobs()}
+    assert "ivr.jobs.refresh_analytics" in {job.name for job in queue.periodic_jobs()}
     login("curator")
     jobs.refresh_analytics()
     first = make_contact()

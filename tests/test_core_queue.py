@@ -77,7 +77,7 @@ def test_is_reachable_is_false_for_dead_servers(url):
 
 
 def test_periodic_job_is_enqueued_once_per_slot(app):
-    job = queue.Periodic("tests.test_core_queue.record_run", every_seconds=60)
+    job = queue.Periodic(record_run, every_seconds=60)
     assert len(queue.enqueue_due([job], now=600)) == 1
     assert queue.enqueue_due([job], now=630) == []  # same minute: a second cron process adds nothing
     assert len(queue.enqueue_due([job], now=660)) == 1

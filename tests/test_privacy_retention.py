@@ -110,11 +110,11 @@ def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
 
 def test_the_daily_jobs_are_declared_and_run_from_the_queue(app, work):
     old = stored_recording(OLD)
-    declared = {job.func: job.every_seconds for job in queue.periodic_jobs()}
+    declared = {job.name: job.every_seconds for job in queue.periodic_jobs()}
     assert (
         declared["audio.jobs.enforce_retention"] == 86400 and declared["ivr.jobs.enforce_retention"] == 86400
     )
-    queue.enqueue_due([j for j in queue.periodic_jobs() if "retention" in j.func])
+    queue.enqueue_due([j for j in queue.periodic_jobs() if "retention" in j.name])
     work("audio", "default")
     assert store.keys(f"recordings/{old.id}/") == []
 

@@ -200,7 +200,10 @@ def test_sweeper_requeues_ready_recordings_whose_job_was_lost(media_fixtures):
     db.session.commit()
     assert jobs.sweep_untranscribed() == 2
     queued = [(job.func_name, job.args) for job in queue.get_queue("transcription").jobs]
-    assert sorted(queued) == [(services.TRANSCRIBE_JOB, [lost.id]), (services.TRANSCRIBE_JOB, [stuck.id])]
+    assert sorted(queued) == [
+        ("transcription.jobs.transcribe_recording", [lost.id]),
+        ("transcription.jobs.transcribe_recording", [stuck.id]),
+    ]
     assert jobs.sweep_untranscribed() == 0  # queued once, not again while the job waits its turn
 
 

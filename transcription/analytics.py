@@ -120,7 +120,9 @@ def questions_per_week(filters: Filters) -> Table:
     )
 
 
-metrics.register("recordings", (DASHBOARD,), recordings_per_day, position=50)
-metrics.register("published", (DASHBOARD, LEARNING), published_per_week, position=60)
-metrics.register("time-to-share", (DASHBOARD, LEARNING), time_to_share, position=70)
-metrics.register("questions", (DASHBOARD,), questions_per_week, position=80)
+def register_metrics() -> None:
+    """Add this package's tables to the officers' and curators' analytics pages (from init_app)."""
+    metrics.register("recordings", (DASHBOARD,), recordings_per_day, position=50)
+    metrics.register("published", (DASHBOARD, LEARNING), published_per_week, position=60)
+    metrics.register("time-to-share", (DASHBOARD, LEARNING), time_to_share, position=70)
+    metrics.register("questions", (DASHBOARD,), questions_per_week, position=80)

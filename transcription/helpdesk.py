@@ -14,11 +14,10 @@ from audio.models import Lesson, Recording
 from core import queue, twilio
 from core.db import db, utcnow
 from core.models import Language, StaffUser, Topic
+from transcription import jobs
 from transcription.models import AuditEntry, ExpertTopic, Question
 
 log = logging.getLogger(__name__)
-DELIVER_JOB = "transcription.jobs.deliver_answer"
-SMS_JOB = "transcription.jobs.send_answer_sms"
 ANSWER_MAX_SECONDS = 5 * 60
 PAUSE_MS = 800  # between the question and the answer when they are published together
 UNANSWERED_CALL = ("busy", "no-answer", "failed", "canceled")
@@ -99,7 +98,7 @@ def save_answer(question_id: int, upload: BinaryIO, filename: str, staff: StaffU
     question.expert_id, question.answered_at = staff.id, utcnow()
     question.status, question.reason, question.delivered_at = Question.ANSWERED, "", None
     AuditEntry.record(staff, "answer_question", question, before, _state(question))
-    queue.enqueue_after_commit("default", DELIVER_JOB, question.id)
+    queue.enqueue_after_commit("default", jobs.deliver_answer, question.id)
     db.session.commit()
     if old_key and old_key != key:
         store.delete(old_key)
@@ -132,7 +131,7 @@ def call_again(question_id: int, staff: StaffUser) -> Question:
     before = _state(question)
     question.status, question.reason, question.call_sid = Question.ANSWERED, "", ""
     AuditEntry.record(staff, "call_again", question, before, _state(question))
-    queue.enqueue_after_commit("default", DELIVER_JOB, question.id)
+    queue.enqueue_after_commit("default", jobs.deliver_answer, question.id)
     db.session.commit()
     return question
 
@@ -161,7 +160,7 @@ def deliver(question_id: int) -> None:
         return
     question.call_sid = sent.sid
     db.session.commit()
-    queue.enqueue_now("default", SMS_JOB, question.id)
+    queue.enqueue_now("default", jobs.send_answer_sms, question.id)
 
 
 def _move(question_id: int, from_status: str, to_status: str) -> bool:

@@ -51,6 +51,4 @@ def send_recognition(recognition_id: int) -> None:
 
 
 # `chaupal cron` enqueues these once per interval, however many cron processes run.
-PERIODIC = [
-    queue.Periodic("transcription.jobs.sweep_untranscribed", every_seconds=300, queue="transcription")
-]
+PERIODIC = [queue.Periodic(sweep_untranscribed, every_seconds=300, queue="transcription")]

@@ -10,10 +10,10 @@ from audio.models import Lesson, Recording
 from core import queue, twilio
 from core.db import db, utcnow
 from core.models import Contact, Language, StaffUser
+from transcription import jobs
 from transcription.models import AuditEntry, ContributorPreference, Recognition
 
 log = logging.getLogger(__name__)
-SEND_JOB = "transcription.jobs.send_recognition"
 DEFAULT_MILESTONES = (10, 50, 100, 500, 1000)
 SMS_SENDER = {"hi": "चौपाल", "en": "Chaupal"}
 # Short enough for one SMS segment in each language (Hindi is UCS-2: 70 characters).
@@ -88,7 +88,7 @@ def _queue_once(lesson: Lesson, kind: str, milestone: int = 0) -> Recognition | 
     except IntegrityError:
         db.session.rollback()  # made at the same moment by another process
         return None
-    queue.enqueue_after_commit("default", SEND_JOB, recognition.id)
+    queue.enqueue_after_commit("default", jobs.send_recognition, recognition.id)
     return recognition
 
 

@@ -23,13 +23,12 @@ from audio.models import Lesson, Recording
 from core import queue
 from core.db import db, utcnow
 from core.models import Contact, District, StaffUser, Topic
-from transcription import asr, helpdesk, model_files, quality, recognition, tagging
+from transcription import asr, helpdesk, jobs, model_files, quality, recognition, tagging
 from transcription.models import AuditEntry, Review, TopicKeyword, TopicTag, Transcript
 
 log = logging.getLogger(__name__)
 LEXICON_CSV = Path(__file__).parent / "seed_data" / "lexicon.csv"
 MACHINE_SOURCES = (TopicTag.ASR_KEYWORDS, TopicTag.MENU, TopicTag.LESSON)
-TRANSCRIBE_JOB = "transcription.jobs.transcribe_recording"
 READY_DEADLINE = timedelta(minutes=10)  # ready this long without a transcript: the job was lost
 PENDING_DEADLINE = timedelta(minutes=30)  # far beyond the longest decode (2 min of audio)
 
@@ -77,7 +76,12 @@ def sweep_untranscribed(now: datetime | None = None, limit: int = 500) -> list[i
         row = transcript_row(recording_id)
         row.status, row.updated_at = Transcript.PENDING, now
     db.session.commit()
-    return [r for r in waiting if queue.enqueue_now("transcription", TRANSCRIBE_JOB, r)]
+    return [r for r in waiting if queue.enqueue_now("transcription", jobs.transcribe_recording, r)]
+
+
+def queue_transcription(recording_id: int) -> None:
+    """Transcribe a recording once the transaction that made it ready commits (audio's ready hook)."""
+    queue.enqueue_after_commit("transcription", jobs.transcribe_recording, recording_id)
 
 
 def _waiting_for_a_model(limit: int) -> list[int]:

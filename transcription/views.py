@@ -15,7 +15,6 @@ from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, Language, StaffUser, Topic
 from core.params import iso_date, whole_number
-from transcription import analytics as _registers_metrics  # noqa: F401 (adds recordings and sharing to the pages)
 from transcription import helpdesk, recognition, services
 from transcription.models import Question, Review, Transcript
 
