@@ -4,10 +4,11 @@
 def init_app(app) -> None:
     """Register the phone line's webhooks and staff pages, its analytics tables and the erasure entry."""
     from core import queue
-    from ivr import analytics, answers, broadcasts, jobs, services, simulator_views, sms, views
+    from ivr import analytics, answers, broadcasts, courses, jobs, services, simulator_views, sms, views
 
     for blueprint in (views.bp, broadcasts.bp, simulator_views.bp, sms.bp, answers.bp):
         app.register_blueprint(blueprint)
+    courses.install()  # the learning screens join the call flow
     analytics.register_metrics()
     services.register_engagement_sources()
     queue.add_periodic(app, jobs.PERIODIC)

@@ -16,11 +16,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("ivr", __name__, url_prefix="/ivr", template_folder="templates")
 
 
-def init_app(app) -> None:
-    """Add the learning screens to the call flow (core.app calls this after registering bp)."""
-    courses.install()
-
-
 def _twiml(response) -> Response:
     return Response(str(response), mimetype="text/xml")
 
