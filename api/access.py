@@ -86,6 +86,8 @@ def parsed_query(declared: dict[str, dict]) -> dict:
         raw = request.args.get(name)
         if raw is None:
             continue
+        if "\x00" in raw:
+            raise ApiError(400, "invalid", f"'{name}' must not contain NUL characters.", field=name)
         values[name] = _converted(name, raw, schema)
         _check(schema, values[name], name)
     return values
@@ -110,11 +112,22 @@ def parsed_body(schema: dict):
     if body is None:
         raise ApiError(400, "invalid_json", "Send a JSON body with Content-Type: application/json.")
     _check(schema, body, None)
+    if _has_nul(body):  # PostgreSQL text cannot hold NUL, and no name or number has one
+        raise ApiError(400, "invalid", "Text must not contain NUL characters.")
     return body
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(item) for item in value)
+
+
 def _check(schema: dict, value, name: str | None) -> None:
-    error = next(iter(sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: e.path)), None)
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    error = next(iter(sorted(validator.iter_errors(value), key=lambda e: e.path)), None)
     if error is None:
         return
     field = name or field_of(error)

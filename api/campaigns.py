@@ -13,7 +13,7 @@ from api.spec import MAX_ID, Operations
 from campaigns import services as campaigns
 from campaigns.models import Campaign
 from core.db import db
-from core.models import District
+from core.models import Contact, District
 
 ops = Operations("campaigns")
 CAMPAIGN = {
@@ -36,6 +36,22 @@ CAMPAIGN = {
         "created_at": TIMESTAMP,
     },
 }
+IDS = {"type": "array", "maxItems": 500, "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+AUDIENCE = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Who is reached, inside the campaign's districts (all given filters apply)",
+    "properties": {
+        "roles": {"type": "array", "items": {"type": "string", "enum": list(Contact.ROLES)}},
+        "languages": {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 8}},
+        **{
+            name: IDS
+            for name in ("state_ids", "district_ids", "block_ids", "gram_panchayat_ids", "topic_ids")
+        },
+        "not_called_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+        "not_finished_lesson_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    },
+}
 CREATE = {
     "type": "object",
     "required": ["name", "district_ids"],
@@ -51,7 +67,7 @@ CREATE = {
             "minItems": 1,
             "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         },
-        "audience": {"type": "object", "description": "Filters: roles, block_ids, languages, topic_ids..."},
+        "audience": AUDIENCE,
         "window_start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
         "window_end": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
         "max_attempts": {"type": "integer", "minimum": 1, "maximum": 5},
@@ -130,7 +146,7 @@ def create_campaign(body: dict):
 
 
 @ops.post("/campaigns/{campaign_id}/schedule", "Schedule a campaign (now, at a time, or weekly)",
-          body=SCHEDULE, responses={200: CAMPAIGN})  # fmt: skip
+          body=SCHEDULE, responses={200: CAMPAIGN, 409: None})  # fmt: skip
 def schedule_campaign(campaign_id: int, body: dict):
     campaign = visible_campaign(campaign_id)
     try:

@@ -71,6 +71,7 @@ ERROR_STATUSES = {
     404: "No such object, or it is outside the token's districts.",
     429: "Over the token's rate limit: wait Retry-After seconds.",
 }
+STATUS_TEXT = {201: "Created.", 302: "Redirect to the file.", 409: "In conflict with the object's state."}
 UPDATE_STATUSES = {
     412: "If-Match does not match the object's current ETag: someone changed it.",
     428: "Updates need an If-Match header with the ETag from a read.",
@@ -132,9 +133,11 @@ def _parameters(op: Operation) -> list[dict]:
 def _responses(op: Operation) -> dict:
     responses = {}
     for status, schema in op.responses.items():
-        responses[str(status)] = {"description": "OK" if status < 300 else "See the body."}
+        responses[str(status)] = {"description": STATUS_TEXT.get(status, "OK")}
         if schema is not None:
             responses[str(status)]["content"] = {"application/json": {"schema": schema}}
+        elif status >= 400:
+            responses[str(status)]["content"] = _error_content()
     if op.method == "GET":
         responses["304"] = {"description": "Not modified since the ETag given in If-None-Match."}
     errors = {**ERROR_STATUSES, **(UPDATE_STATUSES if op.method == "PATCH" else {})}
