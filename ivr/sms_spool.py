@@ -90,3 +90,29 @@ def _replay(receive, line) -> None:
     except (DataError, IntegrityError, ValueError) as error:
         db.session.rollback()  # a message the database can never take: drop it rather than block the rest
         log.error("spooled SMS dropped: %s", type(error).__name__)
+
+
+def forget_number(phone: str) -> int:
+    """Remove spooled messages from this number (erasure); returns how many went."""
+    removed = 0
+    needle = json.dumps(phone)  # as it appears inside each spooled line
+    try:
+        connection = queue.redis_connection()
+        for line in connection.lrange(SPOOL_KEY, 0, -1):
+            if needle in line.decode():
+                removed += connection.lrem(SPOOL_KEY, 0, line)
+    except RedisError as error:
+        log.warning("spooled SMS in Redis not checked for an erased number: %s", error)
+    for path in (spool_file(), spool_file().with_suffix(".applying")):
+        removed += _drop_lines(path, needle)
+    return removed
+
+
+def _drop_lines(path: Path, needle: str) -> int:
+    if not path.exists():
+        return 0
+    lines = path.read_text().splitlines()
+    kept = [line for line in lines if needle not in line]
+    if len(kept) != len(lines):
+        path.write_text("".join(line + "\n" for line in kept))
+    return len(lines) - len(kept)
