@@ -517,7 +517,7 @@ def placeholder_values(campaign: Campaign, contact: Contact | None) -> dict[str,
     config = current_app.config
     return {
         "name": (contact.name if contact else "") or "",
-        "district": contact.district.name if contact and contact.district else "",
+        "district": contact.district.name_in(contact.language_code) if contact and contact.district else "",
         "title": _title(campaign, contact.language_code if contact else None),
         "line": config["CHAUPAL_LINE_NUMBER"] or config["TWILIO_CALLER_ID"],
     }

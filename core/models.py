@@ -1,6 +1,7 @@
 """Shared people and places: contacts, staff, geography, topics and languages."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Table, Text
@@ -37,7 +38,26 @@ class Topic(db.Model):
         return self.name_hi if language == "hi" else self.name_en
 
 
-class State(db.Model):
+class PlaceNames:
+    """A place's name per language: `name` as written in English (and in imports), `name_hi` in Devanagari."""
+
+    if TYPE_CHECKING:
+        name: str  # each place's own column
+
+    name_hi: Mapped[str] = mapped_column(String(120), default="")
+
+    def name_in(self, language) -> str:
+        """The name callers and staff of this language know (a Language or its code); else `name`."""
+        code = getattr(language, "code", language)
+        return (self.name_hi if code == "hi" else "") or self.name
+
+    @property
+    def label(self) -> str:
+        """Both names for staff pages, e.g. 'Sitapur · सीतापुर'."""
+        return f"{self.name} · {self.name_hi}" if self.name_hi and self.name_hi != self.name else self.name
+
+
+class State(PlaceNames, db.Model):
     __tablename__ = "states"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,7 +65,7 @@ class State(db.Model):
     districts: Mapped[list["District"]] = relationship(back_populates="state")
 
 
-class District(db.Model):
+class District(PlaceNames, db.Model):
     __tablename__ = "districts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,7 +76,7 @@ class District(db.Model):
     blocks: Mapped[list["Block"]] = relationship(back_populates="district")
 
 
-class Block(db.Model):
+class Block(PlaceNames, db.Model):
     __tablename__ = "blocks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +85,7 @@ class Block(db.Model):
     district: Mapped[District] = relationship(back_populates="blocks")
 
 
-class GramPanchayat(db.Model):
+class GramPanchayat(PlaceNames, db.Model):
     __tablename__ = "gram_panchayats"
 
     id: Mapped[int] = mapped_column(primary_key=True)

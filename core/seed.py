@@ -1,6 +1,7 @@
 """Reference data (languages, topics, geography), demo staff and contacts, geography import."""
 
 import csv
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,9 @@ from core.models import Block, Contact, District, GramPanchayat, Language, Staff
 
 SEED_DATA = Path(__file__).parent / "seed_data"
 GEOGRAPHY_COLUMNS = ("state", "district", "block", "gram_panchayat")
+# optional columns with each place's name in Hindi, e.g. district_hi = सीतापुर
+HINDI_COLUMNS = tuple(f"{column}_hi" for column in GEOGRAPHY_COLUMNS)
+DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 LANGUAGES = [
     # code, name, native name, <Say> language, <Say> voice, keypad digit
     ("hi", "Hindi", "हिन्दी", "hi-IN", "Polly.Aditi", 1),
@@ -121,13 +125,19 @@ class ImportReport:
     created: dict = field(default_factory=lambda: dict.fromkeys(GEOGRAPHY_COLUMNS, 0))
     errors: list[str] = field(default_factory=list)
     dry_run: bool = False
+    named: int = 0  # places whose Hindi name was set or changed
 
     def lines(self) -> list[str]:
         if self.errors:
             return [*self.errors, f"{len(self.errors)} bad row(s): nothing was imported."]
         verb = "would add" if self.dry_run else "added"
         counts = ", ".join(f"{n} {kind.replace('_', ' ')}(s)" for kind, n in self.created.items())
-        return [f"{self.rows} row(s) read; {verb} {counts}."]
+        named = (
+            f"; {'would name' if self.dry_run else 'named'} {self.named} place(s) in Hindi"
+            if self.named
+            else ""
+        )
+        return [f"{self.rows} row(s) read; {verb} {counts}{named}."]
 
 
 def import_geography(file: TextIO, dry_run: bool = False) -> ImportReport:
@@ -141,10 +151,19 @@ def import_geography(file: TextIO, dry_run: bool = False) -> ImportReport:
     for line_number, row in enumerate(reader, start=2):
         report.rows += 1
         names = [(row.get(column) or "").strip() for column in GEOGRAPHY_COLUMNS]
+        hindi = [(row.get(column) or "").strip() for column in HINDI_COLUMNS]
         if not all(names[:3]):
             report.errors.append(f"line {line_number}: state, district and block are required")
             continue
-        _add_place(report, *names)
+        not_devanagari = [
+            c for c, name in zip(HINDI_COLUMNS, hindi, strict=True) if name and not DEVANAGARI.search(name)
+        ]
+        if not_devanagari:
+            report.errors.append(
+                f"line {line_number}: {', '.join(not_devanagari)} must be written in Devanagari"
+            )
+            continue
+        _add_place(report, names, hindi)
     if report.errors or dry_run:
         db.session.rollback()
     else:
@@ -152,12 +171,18 @@ def import_geography(file: TextIO, dry_run: bool = False) -> ImportReport:
     return report
 
 
-def _add_place(report: ImportReport, state_name, district_name, block_name, gp_name) -> None:
+def _add_place(report: ImportReport, names: list[str], hindi: list[str]) -> None:
+    state_name, district_name, block_name, gp_name = names
     state = _get_or_add(report, "state", State, name=state_name)
     district = _get_or_add(report, "district", District, state=state, name=district_name)
     block = _get_or_add(report, "block", Block, district=district, name=block_name)
+    places = [state, district, block]
     if gp_name:
-        _get_or_add(report, "gram_panchayat", GramPanchayat, block=block, name=gp_name)
+        places.append(_get_or_add(report, "gram_panchayat", GramPanchayat, block=block, name=gp_name))
+    for place, name_hi in zip(places, hindi, strict=False):
+        if name_hi and place.name_hi != name_hi:
+            place.name_hi = name_hi
+            report.named += 1
 
 
 def _get_or_add(report: ImportReport, kind: str, model, **keys):

@@ -619,7 +619,8 @@ def register_state(turn: Turn) -> Menu | Go:
         return Go("menu")
     if len(states) == 1:  # nothing to choose
         return Go("register_district", {"role": role, "state": states[0].id})
-    items = [(state.name, Go("register_district", {"role": role, "state": state.id})) for state in states]
+    code = turn.language.code
+    items = [(s.name_in(code), Go("register_district", {"role": role, "state": s.id})) for s in states]
     return choice_list(turn, "register_state", "register_state_intro", items, back=Go("register"))
 
 
@@ -630,7 +631,9 @@ def register_district(turn: Turn) -> Menu | Go:
     if role not in Contact.ROLES or not districts:
         return Go("register")
     here = {"role": role, "state": state_id}
-    items = [(d.name, Go("register_confirm", {**here, "district": d.id})) for d in districts]
+    items = [
+        (d.name_in(turn.language.code), Go("register_confirm", {**here, "district": d.id})) for d in districts
+    ]
     single_state = len(services.states_with_districts()) == 1  # its question was skipped going forward
     back = Go("register") if single_state else Go("register_state", {"role": role})
     return choice_list(turn, "register_district", "register_district_intro", items, back=back)
@@ -643,7 +646,8 @@ def register_confirm(turn: Turn) -> Menu | Go:
     if role not in Contact.ROLES or district is None:
         return Go("register")
     role_name = services.prompt_words(f"role_{role}", turn.language.code)
-    heard = {"role": role_name, "district": district.name, "state": district.state.name}
+    code = turn.language.code
+    heard = {"role": role_name, "district": district.name_in(code), "state": district.state.name_in(code)}
     options = {"1": _save_registration(role, district.id), "2": Go("register")}
     return Menu([Line("register_confirm", heard)], options, back=Go("menu"))
 

@@ -34,11 +34,11 @@ def test_a_new_caller_hears_content_first_and_registers_after_it(phone):
     call.press("1").press("*")  # the only lesson, then back
     assert "अगर आप राजमिस्त्री हैं तो 1 दबाएँ" in call.said
     call.press("2")  # motivator
-    assert "आप किस राज्य में काम करते हैं?" in call.said and "Bihar: इसके लिए 1 दबाएँ" in call.said
+    assert "आप किस राज्य में काम करते हैं?" in call.said and "बिहार: इसके लिए 1 दबाएँ" in call.said
     call.press("1")  # Bihar
-    assert "Gaya: इसके लिए 1 दबाएँ" in call.said and "Nalanda: इसके लिए 2 दबाएँ" in call.said
+    assert "गया: इसके लिए 1 दबाएँ" in call.said and "नालंदा: इसके लिए 2 दबाएँ" in call.said
     call.press("2")
-    assert "आपने बताया: प्रेरक, ज़िला Nalanda, Bihar" in call.said
+    assert "आपने बताया: प्रेरक, ज़िला नालंदा, बिहार" in call.said
     call.press("1")
     assert "आपकी जानकारी सहेज ली गई है" in call.said and "सवाल पूछने के लिए 4 दबाएँ" in call.said
     saved = caller()
