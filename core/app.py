@@ -26,7 +26,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     queue.init_app(app)
     auth.init_app(app)
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    # X-Forwarded-For is believed only from the proxies configured: a client reaching the app
+    # directly could otherwise pick any address and dodge the per-address login throttle.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXY_COUNT"] or 0), x_proto=1)
     register_core_pages(app)
     init_packages(app)
     register_pages(app)

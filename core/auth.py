@@ -2,13 +2,15 @@
 
 import functools
 import logging
+import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -17,13 +19,12 @@ from flask import (
 )
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
-from redis.exceptions import RedisError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core import login_throttle
 from core.db import db
 from core.models import StaffUser
-from core.queue import redis_connection
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -101,74 +102,60 @@ def role_required(*roles: str):
     return decorator
 
 
-# --- throttling: failures counted per account and per address in Redis, expiring by themselves ---
-
-
-def _throttle_keys(username: str) -> list[tuple[str, int]]:
-    config = current_app.config
-    return [
-        (
-            f"chaupal:login:user:{username.strip().lower()}",
-            config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-        ),
-        (f"chaupal:login:ip:{request.remote_addr}", config["LOGIN_MAX_FAILURES_PER_IP"]),
-    ]
-
-
-def login_blocked(username: str) -> bool:
-    """True while this account or address has too many recent failures."""
-    try:
-        redis = redis_connection()
-        return any(int(redis.get(key) or 0) >= limit for key, limit in _throttle_keys(username))
-    except RedisError as error:
-        log.warning("login throttle unavailable: %s", error)
-        return False
-
-
-def record_failure(username: str) -> None:
-    """Count a failed login against the account and the address."""
-    window = current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
-    try:
-        pipe = redis_connection().pipeline()
-        for key, _ in _throttle_keys(username):
-            pipe.incr(key)
-            pipe.expire(key, window)
-        pipe.execute()
-    except RedisError as error:
-        log.warning("login throttle unavailable: %s", error)
-
-
-def clear_failures(username: str) -> None:
-    """Forget the account's failures after a successful login."""
-    try:
-        redis_connection().delete(_throttle_keys(username)[0][0])
-    except RedisError as error:
-        log.warning("login throttle unavailable: %s", error)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
         return render_template("core/login.html")
     username = request.form.get("username", "")
-    if login_blocked(username):
-        flash("Too many failed attempts. Please wait 15 minutes and try again.", "error")
-        return render_template("core/login.html", username=username), 429
+    wait = login_throttle.wait_seconds(username)
+    if wait:
+        return _too_many_failures(username, wait)
     user = authenticate(username, request.form.get("password", ""))
     if user is None:
-        record_failure(username)
+        login_throttle.record_failure(username)
         flash("That username and password do not match.", "error")
         return render_template("core/login.html", username=username), 401
-    clear_failures(username)
+    login_throttle.clear_failures(username)
     session.clear()  # a fresh session at login: nothing from before carries over
     login_user(user)
     return redirect(_safe_next(request.args.get("next")))
 
 
+def _too_many_failures(username: str, wait: int):
+    minutes = (wait + 59) // 60
+    when = f"{minutes} minutes / {minutes} मिनट" if wait > 60 else f"{wait} seconds / {wait} सेकंड"
+    flash(f"Too many failed attempts. Please wait {when} and try again. "
+          f"बहुत बार गलत कोशिश हुई। कृपया रुककर फिर कोशिश करें।", "error")  # fmt: skip
+    response = make_response(render_template("core/login.html", username=username), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+# Only a path on this site: no scheme, no host, no "//" or "/\" (browsers read both as a host), and
+# no whitespace or control characters (browsers drop a tab, so "/\t/evil.example" becomes "//evil...").
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and _LOCAL_PATH.fullmatch(target) and not urlsplit(target).netloc:
         return target
     return url_for("home")
+
+
+@bp.get("/login/throttled")
+@role_required(StaffUser.ADMIN)
+def throttled():
+    return render_template("core/login_throttled.html", accounts=login_throttle.throttled_accounts())
+
+
+@bp.post("/login/throttled/unlock")
+@role_required(StaffUser.ADMIN)
+def unlock():
+    username = request.form.get("username", "")
+    login_throttle.unlock(username)
+    log.info("admin %s unlocked login for %s", current_user.id, username)
+    flash(f"{username}: failed logins forgotten, the account may log in now. / अब लॉग इन हो सकता है।", "info")
+    return redirect(url_for("auth.throttled"))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -23,6 +23,10 @@ SETTINGS = {
     "REDIS_URL": ("", "Redis URL; default: an embedded server under the instance folder"),
     "SECRET_KEY": ("", "signs sessions and audio URLs; required in production"),
     "PUBLIC_BASE_URL": ("http://127.0.0.1:5000", "the URL Twilio reaches; signatures, links"),
+    "TRUSTED_PROXY_COUNT": (
+        "0",
+        "reverse proxies in front of the app that set X-Forwarded-For (1 behind nginx); 0 trusts none",
+    ),
     "TWILIO_ACCOUNT_SID": ("", "Twilio account SID (AC...)"),
     "TWILIO_AUTH_TOKEN": ("", "Twilio auth token; checks webhook signatures"),
     "TWILIO_CALLER_ID": ("", "number used for outbound calls and SMS"),
@@ -116,6 +120,7 @@ def _web_defaults(config: dict) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_IP": 30,
         "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+        "LOGIN_MAX_DELAY_SECONDS": 60,
     }
 
 
@@ -188,6 +193,8 @@ def validate(config: dict) -> None:
         retention_days(config, name)
     _validate_recording_limit(config)
     _validate_webhook_wait(config)
+    if not str(config["TRUSTED_PROXY_COUNT"]).strip().isdigit():
+        raise ConfigError("TRUSTED_PROXY_COUNT: must be a whole number of proxies (0 when none)")
     for language, path in vosk_models(config).items():
         if not path.is_dir():
             raise ConfigError(f"VOSK_MODELS: model directory for '{language}' does not exist: {path}")
