@@ -14,6 +14,7 @@ BENCHMARKS = {
     "B6": "bench.b6_campaign_dispatch",
     "B7": "bench.b7_memory_soak",
     "B8": "bench.b8_analytics_pages",
+    "B9": "bench.b9_due_reasks",
 }
 
 

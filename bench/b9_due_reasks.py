@@ -1,0 +1,150 @@
+"""B9: today's due re-asks for 100,000 enrolled learners with 20 items each (2,000,000 Leitner rows).
+
+The schedule is filled by the database itself (a recursive CTE on SQLite, generate_series on
+PostgreSQL), due dates spread over the next 60 days. Timed, five runs after a warm-up: the one
+indexed query that lists every due (learner, item) now, and the refresher planning query (learners
+with due items, enrolled, silent for N days, not refreshed lately). The refresher calls themselves
+go through campaign dispatch: reported is how long today's refreshers take at the provider's call
+rate and whether they fit in one day's calling window (B6 measures that dispatch holds the rate).
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.common import Result, finish, load_average
+
+TARGET_SECONDS = 1.0
+RUNS = 5
+WINDOW_HOURS = 8  # the default calling window, 10:00-18:00
+
+
+def config(database_url: str) -> dict:
+    return {"DATABASE_URL": database_url, "SQLALCHEMY_DATABASE_URI": database_url, "CHAUPAL_ENV": "testing",
+            "INSTANCE_PATH": tempfile.mkdtemp(prefix="chaupal-b9-"), "SECRET_KEY": "bench-" + "k" * 40,
+            "VOSK_MODELS": "", "SESSION_COOKIE_SECURE": False}  # fmt: skip
+
+
+def seed(learners: int, items: int) -> float:
+    """Contacts, a course, items, enrolments and the Leitner rows, inserted by the database; seconds taken."""
+    from core import seed as reference
+    from core.db import db, utcnow
+
+    reference.seed_reference()  # languages, places and topics the rows refer to
+    started = time.monotonic()
+    now = utcnow()
+    sqlite = db.engine.dialect.name == "sqlite"
+    numbers = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) SELECT i FROM n"
+        if sqlite
+        else "SELECT generate_series(1, :count) AS i"
+    )
+    stamp = {"now": now}
+    db.session.execute(text(f"INSERT INTO contacts (phone, name, role, created_by, notes, missed_call_mode, created_at, language_code) SELECT '+9196' || substr('0000000000' || i, -8, 8), '', 'mason', 'import', '', false, :now, 'hi' FROM ({numbers}) AS n"), {**stamp, "count": learners})  # fmt: skip
+    db.session.execute(text("INSERT INTO learning_courses (title_en, title_hi, pass_mark, status, created_at) VALUES ('Bench', '', 70, 'published', :now)"), stamp)  # fmt: skip
+    db.session.execute(text(f"INSERT INTO learning_quiz_items (option_keys, right_key, status, created_at) SELECT '123', '2', 'published', :now FROM ({numbers}) AS n"), {**stamp, "count": items})  # fmt: skip
+    db.session.execute(text("INSERT INTO learning_enrolments (course_id, contact_id, status, step, lesson_index, item_index, segment, last_call_sid, callback_for_sid, enrolled_at) SELECT (SELECT max(id) FROM learning_courses), id, 'active', 'lesson', 0, 0, 0, '', '', :now FROM contacts"), stamp)  # fmt: skip
+    spread = "(c.id * 7 + q.id * 13) % 60"
+    due = (
+        f"datetime(:now, '+' || ({spread}) || ' days')" if sqlite else f":now + ({spread}) * interval '1 day'"
+    )
+    db.session.execute(text(f"INSERT INTO learning_reasks (contact_id, item_id, box, due_at, updated_at) SELECT c.id, q.id, 1 + (c.id + q.id) % 4, {due}, :now FROM contacts c CROSS JOIN learning_quiz_items q"), stamp)  # fmt: skip
+    db.session.commit()
+    if not sqlite:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+    return time.monotonic() - started
+
+
+def timed(function) -> tuple[list[float], object]:
+    """Seconds of each timed run (after one warm-up), and the last result."""
+    timings, result = [], None
+    for run in range(RUNS + 1):
+        started = time.perf_counter()
+        result = function()
+        if run:
+            timings.append(time.perf_counter() - started)
+    return timings, result
+
+
+def measure(database_url: str, learners: int, items: int) -> dict:
+    from core.app import create_app
+    from core.db import db, upgrade
+    from learning import outreach, reasks
+
+    app = create_app(config(database_url))
+    upgrade(app)
+    with app.app_context():
+        seeded = seed(learners, items)
+        moment = reasks.clock.now() + timedelta(days=3)  # a day on which a share of the items is due
+        due_times, due = timed(lambda: db.session.execute(reasks.due_query(moment)).all())
+        plan_times, candidates = timed(lambda: outreach.refresher_candidates(moment))
+        rate = float(app.config["CAMPAIGN_CALLS_PER_SECOND"])
+        db.session.remove()
+        db.engine.dispose()
+    dispatch_hours = len(candidates) / rate / 3600
+    return {"database": database_url.split(":")[0].split("+")[0], "learners": learners, "items": items,
+            "rows": learners * items, "seed_seconds": round(seeded, 1), "due_rows": len(due),
+            "due_median_s": round(statistics.median(due_times), 3), "due_max_s": round(max(due_times), 3),
+            "plan_median_s": round(statistics.median(plan_times), 3), "refresher_learners": len(candidates),
+            "calls_per_second": rate, "dispatch_hours": round(dispatch_hours, 1),
+            "window_capacity": int(rate * WINDOW_HOURS * 3600)}  # fmt: skip
+
+
+def postgres_database(admin_url: str):
+    """A fresh PostgreSQL database for the run (dropped afterwards): (url, drop)."""
+    name = f"chaupal_b9_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def verdict(runs: list[dict]) -> Result:
+    parts = [
+        f"{r['database']}: {r['due_rows']:,} due of {r['rows']:,} in {r['due_median_s']} s median "
+        f"(max {r['due_max_s']} s), refresher planning {r['plan_median_s']} s for {r['refresher_learners']:,} "
+        f"learners = {r['dispatch_hours']} h of calls at {r['calls_per_second']:g}/s "
+        f"(a day's window carries {r['window_capacity']:,})"
+        for r in runs
+    ]
+    met = all(r["due_max_s"] < TARGET_SECONDS for r in runs)
+    summary = "; ".join(parts) + f"; load average {load_average()}"
+    return Result(
+        "B9 due re-asks", summary, f"due re-asks for 100,000 x 20 < {TARGET_SECONDS:g} s", met, {"runs": runs}
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+                        help="an admin URL to create the PostgreSQL database under; empty: SQLite only")  # fmt: skip
+    args = parser.parse_args()
+    sqlite_url = f"sqlite:///{tempfile.mkdtemp(prefix='chaupal-b9-')}/b9.db"
+    runs = [measure(sqlite_url, args.learners, args.items)]
+    if args.postgres:
+        url, drop = postgres_database(args.postgres)
+        try:
+            runs.append(measure(url, args.learners, args.items))
+        finally:
+            drop()
+    finish(verdict(runs))
+
+
+if __name__ == "__main__":
+    main()
