@@ -1,16 +1,16 @@
 """The REST API under /api/v1 and outgoing webhooks: Chaupal as a part of a programme's systems."""
 
-import os
-
 from api import admin_views, events, views
 from core.auth import csrf
+from core.config import ConfigError
 
 
 def init_app(app) -> None:
     """Register the API (token-authenticated, so no CSRF), its documents and the admin pages."""
-    app.config.setdefault(
-        "API_RATE_LIMIT_PER_MINUTE", int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
-    )
+    limit = str(app.config.get("API_RATE_LIMIT_PER_MINUTE", "120")).strip()
+    if not limit.isdigit() or int(limit) < 1:
+        raise ConfigError(f"API_RATE_LIMIT_PER_MINUTE: '{limit}' is not a whole number of requests above 0")
+    app.config["API_RATE_LIMIT_PER_MINUTE"] = int(limit)
     api_bp = views.build_blueprint()
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -79,6 +79,7 @@ SETTINGS = {
         "10,50,100,500,1000",
         "listener counts that earn a story's teller a weekly SMS",
     ),
+    "API_RATE_LIMIT_PER_MINUTE": ("120", "requests a minute each API token may make (then 429)"),
 }
 RETENTION_SETTINGS = ("RETENTION_DAYS_RECORDINGS", "RETENTION_DAYS_TRANSCRIPTS", "RETENTION_DAYS_CALL_LOGS")
 
