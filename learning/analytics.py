@@ -10,7 +10,8 @@ from core import metrics
 from core.db import db
 from core.logs import mask_phone
 from core.models import Contact, District, Topic
-from learning.models import Answer, Certificate, Course, Enrolment, QuizItem, Reask
+from learning import certificates, unlearning
+from learning.models import Answer, Certificate, Course, Enrolment, Notice, QuizItem, Reask
 
 RETENTION_BOX = 3  # an item re-asked from box 3 had waited 21 days or more since it was last right
 STUCK_WRONG = 3  # wrong answers to one item, and still in the first box
@@ -26,7 +27,14 @@ class LearningTable:
 
 def tables(district_ids: set[int] | None) -> dict[str, LearningTable]:
     """Every learning table for staff who see these districts (None: all)."""
-    built = [courses(district_ids), gain(district_ids), items(district_ids), stuck(district_ids)]
+    built = [
+        courses(district_ids),
+        certified(district_ids),
+        gain(district_ids),
+        items(district_ids),
+        stuck(district_ids),
+        changed_advice(district_ids),
+    ]
     return {t.slug: LearningTable(t) for t in built}
 
 
@@ -50,6 +58,30 @@ def courses(district_ids: set[int] | None) -> metrics.Table:
         rows.append((course.title_en, enrolled, started, completed, certified))
     columns = ["Course / कोर्स", "Enrolled", "Started", "Completed", "Certified"]
     return metrics.Table("courses", "Courses", columns, rows)
+
+
+def certified(district_ids: set[int] | None) -> metrics.Table:
+    """Certificates per course and district."""
+    rows = certificates.certified_by_district(district_ids)
+    return metrics.Table("certified", "Certified per district", ["Course", "District", "Certified"], rows)
+
+
+def changed_advice(district_ids: set[int] | None) -> metrics.Table:
+    """Per replaced lesson: how many heard the old advice, and how many of them have heard the new."""
+    people = _people(district_ids)
+    rows = []
+    for replacement in unlearning.replacements():
+        notified = select(Notice.contact_id).where(
+            Notice.replacement_id == replacement.id, Notice.contact_id.in_(people)
+        )
+        heard_new = unlearning.completed_lesson(replacement.new_lesson_id).subquery()
+        caught_up = select(func.count()).select_from(heard_new).where(heard_new.c.contact_id.in_(notified))
+        total = db.session.scalar(select(func.count()).select_from(notified.subquery()))
+        rows.append(
+            (replacement.old_lesson_id, replacement.new_lesson_id, total, db.session.scalar(caught_up))
+        )
+    columns = ["Old lesson", "New lesson", "Heard the old advice", "Have now heard the new"]
+    return metrics.Table("changed-advice", "Changed advice (unlearning)", columns, rows)
 
 
 def gain(district_ids: set[int] | None) -> metrics.Table:

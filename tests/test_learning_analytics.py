@@ -142,6 +142,10 @@ def test_officers_see_and_export_their_districts_only(client, login, learning_cl
     assert rows[1][1:] == ["2", "2", "2", "1"]  # the two Sitapur learners
     certified = list(csv.reader(io.StringIO(client.get("/learning/certificates.csv").get_data(as_text=True))))
     assert certified == [["course", "district", "certified"], ["Twin pits", "Sitapur", "1"]]
+    table = list(
+        csv.reader(io.StringIO(client.get("/learning/analytics/certified.csv").get_data(as_text=True)))
+    )
+    assert table[1:] == [["Twin pits", "Sitapur", "1"]]
     assert client.get("/learning/analytics/nothing.csv").status_code == 404
 
 
@@ -161,3 +165,12 @@ def test_unlearning_reach_counts_who_has_heard_the_new_advice(learning_clock):
     )
     db.session.commit()
     assert unlearning.reach(replacement) == {"heard_old": 3, "heard_new": 1}
+    expected = sql(
+        "SELECT count(*), sum(CASE WHEN p.id IS NULL THEN 0 ELSE 1 END) FROM learning_notices n"
+        " LEFT JOIN ivr_lesson_progress p ON p.contact_id = n.contact_id AND p.lesson_id = :new"
+        " AND p.completed_at IS NOT NULL WHERE n.replacement_id = :r",
+        new=new.id,
+        r=replacement.id,
+    )[0]
+    [row] = analytics.tables(None)["changed-advice"].table.rows
+    assert row == (old.id, new.id, expected[0], expected[1]) == (old.id, new.id, 3, 1)
