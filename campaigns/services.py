@@ -1,7 +1,5 @@
 """Campaign operations: edit, schedule, run, send, record callbacks, report."""
 
-import csv
-import io
 import json
 import logging
 import math
@@ -20,7 +18,7 @@ from audio import services as audio
 from audio.models import Lesson
 from campaigns import audience, dispatch, jobs, schedule, sms
 from campaigns.models import Campaign, CampaignRun, Delivery
-from core import queue, twilio
+from core import csv_export, queue, twilio
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact, District, Language, StaffUser
@@ -887,13 +885,8 @@ EXPORT_COLUMNS = (
 
 def export_csv(campaign: Campaign) -> str:
     """Every attempt of the campaign as CSV (numbers masked), in local time."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
     query = select(Delivery).where(Delivery.campaign_id == campaign.id).order_by(Delivery.run_id, Delivery.id)
-    for d in db.session.scalars(query):
-        writer.writerow(_export_row(d))
-    return out.getvalue()
+    return csv_export.csv_text(EXPORT_COLUMNS, (_export_row(d) for d in db.session.scalars(query)))
 
 
 def _export_row(d: Delivery) -> list:

@@ -16,6 +16,7 @@ from typing import TextIO
 from flask import current_app
 from sqlalchemy import select
 
+from core import csv_export
 from core.db import db
 from core.models import Block, Contact, District, GramPanchayat, Language, State, Topic
 from core.people import CSV_COLUMNS, InvalidPhoneError, normalise_phone
@@ -160,7 +161,7 @@ def _parsed_rows(reader: csv.DictReader, lookups: Lookups) -> Iterator[tuple[int
 
 def parse_row(row: dict, lookups: Lookups) -> tuple[list[str], dict | None]:
     """(problems, values) for one CSV row; values is None when the phone number is unusable."""
-    cell = {column: (row.get(column) or "").strip() for column in CSV_COLUMNS}
+    cell = {column: csv_export.unquote((row.get(column) or "").strip()) for column in CSV_COLUMNS}
     problems = []
     try:
         phone = normalise_phone(cell["phone"])

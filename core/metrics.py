@@ -5,8 +5,6 @@ calls and listening, transcription for recordings and publication, campaigns for
 officers' and curators' pages render whatever is registered for them, without importing each other.
 """
 
-import csv
-import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from flask import Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, func, select
 
+from core import csv_export
 from core.db import db
 from core.models import Block, Contact, District, Language, Topic
 from core.params import iso_date, whole_number
@@ -133,11 +132,7 @@ def render_page(template: str, page: str, filters: Filters) -> str:
 
 def csv_text(table: Table) -> str:
     """The table as CSV: a header row, then its rows (empty cells for missing values)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.columns)
-    writer.writerows(["" if value is None else value for value in row] for row in table.rows)
-    return out.getvalue()
+    return csv_export.csv_text(table.columns, table.rows)
 
 
 def csv_download(table: Table | None, filters: Filters) -> Response:

@@ -1,15 +1,14 @@
 """The contact directory: phone validation, export and opt-out (CSV import: core.contact_import)."""
 
-import csv
 import hashlib
 import hmac
-import io
 
 import phonenumbers
 from flask import current_app
 from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import csv_export
 from core.db import db, utcnow
 from core.models import (
     Contact,
@@ -139,12 +138,8 @@ def visible_contacts(district_ids: set[int] | None, search: str = ""):
 
 def export_contacts() -> str:
     """Every contact as CSV in the import format (full numbers: admins only)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([*CSV_COLUMNS, "opted_out"])
-    for contact in db.session.scalars(select(Contact).order_by(Contact.id)):
-        writer.writerow(_export_row(contact))
-    return out.getvalue()
+    contacts = db.session.scalars(select(Contact).order_by(Contact.id))
+    return csv_export.csv_text([*CSV_COLUMNS, "opted_out"], (_export_row(contact) for contact in contacts))
 
 
 def _export_row(contact: Contact) -> list:

@@ -1,7 +1,5 @@
 """Certificates: the score at the end of a course, the certificate with its code, its SMS, and /verify."""
 
-import csv
-import io
 import logging
 import secrets
 from dataclasses import dataclass
@@ -10,7 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core import queue, twilio
+from core import csv_export, queue, twilio
 from core.db import db
 from core.models import District
 from learning import clock, quizzes
@@ -166,8 +164,4 @@ def certified_by_district(district_ids: set[int] | None) -> list[tuple[str, str,
 
 def certified_csv(district_ids: set[int] | None) -> str:
     """The certified counts as CSV."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["course", "district", "certified"])
-    writer.writerows(certified_by_district(district_ids))
-    return out.getvalue()
+    return csv_export.csv_text(["course", "district", "certified"], certified_by_district(district_ids))
