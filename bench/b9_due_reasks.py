@@ -47,7 +47,8 @@ def seed(learners: int, items: int) -> float:
         else "SELECT generate_series(1, :count) AS i"
     )
     stamp = {"now": now}
-    db.session.execute(text(f"INSERT INTO contacts (phone, name, role, created_by, notes, missed_call_mode, created_at, language_code) SELECT '+9196' || substr('0000000000' || i, -8, 8), '', 'mason', 'import', '', false, :now, 'hi' FROM ({numbers}) AS n"), {**stamp, "count": learners})  # fmt: skip
+    phone = "'+9196' || substr('0000000000' || i, -8, 8)" if sqlite else "'+9196' || lpad(i::text, 8, '0')"
+    db.session.execute(text(f"INSERT INTO contacts (phone, name, role, created_by, notes, missed_call_mode, created_at, language_code) SELECT {phone}, '', 'mason', 'import', '', false, :now, 'hi' FROM ({numbers}) AS n"), {**stamp, "count": learners})  # fmt: skip
     db.session.execute(text("INSERT INTO learning_courses (title_en, title_hi, pass_mark, status, created_at) VALUES ('Bench', '', 70, 'published', :now)"), stamp)  # fmt: skip
     db.session.execute(text(f"INSERT INTO learning_quiz_items (option_keys, right_key, status, created_at) SELECT '123', '2', 'published', :now FROM ({numbers}) AS n"), {**stamp, "count": items})  # fmt: skip
     db.session.execute(text("INSERT INTO learning_enrolments (course_id, contact_id, status, step, lesson_index, item_index, segment, last_call_sid, callback_for_sid, enrolled_at) SELECT (SELECT max(id) FROM learning_courses), id, 'active', 'lesson', 0, 0, 0, '', '', :now FROM contacts"), stamp)  # fmt: skip
