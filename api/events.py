@@ -7,6 +7,7 @@ from api.formats import iso
 from audio.models import Lesson, Recording
 from campaigns.models import CampaignRun
 from core.models import Contact, SuppressionEvent
+from learning.models import Certificate
 from transcription.models import Question
 
 
@@ -67,6 +68,13 @@ def _campaign_finished(_mapper, connection, run: CampaignRun) -> None:
     webhooks.emit(connection, "campaign.finished", data, str(run.id))
 
 
+def _certificate_issued(_mapper, connection, certificate: Certificate) -> None:
+    data = {"certificate_code": certificate.code, "course_id": certificate.course_id,
+            "contact_id": certificate.contact_id, "district_id": certificate.district_id,
+            "score": certificate.score, "issued_at": iso(certificate.issued_at)}  # fmt: skip
+    webhooks.emit(connection, "certificate.issued", data, str(certificate.id), certificate.contact_id)
+
+
 def _contact_erased(_mapper, connection, contact: Contact) -> None:
     webhooks.forget_contact(connection, contact.id)
 
@@ -84,5 +92,6 @@ LISTENERS = (
     (Question, "after_insert", _question_asked),
     (Question, "after_update", _question_answered),
     (CampaignRun, "after_update", _campaign_finished),
+    (Certificate, "after_insert", _certificate_issued),
     (Contact, "after_delete", _contact_erased),
 )

@@ -3,12 +3,12 @@
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from api import analytics, campaigns, contacts, contacts_bulk, library, places, recordings
+from api import analytics, campaigns, contacts, contacts_bulk, learning, library, places, recordings
 from api.access import guarded
 from api.errors import ApiError, error_response
 from api.spec import Operation, document
 
-RESOURCES = (contacts, contacts_bulk, places, library, recordings, campaigns, analytics)
+RESOURCES = (contacts, contacts_bulk, places, library, recordings, campaigns, learning, analytics)
 API_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 TITLE, VERSION = "Chaupal API", "1.0.0"
 
