@@ -1,5 +1,5 @@
 # The two everyday commands: `make run` (the whole system with demo data) and `make test`.
-.PHONY: run test lint bench
+.PHONY: run test check lint types lock bench
 
 run:
 	@scripts/setup
@@ -9,9 +9,22 @@ test:
 	@scripts/setup --test
 	.venv/bin/python -m pytest
 
+# The quick loop while developing: lint, types, and the tests not marked slow or browser, on two cores.
+check: lint types
+	.venv/bin/python -m pytest -q -m "not slow and not browser" -n 2
+
 lint:
 	@scripts/setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+types:
+	@scripts/setup
+	.venv/bin/python scripts/typecheck
+
+# Re-pin every package into requirements.lock after changing pyproject.toml (add --upgrade for upgrades).
+lock:
+	@scripts/setup
+	scripts/lock
 
 bench:
 	@scripts/setup --test

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, request
 from sqlalchemy.exc import DataError
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
@@ -113,6 +113,8 @@ def _call_rest(action: str, make_request):
         return make_request()
     except TwilioRestException as error:
         raise TwilioError(f"{action}: {error.msg}", code=error.code, status=error.status) from error
+    except TwilioException as error:  # the client's own errors (an unreadable page, a bad reply)
+        raise TwilioError(f"{action}: {error}") from error
 
 
 def send_sms(to: str, body: str, status_callback: str | None = None) -> Sent:
