@@ -85,9 +85,18 @@ def changed_advice(district_ids: set[int] | None) -> metrics.Table:
 
 
 def gain(district_ids: set[int] | None) -> metrics.Table:
-    """Knowledge gain: share right on the pre-test and on the post-test, per course, topic, district, role."""
+    """Knowledge gain: share right on the pre-test and on the post-test, per course, item (and its topic),
+    district and role; summing rows gives any coarser view."""
     query = (
-        select(Answer.stage, Answer.correct, Course.title_en, QuizItem.topic_id, District.name, Contact.role)
+        select(
+            Answer.stage,
+            Answer.correct,
+            Course.title_en,
+            Answer.item_id,
+            QuizItem.topic_id,
+            District.name,
+            Contact.role,
+        )
         .join(Enrolment, Enrolment.id == Answer.enrolment_id)
         .join(Course, Course.id == Enrolment.course_id)
         .join(QuizItem, QuizItem.id == Answer.item_id)
@@ -96,14 +105,15 @@ def gain(district_ids: set[int] | None) -> metrics.Table:
         .where(Answer.stage.in_((Answer.PRE, Answer.POST)), Answer.contact_id.in_(_people(district_ids)))
     )
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # pre right, pre n, post right, post n
-    for stage, correct, course, topic_id, district, role in db.session.execute(query):
-        figures = counts[(course, _topic_name(topic_id), district or "—", role)]
+    for stage, correct, course, item_id, topic_id, district, role in db.session.execute(query):
+        figures = counts[(course, item_id, _topic_name(topic_id), district or "—", role)]
         offset = 0 if stage == Answer.PRE else 2
         figures[offset] += int(correct)
         figures[offset + 1] += 1
     rows = [(*key, _pct(f[0], f[1]), _pct(f[2], f[3]), f[1], f[3]) for key, f in sorted(counts.items())]
     columns = [
         "Course",
+        "Item",
         "Topic",
         "District",
         "Role",

@@ -3,6 +3,7 @@
 import csv
 import io
 
+import pytest
 from sqlalchemy import text
 
 from core.db import db
@@ -115,12 +116,22 @@ def test_every_figure_matches_independent_sql(learning_clock):
         " WHERE a.stage IN ('pre', 'post') GROUP BY d.name, a.stage"
     )
     for district, stage, right, total in by_district:
-        mine = [r for r in gain if r[2] == district]
-        column, count_column = (4, 6) if stage == CourseTestItem.PRE else (5, 7)
+        mine = [r for r in gain if r[3] == district]
+        column, count_column = (5, 7) if stage == CourseTestItem.PRE else (6, 8)
         assert sum(r[count_column] for r in mine) == total
         assert round(100 * sum(r[column] * r[count_column] / 100 for r in mine) / total, 1) == round(
             100 * right / total, 1
         )
+
+    by_item = sql(
+        "SELECT item_id, stage, sum(CASE WHEN correct THEN 1 ELSE 0 END), count(*) FROM learning_answers"
+        " WHERE stage IN ('pre', 'post') GROUP BY item_id, stage"
+    )
+    for item_id, stage, right, total in by_item:
+        mine = [r for r in gain if r[1] == item_id]
+        column, count_column = (5, 7) if stage == CourseTestItem.PRE else (6, 8)
+        assert sum(r[count_column] for r in mine) == total
+        assert sum(r[column] * r[count_column] / 100 for r in mine) == pytest.approx(right)
 
     stuck = tables["stuck"].table.rows
     expected_stuck = sql(
