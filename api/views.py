@@ -1,7 +1,7 @@
 """The /api/v1 blueprint, built from the resource modules' operations, with its OpenAPI document and docs page."""
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api import analytics, campaigns, contacts, contacts_bulk, learning, library, places, recordings
 from api.access import guarded
@@ -26,6 +26,7 @@ def build_blueprint() -> Blueprint:
     bp.add_url_rule("/openapi.json", "openapi", openapi)
     bp.add_url_rule("/docs", "docs", docs)
     bp.add_url_rule("/<path:rest>", "unknown", unknown, methods=API_METHODS)
+    bp.register_error_handler(InternalServerError, server_error)
     return bp
 
 
@@ -53,3 +54,9 @@ def _routed(adapter, path: str, method: str) -> bool:
     except HTTPException:  # werkzeug says "no match" (or "redirect") by raising
         return False
     return endpoint != "api.unknown"
+
+
+def server_error(_error):
+    """An unexpected failure, in the API's error shape (the traceback goes to the log, not the caller)."""
+    message = "Something went wrong on our side; it has been logged. Try again later."
+    return error_response(ApiError(500, "server_error", message))

@@ -47,3 +47,17 @@ def test_the_docs_page_lists_every_operation_without_logging_in(client):
             assert f'id="{op["operationId"]}"' in html
             assert f"{method.upper()} {path}" in html
     assert "cdn" not in html.lower()
+
+
+def test_an_unexpected_failure_answers_in_the_api_error_shape(app, api, make_token, monkeypatch):
+    from api import places
+
+    def broken(_district):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(places, "district_json", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    secret = make_token()
+    response = api("GET", "/districts", secret)
+    assert response.status_code == 500
+    assert response.json["error"]["code"] == "server_error" and "boom" not in response.get_data(as_text=True)
