@@ -64,6 +64,16 @@ def register_recording(recording_sid: str, **fields) -> tuple[Recording, bool]:
     return recording, True
 
 
+def add_local_recording(path: Path, **fields) -> Recording:
+    """A recording that did not come through Twilio (the demo's stories): stored and processed at once."""
+    recording = Recording(status=Recording.DOWNLOADING, **fields)
+    db.session.add(recording)
+    db.session.flush()
+    recording.original_key = recording_key(recording.id, "original")
+    store.write_file(recording.original_key, path)
+    return process_recording(recording)
+
+
 def enqueue_fetch(recording_id: int) -> None:
     """Enqueue the recording's download after the transaction commits, retried with backoff."""
     retry = Retry(max=len(FETCH_RETRY_INTERVALS), interval=FETCH_RETRY_INTERVALS)

@@ -110,6 +110,7 @@ class Contact(db.Model):
     MASON, MOTIVATOR, OFFICIAL, OTHER = "mason", "motivator", "official", "other"
     ROLES = (MASON, MOTIVATOR, OFFICIAL, OTHER)
     SELF_REGISTERED, IMPORTED, STAFF_ADDED = "phone", "import", "staff"
+    DEMO = "demo"  # a synthetic caller of the demo (never made in production)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164

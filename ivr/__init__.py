@@ -14,3 +14,4 @@ def init_app(app) -> None:
     queue.add_periodic(app, jobs.PERIODIC)
     # core's people pages ask the phone line to erase someone: the phone line reaches every package.
     app.extensions["chaupal.erase_now"] = services.erase_now
+    app.extensions["chaupal.seeders"].append(services.seed)  # the living demo, after the lessons exist

@@ -818,3 +818,15 @@ def story_listeners() -> dict[int, int]:
         .group_by(ListenEvent.lesson_id)
     )
     return dict(db.session.execute(query).all())
+
+
+def seed(demo: bool = False) -> list[str]:
+    """The living demo (ivr.demo) on a demo start; returns a line for each part that could not be made."""
+    from ivr import demo as living_demo  # it builds on every package's services, so only when asked
+
+    if not demo:
+        return []
+    try:
+        return living_demo.make()
+    except living_demo.ProductionDemoError as refused:
+        return [str(refused)]

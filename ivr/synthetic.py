@@ -32,6 +32,11 @@ class Plan:
     days: int = 180
     until: datetime = field(default_factory=lambda: datetime.now(UTC))
     seed: int = 1
+    # The demo listens to the line's real published lessons and stories, marks its callers as demo
+    # callers, and leaves stories and questions to the real ones it made itself.
+    real_content: bool = False
+    campaigns: tuple[str, ...] = (Campaign.VOICE, Campaign.SMS, Campaign.BOTH, Campaign.VOICE)  # one each
+    created_by: str = Contact.SELF_REGISTERED
 
 
 @dataclass
@@ -78,8 +83,11 @@ def seed(plan: Plan) -> dict[str, int]:
     """Insert synthetic line activity of every kind, then refresh the summaries; returns row counts."""
     rng, ids, batch = random.Random(plan.seed), Ids(), Batch()
     contacts = _contacts(plan, rng, ids, batch)
-    lessons = _lessons(rng, ids, batch, Lesson.LESSON, LESSONS, plan)
-    stories = _stories(plan, rng, ids, batch, contacts)
+    if plan.real_content:
+        lessons, stories = _published(Lesson.LESSON), _published(Lesson.STORY)
+    else:
+        lessons = _lessons(rng, ids, batch, Lesson.LESSON, LESSONS, plan)
+        stories = _stories(plan, rng, ids, batch, contacts)
     batch.flush()
     _calls(plan, rng, ids, batch, contacts, (lessons, stories))
     _campaigns(plan, rng, ids, batch, contacts)
@@ -90,6 +98,20 @@ def seed(plan: Plan) -> dict[str, int]:
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return batch.counts
+
+
+def _published(kind: str) -> list[dict]:
+    """The line's published lessons (or stories) as listening targets: id and Hindi segment count."""
+    query = (
+        select(Lesson.id, func.count(LessonSegment.id))
+        .join(LessonTrack, LessonTrack.lesson_id == Lesson.id)
+        .join(LessonSegment, LessonSegment.track_id == LessonTrack.id)
+        .where(Lesson.kind == kind, Lesson.status == Lesson.PUBLISHED, LessonTrack.language_code == "hi")
+        .group_by(Lesson.id)
+        .order_by(Lesson.id)
+    )
+    rows = db.session.execute(query).all()
+    return [{"id": i, "segments": n, "keep": 0.3 if k % 5 == 4 else 0.85} for k, (i, n) in enumerate(rows)]
 
 
 def _moment(plan: Plan, rng: random.Random) -> datetime:
@@ -116,6 +138,7 @@ def _contacts(plan: Plan, rng: random.Random, ids: Ids, batch: Batch) -> list[di
             "district_id": district_id,
             "block_id": block_id,
             "created_at": plan.until - timedelta(days=plan.days + 1),
+            "created_by": plan.created_by,
         }
         batch.add(Contact, row)
         contacts.append(row)
@@ -215,7 +238,8 @@ def _calls(
              "started_at": started, "ended_at": started + timedelta(minutes=5), "updated_at": started},
         )  # fmt: skip
         listens -= _listen(rng, ids, batch, call_id, contact, started, items, listens)
-        _record(plan, rng, ids, batch, contact, started)
+        if not plan.real_content:
+            _record(plan, rng, ids, batch, contact, started)
 
 
 def _heard(rng: random.Random, lessons: list[dict], stories: list[dict]) -> list[dict]:
@@ -280,13 +304,11 @@ def _record(plan: Plan, rng: random.Random, ids: Ids, batch: Batch, contact: dic
 
 
 def _campaigns(plan: Plan, rng: random.Random, ids: Ids, batch: Batch, contacts: list[dict]) -> None:
-    for n in range(4):
+    for n, kind in enumerate(plan.campaigns):
         campaign_id, run_id = ids.take(Campaign), ids.take(CampaignRun)
         sent = plan.until - timedelta(days=rng.randrange(min(plan.days, 28)))
-        kind = (Campaign.VOICE, Campaign.SMS, Campaign.BOTH, Campaign.VOICE)[n]
-        batch.add(
-            Campaign, {"id": campaign_id, "name": f"Campaign {n + 1}", "kind": kind, "status": Campaign.DONE}
-        )
+        name = f"Demo campaign {n + 1}" if plan.created_by == Contact.DEMO else f"Campaign {n + 1}"
+        batch.add(Campaign, {"id": campaign_id, "name": name, "kind": kind, "status": Campaign.DONE})
         batch.add(
             CampaignRun,
             {"id": run_id, "campaign_id": campaign_id, "scheduled_for": sent, "status": CampaignRun.DONE},
