@@ -120,3 +120,25 @@ def test_curators_author_items_in_the_browser_form(client, login):
 def test_officers_may_not_author_items(client, login):
     login("officer", districts=("Sitapur",))
     assert client.get("/learning/items/new").status_code == 403
+
+
+def test_the_replace_page_refuses_clearly_and_replaces_once(client, login):
+    login("curator")
+    old, new = make_lesson("Old advice"), make_lesson("New advice")
+    token = csrf_token(client, "/learning/replace")
+    same = client.post(
+        "/learning/replace", data={"old_lesson_id": old.id, "new_lesson_id": old.id, "csrf_token": token}
+    )
+    assert "a lesson cannot replace itself" in same.get_data(as_text=True)
+    blank = client.post(
+        "/learning/replace", data={"old_lesson_id": "", "new_lesson_id": "", "csrf_token": token}
+    )
+    assert "choose both lessons" in blank.get_data(as_text=True)
+    done = client.post(
+        "/learning/replace", data={"old_lesson_id": old.id, "new_lesson_id": new.id, "csrf_token": token}
+    )
+    assert done.status_code == 302
+    again = client.post(
+        "/learning/replace", data={"old_lesson_id": old.id, "new_lesson_id": new.id, "csrf_token": token}
+    )
+    assert "already replaced" in again.get_data(as_text=True)
