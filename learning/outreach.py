@@ -8,9 +8,9 @@ line's own flow, where due re-asks, the course and notices are offered first.
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, union_all
+from sqlalchemy import func, select, union_all
 
-from campaigns import audience
+from campaigns import audience, schedule
 from campaigns import outreach as campaign_outreach
 from campaigns.models import Delivery
 from core.db import db
@@ -54,7 +54,14 @@ def silent_days() -> int:
     return int(current_app.config.get("LEARNING_REFRESHER_AFTER_DAYS") or 7)
 
 
-def refresher_candidates(now: datetime) -> list[int]:
+def daily_capacity() -> int:
+    """Calls the provider's rate carries in one day's default calling window (10:00-18:00)."""
+    start, end = (schedule.parse_hhmm(t) for t in schedule.DEFAULT_WINDOW)
+    seconds = (end.hour - start.hour) * 3600 + (end.minute - start.minute) * 60
+    return int(float(current_app.config["CAMPAIGN_CALLS_PER_SECOND"]) * seconds)
+
+
+def refresher_candidates(now: datetime, limit: int | None = None) -> list[int]:
     """Enrolled learners with due re-asks, silent for N days, not refreshed in N days, not opted out."""
     cutoff = now - timedelta(days=silent_days())
     activity = union_all(*(source() for source in audience.CALL_ACTIVITY_SOURCES)).subquery()
@@ -71,13 +78,19 @@ def refresher_candidates(now: datetime) -> list[int]:
         .where(Contact.id.not_in(recent_callers))
         .where(Contact.id.not_in(refreshed))
         .order_by(Contact.id)
+        .limit(limit)
     )
     return list(db.session.scalars(query))
 
 
 def plan_refreshers() -> int:
-    """Start today's refresher calls; returns how many learners they go to."""
-    return call(refresher_candidates(clock.now()), OutreachCall.REFRESHER)
+    """Start refresher calls, at most what one day's window carries (the rest the next day); returns how many."""
+    now = clock.now()
+    recent = select(func.count()).where(
+        OutreachCall.purpose == OutreachCall.REFRESHER, OutreachCall.created_at > now - timedelta(days=1)
+    )
+    room = daily_capacity() - db.session.scalar(recent)
+    return call(refresher_candidates(now, room), OutreachCall.REFRESHER) if room > 0 else 0
 
 
 def plan_weekly_lessons() -> int:

@@ -176,3 +176,24 @@ def test_a_dropped_course_call_resumes_there_and_is_called_back_once(
     assert "How long must a full pit rest?" in back.said  # the quiz, where it dropped
     back.hang_up()  # the call back dropping too is not called back again
     assert db.session.scalar(select(func.count()).select_from(Callback)) == 1
+
+
+def test_refreshers_are_capped_at_what_one_days_window_carries(app, learning_clock):
+    learning_clock(START)
+    course = make_course([make_lesson()])
+    item = make_item()
+    people = [make_contact() for _ in range(3)]
+    for person in people:
+        enrolment.enrol(course, person)
+        db.session.add(Reask(contact_id=person.id, item_id=item.id, box=1, due_at=START))
+    db.session.commit()
+    saved = app.config["CAMPAIGN_CALLS_PER_SECOND"]
+    app.config["CAMPAIGN_CALLS_PER_SECOND"] = str(2 / (8 * 3600))  # two calls in an 8-hour window
+    try:
+        learning_clock(later(START, 1))
+        assert outreach.plan_refreshers() == 2
+        assert outreach.plan_refreshers() == 0  # the day's calls are planned
+        learning_clock(later(START, 2) + timedelta(minutes=1))
+        assert outreach.plan_refreshers() == 1  # the one left over goes the next day
+    finally:
+        app.config["CAMPAIGN_CALLS_PER_SECOND"] = saved
