@@ -72,24 +72,6 @@ SMS_STATES = {
     "failed": Delivery.FAILED,
     "canceled": Delivery.CANCELED,
 }
-PROMPTS = {
-    "hi": {
-        "intro": "नमस्ते। चौपाल की ओर से आपके लिए एक संदेश।",
-        "feedback": "क्या यह उपयोगी था? हाँ के लिए 1 दबाएँ, नहीं के लिए 2 दबाएँ।",
-        "thanks": "धन्यवाद।",
-        "more": "और सुनने के लिए 1 दबाएँ।",
-        "bye": "चौपाल से जुड़ने के लिए धन्यवाद। नमस्ते।",
-        "missing": "माफ़ कीजिए, यह संदेश अभी उपलब्ध नहीं है।",
-    },
-    "en": {
-        "intro": "Hello. A message for you from Chaupal.",
-        "feedback": "Was this useful? Press 1 for yes, 2 for no.",
-        "thanks": "Thank you.",
-        "more": "To hear more, press 1.",
-        "bye": "Thank you for listening to Chaupal. Goodbye.",
-        "missing": "Sorry, this message is not available right now.",
-    },
-}
 
 
 class CampaignError(ValueError):
@@ -645,9 +627,10 @@ def record_sms_status(delivery_id: int | None, params: dict) -> None:
 class BroadcastScript:
     say_language: str
     say_voice: str
-    texts: dict
+    texts: dict  # the call's words by name (intro, feedback...), filled in by the phone line's prompts
     urls: list[str] = field(default_factory=list)
     hang_up: bool = False
+    language_code: str = "en"
 
 
 def broadcast_script(delivery_id: int, answered_by: str = "") -> BroadcastScript | None:
@@ -663,7 +646,7 @@ def broadcast_script(delivery_id: int, answered_by: str = "") -> BroadcastScript
     if not urls and delivery.campaign.content != Campaign.NO_AUDIO:
         delivery.reason, delivery.reason_detail = "no_content", REASONS["no_content"]
     db.session.commit()
-    script = BroadcastScript(language.say_language, language.say_voice, prompts(language.code), urls)
+    script = BroadcastScript(language.say_language, language.say_voice, {}, urls, language_code=language.code)
     script.hang_up = _machine_hung_up(delivery, answered_by)
     return script
 
@@ -671,11 +654,6 @@ def broadcast_script(delivery_id: int, answered_by: str = "") -> BroadcastScript
 def _language(code: str | None) -> Language:
     language = db.session.get(Language, code) if code else None
     return language or db.session.get(Language, current_app.config["DEFAULT_LANGUAGE"])
-
-
-def prompts(language_code: str) -> dict[str, str]:
-    """The broadcast call's spoken texts in a language (English when it has none)."""
-    return PROMPTS.get(language_code, PROMPTS["en"])
 
 
 def content_urls(campaign: Campaign, language_code: str) -> list[str]:

@@ -5,10 +5,12 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from campaigns import services
 from core.twilio import public_url, row_id, webhook
+from ivr.services import prompt_words
 from learning import outreach
 
 bp = Blueprint("broadcasts", __name__)
 GATHER_SECONDS = 6
+WORDS = ("intro", "feedback", "thanks", "more", "bye", "missing")  # prompts broadcast_<name> (ivr/prompts.py)
 
 
 def twiml(response: VoiceResponse) -> Response:
@@ -79,7 +81,9 @@ def _bounded_delivery_id(_endpoint, values) -> None:
 
 def _script(delivery_id: int) -> services.BroadcastScript:
     script = services.broadcast_script(delivery_id, request.form.get("AnsweredBy", ""))
-    return script or services.BroadcastScript("en-IN", "", services.prompts("en"))
+    script = script or services.BroadcastScript("en-IN", "", {})
+    script.texts = {name: prompt_words(f"broadcast_{name}", script.language_code) for name in WORDS}
+    return script
 
 
 @bp.post("/ivr/broadcast/<int:delivery_id>")

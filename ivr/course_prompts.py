@@ -17,7 +17,8 @@ _PROMPTS = [
     ),
     ("quiz_intro", 1, "अब इस पाठ पर एक छोटा सवाल।", "Now a short question about this lesson."),
     ("quiz_text", 1, "{text}", "{text}"),  # a curator's own words: a question or an explanation
-    ("quiz_option", 1, "{label} के लिए {digit} दबाएँ।", "For {label}, press {digit}."),
+    # "{label} के लिए" would need each answer's oblique form (धोना -> धोने): the label first, then the key
+    ("quiz_option", 2, "{label}: इसके लिए {digit} दबाएँ।", "For {label}, press {digit}."),
     ("quiz_skip_hint", 1, "सवाल छोड़ने के लिए हैश दबाएँ।", "To skip the question, press hash."),
     ("quiz_right", 1, "बिल्कुल सही!", "That is right!"),
     (
@@ -52,8 +53,8 @@ _PROMPTS = [
     ("course_done_options", 1, "मुख्य मेन्यू के लिए 1 दबाएँ।", "For the main menu, press 1."),
     (
         "advice_changed",
-        1,
-        "ज़रूरी सूचना: {title} के बारे में सलाह बदल गई है। नई सलाह सुनने के लिए 1 दबाएँ। मुख्य मेन्यू के लिए 2 दबाएँ।",
+        2,
+        "ज़रूरी सूचना: इस पाठ की सलाह बदल गई है: {title}। नई सलाह सुनने के लिए 1 दबाएँ। मुख्य मेन्यू के लिए 2 दबाएँ।",
         "Important: the advice on {title} has changed. To hear the new advice, press 1. "
         "For the main menu, press 2.",
     ),

@@ -102,7 +102,7 @@ _PROMPTS = [
     ),
     ("playback_previous_story", 1, "पिछली कहानी के लिए 4 दबाएँ।", "Press 4 for the previous story."),
     ("playback_next_story", 1, "अगली कहानी के लिए 6 दबाएँ।", "Press 6 for the next story."),
-    ("story_by", 1, "{name} की कहानी।", "A story from {name}."),
+    ("story_by", 2, "यह कहानी सुना रहे हैं: {name}।", "A story from {name}."),
     ("lesson_finished", 1, "यह पूरा हुआ।", "You have heard it all."),
     (
         "feedback_ask",
@@ -299,6 +299,35 @@ _PROMPTS = [
     ("role_motivator", 1, "प्रेरक", "motivator"),
     ("role_official", 1, "अधिकारी", "official"),
     ("role_other", 1, "दूसरा काम", "other work"),
+    # calls we place: a campaign's broadcast
+    ("broadcast_intro", 1, "नमस्ते। चौपाल की ओर से आपके लिए एक संदेश।", "Hello. A message for you from Chaupal."),
+    (
+        "broadcast_feedback",
+        1,
+        "क्या यह उपयोगी था? हाँ के लिए 1 दबाएँ, नहीं के लिए 2 दबाएँ।",
+        "Was this useful? Press 1 for yes, 2 for no.",
+    ),
+    ("broadcast_thanks", 1, "धन्यवाद।", "Thank you."),
+    ("broadcast_more", 1, "और सुनने के लिए 1 दबाएँ।", "To hear more, press 1."),
+    ("broadcast_bye", 1, "चौपाल से जुड़ने के लिए धन्यवाद। नमस्ते।", "Thank you for listening to Chaupal. Goodbye."),
+    (
+        "broadcast_missing",
+        1,
+        "माफ़ कीजिए, यह संदेश अभी उपलब्ध नहीं है।",
+        "Sorry, this message is not available right now.",
+    ),
+    # calls we place: an expert's answer to the caller's question (their question is played first)
+    (
+        "answer_intro",
+        1,
+        "नमस्ते, यह चौपाल है। आपने हमसे यह सवाल पूछा था।",
+        "Hello, this is Chaupal. You asked us this question.",
+    ),
+    ("answer_follows", 1, "अब विशेषज्ञ का जवाब सुनिए।", "Now here is the expert's answer."),
+    ("answer_replay", 1, "जवाब दोबारा सुनने के लिए 1 दबाएँ।", "To hear the answer again, press 1."),
+    ("answer_goodbye", 1, "चौपाल पर सवाल पूछने के लिए धन्यवाद।", "Thank you for asking Chaupal."),
+    # calls we place: a thank-you to a story's teller
+    ("thanks_intro", 1, "नमस्ते, यह चौपाल है।", "Hello, this is Chaupal."),
     # mistakes and endings
     ("invalid", 1, "माफ़ कीजिए, यह विकल्प नहीं है।", "Sorry, that is not one of the choices."),
     ("no_input", 1, "माफ़ कीजिए, हमें कोई बटन दबाया हुआ नहीं मिला।", "Sorry, we did not hear a key press."),

@@ -498,6 +498,11 @@ def needs_registration(call: Call) -> bool:
     return bool(contact and contact.created_by == Contact.SELF_REGISTERED and contact.district_id is None)
 
 
+def place_name(place: State | District, language_code: str) -> str:
+    """A state's or district's name as the line says it in the language (Devanagari for Hindi)."""
+    return place.name_in(language_code)
+
+
 def states_with_districts() -> list[State]:
     """States that have districts, in name order (the keypad order of the state menu)."""
     query = select(State).where(State.districts.any()).order_by(State.name)

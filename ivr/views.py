@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import role_required
 from core.twilio import webhook
-from ivr import courses, flow, services, twiml
+from ivr import courses, flow, review, services, twiml
 from ivr import prompts as prompt_texts
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,19 @@ def edit_prompt(prompt_id: str):
         return redirect(url_for("ivr.edit_prompt", prompt_id=prompt_id))
     row = next(r for r in services.prompt_table() if r["prompt"].id == prompt_id)
     return render_template("ivr/prompt_edit.html", row=row, languages=services.active_languages())
+
+
+@bp.get("/prompts/sentences")
+@role_required("admin", "curator")
+def sentences():
+    """Every sentence the line can say in one language, list items and outbound calls included."""
+    languages = services.active_languages()
+    code = request.args.get("language") or (languages[0].code if languages else "")
+    language = next((lang for lang in languages if lang.code == code), None)
+    if language is None:
+        abort(404)
+    found = review.sentences(code)
+    return render_template("ivr/sentences.html", sentences=found, language=language, languages=languages)
 
 
 @bp.get("/prompts")

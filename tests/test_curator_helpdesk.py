@@ -89,7 +89,8 @@ def test_an_answer_is_called_back_and_announced_by_sms(
 
     played = twiml(twilio_post(f"/ivr/answer/{question.id}", {"CallSid": "CA1", "CallStatus": "in-progress"}))
     gather = played.find("Gather")
-    assert "/media/" + question.answer_key in gather.find("Play").text
+    asked, answer = [verb.text for verb in gather.iter("Play")]  # the caller's own question comes first
+    assert "/media/" + question.recording.playback_key in asked and "/media/" + question.answer_key in answer
     assert gather.find("Say").text.startswith("नमस्ते") and gather.get("numDigits") == "1"
     db.session.expire_all()
     assert question.status == Question.DELIVERED and question.delivered_at is not None

@@ -202,6 +202,13 @@ def answer_for_call(question_id: int) -> tuple[str, Language] | None:
     return audio_services.signed_media_url(question.answer_key), language
 
 
+def question_audio_url(question_id: int) -> str | None:
+    """The signed URL of the caller's recorded question (replayed before its answer); None if gone."""
+    question = db.session.get(Question, question_id)
+    key = question.recording.playback_key if question is not None else ""
+    return audio_services.signed_media_url(key) if key else None
+
+
 def answer_heard(question_id: int) -> None:
     """The asker picked up and the answer is playing: delivered."""
     question = db.session.get(Question, question_id)
