@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core import config as settings
 from core import db as database
-from core import queue
+from core import queue, workers
 
 
 def make_app():
@@ -91,10 +92,19 @@ def worker_command(queue_name: str) -> list[str]:
 
 
 class Supervisor:
-    """Starts child processes in their own process groups and stops them all together."""
+    """Starts child processes in their own process groups, starts again any that dies, stops them all together.
+
+    A crashed Redis, worker or cron comes back by itself (after 1, 2, 4... up to 30 s if it keeps dying);
+    the web server never stops because something else did.
+    """
+
+    MAX_BACKOFF_SECONDS = 30
 
     def __init__(self):
         self.children: dict[str, subprocess.Popen] = {}
+        self.starters: dict[str, Callable[[], subprocess.Popen | None]] = {}
+        self.restarts: dict[str, int] = {}
+        self.next_start: dict[str, float] = {}
         self.stopping = False
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
@@ -108,22 +118,52 @@ class Supervisor:
         if os.environ.get("REDIS_URL"):
             return env
         instance = Path(settings.build_config()["INSTANCE_PATH"])
-        process = queue.start_embedded(instance)
-        if process is not None:
-            self.children["redis"] = process
+        self._run("redis", lambda: queue.start_embedded(instance))
         env["REDIS_URL"] = queue.embedded_url(instance)
         return env
 
     def start(self, name: str, command: list[str], env: dict) -> None:
-        self.children[name] = subprocess.Popen(command, env=env, cwd=settings.ROOT, start_new_session=True)
+        self._run(name, lambda: subprocess.Popen(command, env=env, cwd=settings.ROOT, start_new_session=True))
+
+    def _run(self, name: str, starter: Callable[[], subprocess.Popen | None]) -> None:
+        self.starters[name] = starter
+        process = starter()
+        if process is not None:
+            self.children[name] = process
 
     def wait(self) -> None:
         while not self.stopping:
-            for name, process in self.children.items():
-                if process.poll() is not None:
-                    click.echo(f"{name} stopped unexpectedly (exit {process.returncode}); shutting down")
-                    self.stopping = True
+            self.check()
             time.sleep(0.5)
+
+    def check(self, now: float | None = None) -> None:
+        """Start again each child that has stopped, once its back-off has passed."""
+        now = time.monotonic() if now is None else now
+        for name, process in list(self.children.items()):
+            if process.poll() is None or self.stopping:
+                continue
+            if name not in self.next_start:
+                self._schedule_restart(name, process.returncode, now)
+            elif now >= self.next_start[name]:
+                self._restart(name)
+
+    def _schedule_restart(self, name: str, code: int, now: float) -> None:
+        delay = min(2 ** self.restarts.get(name, 0), self.MAX_BACKOFF_SECONDS)
+        self.restarts[name] = self.restarts.get(name, 0) + 1
+        self.next_start[name] = now + delay
+        click.echo(f"{name} stopped unexpectedly (exit {code}); starting it again in {delay} s")
+
+    def _restart(self, name: str) -> None:
+        del self.next_start[name]
+        try:
+            process = self.starters[name]()
+        except (OSError, settings.ConfigError) as error:
+            click.echo(f"{name} could not start again: {error}")
+            return  # still dead: the next check schedules another try
+        if process is not None:
+            self.children[name] = process
+        else:
+            self.children.pop(name)  # already running again (an embedded Redis someone else started)
 
     def stop_all(self) -> None:
         """Workers and web first, the Redis server last, so no job is cut off mid-write."""
@@ -194,8 +234,7 @@ def worker(queues: tuple[str, ...], burst: bool, scheduler: bool, niceness: int)
     check_database(app)
     names = list(queues or queue.QUEUES)
     preload(app, names)
-    rq_worker = queue.make_worker(app, names)
-    rq_worker.work(burst=burst, with_scheduler=scheduler)
+    workers.run_worker(app, names, burst=burst, with_scheduler=scheduler)
 
 
 def preload(app, queue_names: list[str]) -> None:

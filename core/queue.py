@@ -84,6 +84,12 @@ class _InAppContext:
     """Runs each job inside the worker's Flask app, in a fresh context of its own."""
 
     flask_app = None
+    stop_was_requested = False
+
+    def request_stop(self, signum, frame):
+        # RQ does not always keep a note of it; the restart loop (core.workers) must know a stop from a crash.
+        self.stop_was_requested = True
+        super().request_stop(signum, frame)
 
     def perform_job(self, job, queue, execution) -> bool:
         # Always this worker's app: the job never borrows another app's session.
