@@ -32,6 +32,7 @@ from ivr.models import (
     RecordingTake,
     SmsMessage,
 )
+from learning import erasure as learning_erasure
 from transcription import erasure as transcription_erasure
 from transcription import jobs as transcription_jobs
 
@@ -617,6 +618,7 @@ def _erase_in_other_packages(contact_id: int) -> list[str]:
     return (
         transcription_erasure.erase_contact(contact_id)
         + campaign_erasure.erase_contact(contact_id)
+        + learning_erasure.erase_contact(contact_id)
         + audio.erase_contact_audio(contact_id)
     )
 

@@ -18,7 +18,7 @@ def finished(course, person, keys: dict) -> Enrolment:
     learner = enrolment.enrol(course, person)
     db.session.flush()
     for item, key in keys.items():
-        quizzes.record_answer("CA1", person.id, item, key, Answer.POST, enrolment_id=learner.id)
+        quizzes.record_answer(f"CA{learner.id}", person.id, item, key, Answer.POST, enrolment_id=learner.id)
     learner.step = Enrolment.DONE
     return learner
 
@@ -64,3 +64,29 @@ def test_the_sms_is_in_the_learners_language_and_never_to_an_opted_out_number(
     assert (
         certificates.finish(db.session.get(Enrolment, first.enrolment_id)).id == first.id
     )  # one per enrolment
+
+
+def test_erasing_a_learner_removes_their_learning_and_their_certificate_stops_verifying(
+    client, learning_clock
+):
+    from ivr import services as line
+
+    learning_clock(START)
+    lesson = make_lesson()
+    item = make_item(lesson)
+    course = make_course([lesson], post_items=[item])
+    person = make_contact(name="Ramesh Kumar", district="Sitapur")
+    certificate = certificates.finish(
+        finished(course, person, {item: "1"})
+    )  # wrong: scheduled, not certified
+    assert certificate is None
+    learner = finished(make_course([lesson], title="Again"), person, {item: "2"})
+    certificate = certificates.finish(learner)
+    db.session.commit()
+    code = certificate.code
+    lines = line.erase_contact(person.id)
+    assert "1 certificate(s) deleted" in lines and "2 course enrolment(s) deleted" in lines
+    assert "1 re-ask schedule row(s) deleted" in lines
+    for model in (Answer, Certificate, Enrolment):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0
+    assert client.get(f"/verify/{code}").status_code == 404
