@@ -18,10 +18,10 @@ from audio import services as audio
 from audio.models import Lesson
 from campaigns import audience, dispatch, jobs, schedule, sms
 from campaigns.models import Campaign, CampaignRun, Delivery
-from core import csv_export, queue, twilio
+from core import csv_export, people, queue, twilio
 from core.db import db, utcnow
 from core.logs import mask_phone
-from core.models import Contact, District, Language, StaffUser
+from core.models import Contact, District, Language, StaffUser, SuppressionEvent
 from core.twilio import UNSUBSCRIBED_CODE, TwilioError
 
 log = logging.getLogger(__name__)
@@ -472,15 +472,14 @@ def mark_failed(delivery: Delivery, code: int | None, detail: str) -> None:
     delivery.reason_detail = REASONS.get(reason, detail)[:500]
     delivery.claim_token, delivery.finished_at = None, utcnow()
     if code == UNSUBSCRIBED_CODE:
-        opt_out(delivery.contact)
+        carrier_opt_out(delivery.contact)
     db.session.commit()
     log.info("delivery %s to %s failed: %s", delivery.id, mask_phone(delivery.contact.phone), reason)
 
 
-def opt_out(contact: Contact) -> None:
-    """Put the contact on the one suppression list (the caller commits)."""
-    if contact.opted_out_at is None:
-        contact.opted_out_at = utcnow()
+def carrier_opt_out(contact: Contact) -> None:
+    """The carrier says the person unsubscribed (Twilio 21610): the one suppression list, with its history row."""
+    people.opt_out(contact, SuppressionEvent.CARRIER)
 
 
 def sms_body(delivery: Delivery) -> str:
@@ -616,7 +615,7 @@ def record_sms_status(delivery_id: int | None, params: dict) -> None:
     if advance(delivery, SMS_STATES[status]) and delivery.terminal:
         _explain(delivery, delivery.state)
     if delivery.error_code == UNSUBSCRIBED_CODE:
-        opt_out(delivery.contact)
+        carrier_opt_out(delivery.contact)
     db.session.commit()
 
 

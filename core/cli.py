@@ -311,11 +311,17 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration, then the reference data a working line needs (never demo data)."""
+    from core import seed
+
     app = make_app()
     check_database(app)
     database.upgrade(app)
-    click.echo("Database is up to date.")
+    with app.app_context():
+        seed.seed_reference()  # languages, topics, geography: without them callers hear an empty menu
+        for problem in seed_packages(app, demo=False):
+            click.echo(f"Reference data: {problem}")
+    click.echo("Database is up to date, with the reference data (languages, topics, places).")
 
 
 @db_group.command("revision")

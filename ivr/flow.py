@@ -674,7 +674,7 @@ def more(turn: Turn) -> Menu | Go:
         return Menu([Line("more_language"), Line("back_hint")], language, back=Go("menu"))
     if contact.opted_out_at:
         return Go("more_stopped")
-    options = {"1": _stop_choice(services.opt_out, "stopped"), "2": Go("erase_confirm"), **language}
+    options = {"1": _stop_choice(services.opt_out_by_phone, "stopped"), "2": Go("erase_confirm"), **language}
     return Menu([Line("stop_options"), Line("more_language"), Line("back_hint")], options, back=Go("menu"))
 
 
@@ -684,7 +684,7 @@ def more_stopped(turn: Turn) -> Menu | Go:
     contact = turn.call.contact
     if contact is None or not contact.opted_out_at:
         return Go("more")
-    options = {"1": _stop_choice(services.opt_in, "restarted"), "2": Go("erase_confirm"), "3": Go("language")}
+    options = {"1": _stop_choice(services.opt_in_by_phone, "restarted"), "2": Go("erase_confirm"), "3": Go("language")}
     lines = [Line("restart_options"), Line("more_language"), Line("back_hint")]
     return Menu(lines, options, back=Go("menu"))
 

@@ -398,17 +398,14 @@ def _register(take: RecordingTake):
     return recording
 
 
-# --- stop calls and messages ---
-
-
-def opt_out(contact: Contact) -> None:
+def opt_out_by_phone(contact: Contact) -> None:
     """Stop every call and message to this person, from the phone menu (checked at send time)."""
     if contact.opted_out_at is None:
         log.info("contact %s opted out by phone", mask_phone(contact.phone))
     people.opt_out(contact, *_by_phone(contact))
 
 
-def opt_in(contact: Contact) -> None:
+def opt_in_by_phone(contact: Contact) -> None:
     """Start calls and messages again for someone who had stopped them, from the phone menu."""
     people.opt_in(contact, *_by_phone(contact))
 

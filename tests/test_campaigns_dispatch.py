@@ -10,6 +10,7 @@ from campaigns import dispatch, services
 from campaigns.models import Campaign, CampaignRun, Delivery
 from core import twilio
 from core.db import db, utcnow
+from core.models import SuppressionEvent
 from core.queue import get_queue
 from tests import campaigns_fixtures
 from tests.campaigns_fixtures import make_campaign, monday
@@ -121,6 +122,8 @@ def test_unsubscribed_sms_opts_the_contact_out(clock, people, work, twilio_serve
     drain(work)
     db.session.expire_all()
     assert people[0].opted_out_at is not None
+    history = db.session.scalars(select(SuppressionEvent).filter_by(contact_id=people[0].id)).all()
+    assert [(e.action, e.source) for e in history] == [(SuppressionEvent.OPT_OUT, SuppressionEvent.CARRIER)]
     sent = [r for r in twilio_server.created("Messages")]
     assert len(sent) == 2 and sent[0]["form"]["Body"].endswith("जी, नया पाठ सुनें")
     assert {d.segments for d in deliveries(run) if d.state == Delivery.SENT} == {1}

@@ -1,3 +1,4 @@
+import sqlite3
 import subprocess
 import sys
 
@@ -116,3 +117,19 @@ def test_startup_stops_with_one_line_for_missing_model(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "chaupal: configuration error: VOSK_MODELS: model directory for 'hi' does not exist: /nowhere/hi"
     ]
+
+
+def test_db_upgrade_alone_leaves_a_usable_line_without_demo_data(tmp_path):
+    database = tmp_path / "line.db"
+    settings = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{database}"}
+    result = run_cli("db", "upgrade", **settings)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(database) as connection:
+        languages = {row[0] for row in connection.execute("SELECT code FROM languages")}
+        topics = connection.execute("SELECT count(*) FROM topics").fetchone()[0]
+        districts = connection.execute("SELECT count(*) FROM districts").fetchone()[0]
+        staff = connection.execute("SELECT count(*) FROM staff_users").fetchone()[0]
+    assert {"hi", "en"} <= languages and topics > 0 and districts > 0  # the language menu has choices
+    assert staff == 0  # reference data only: no demo accounts
+    again = run_cli("db", "upgrade", **settings)  # running it twice changes nothing and still succeeds
+    assert again.returncode == 0, again.stderr

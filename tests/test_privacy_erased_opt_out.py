@@ -4,7 +4,7 @@ import io
 
 from sqlalchemy import select
 
-from core import people
+from core import contact_import, people
 from core.db import db
 from core.models import Contact, ErasedOptOut, SuppressionEvent
 from ivr import services as ivr
@@ -39,7 +39,7 @@ def test_an_opted_out_number_erased_and_imported_again_stays_opted_out(app):
     assert db.session.scalar(select(Contact).filter_by(phone=NUMBER)) is None
     dump = database_dump()
     assert not any(spelling in dump for spelling in SPELLINGS)  # a fingerprint, not the number
-    report = people.import_contacts(io.StringIO(CSV))  # an officer's old list brings the number back
+    report = contact_import.import_file(io.StringIO(CSV))  # an officer's old list brings the number back
     assert report.errors == [] and report.created == 1
     back = people.find_contact(NUMBER)
     assert back.opted_out_at is not None and not people.may_contact(back.id)
@@ -52,7 +52,7 @@ def test_a_number_erased_without_an_earlier_opt_out_comes_back_free(app):
     erasure = erase(contact)  # the erasure itself stops calls at once, but is not an opt-out to keep
     assert not any("fingerprint" in line for line in erasure.lines)
     assert db.session.scalar(select(ErasedOptOut)) is None
-    people.import_contacts(io.StringIO(CSV))
+    contact_import.import_file(io.StringIO(CSV))
     back = people.find_contact(NUMBER)
     assert back.opted_out_at is None and people.may_contact(back.id)
 
