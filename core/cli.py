@@ -403,12 +403,16 @@ def lessons_group() -> None:
 def lessons_starter(draft: bool) -> None:
     """Load the starter library from its script files and rebuild its audio; a second run changes nothing."""
     from audio import starter
+    from learning import starter_course
 
     app = make_app()
     check_database(app)
     with app.app_context():
         report = starter.load(publish=not draft)
+        course = starter_course.load()
     click.echo(report.line())
+    if course is not None:
+        click.echo(f"Starter course added: {course.title_en} ({len(course.lessons)} lessons).")
 
 
 @cli.group("user")

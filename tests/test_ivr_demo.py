@@ -104,3 +104,17 @@ def test_the_demo_is_never_made_in_production(app):
         app.config["CHAUPAL_ENV"] = "testing"
     assert db.session.scalar(select(Call.id).limit(1)) is None
     assert db.session.scalar(select(Recording.id).limit(1)) is None
+
+
+@pytest.mark.usefixtures("fresh_demo")
+def test_the_demo_has_the_starter_course_with_quiz_items_in_both_languages():
+    from learning import quizzes, starter_course
+    from learning.models import Course
+
+    [course] = db.session.scalars(select(Course)).all()
+    assert (course.title_en, course.title_hi) == (starter_course.TITLE_EN, starter_course.TITLE_HI)
+    slugs = [db.session.get(Lesson, entry.lesson_id).starter_slug for entry in course.lessons]
+    assert slugs == list(starter_course.LESSONS)
+    items = [item for entry in course.lessons for item in quizzes.lesson_items(entry.lesson_id)]
+    assert len(items) == len(starter_course.ITEMS) == len(course.tests)
+    assert starter_course.load() is None  # never added twice
