@@ -16,7 +16,9 @@ from core.db import db
 from core.models import Block, Contact, District, GramPanchayat, Language, Topic
 from core.params import iso_date
 
-bp = Blueprint("campaigns", __name__, url_prefix="/campaigns", template_folder="templates")
+bp = Blueprint(
+    "campaigns", __name__, url_prefix="/campaigns", template_folder="templates", static_folder="static"
+)
 
 
 def _campaign(campaign_id: int) -> Campaign:

@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, charts, config, db, people_views, queue, sandbox
+from core import auth, charts, config, db, headers, people_views, queue, sandbox
 from core.logs import configure_logging
 
 health = Blueprint("health", __name__)
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     queue.init_app(app)
     auth.init_app(app)
+    headers.init_app(app)
     # X-Forwarded-For is believed only from the proxies configured: a client reaching the app
     # directly could otherwise pick any address and dodge the per-address login throttle.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXY_COUNT"] or 0), x_proto=1)

@@ -6,6 +6,7 @@ Registered as a pytest plugin in conftest.py: use the fixtures `live_server`, `b
 import socket
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,18 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def wait_until(page, expression: str, timeout: float = 30000) -> None:
+    """Wait until a JavaScript expression is true in the page.
+
+    Playwright's wait_for_function polls with eval inside the page, which the app's CSP forbids
+    (no 'unsafe-eval'); page.evaluate runs through the debugger protocol, outside the CSP.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} ms waiting for: {expression}"
+        page.wait_for_timeout(100)
 
 
 def log_in(page, live_server, username: str, password: str) -> None:

@@ -7,7 +7,7 @@ from audio.models import Lesson
 from core.db import db
 from ivr import jobs as ivr_jobs
 from ivr.simulator import FlaskTransport, SimulatedCall
-from tests.browser import log_in
+from tests.browser import log_in, wait_until
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.curator_fixtures import make_transcribed_story
 from tests.factories import STAFF_PASSWORD, make_staff
@@ -36,21 +36,20 @@ def test_a_curator_listens_tags_and_publishes_and_the_story_plays_on_the_line(
     page.wait_for_selector("#words .word")
 
     page.click("#play")
-    page.wait_for_function("document.getElementById('player').currentTime > 0.3", timeout=15000)
+    wait_until(page, "document.getElementById('player').currentTime > 0.3", timeout=15000)
     page.click("#play")  # pause
     word = page.locator("#words .word").nth(2)
     start = float(word.get_attribute("data-start"))
     word.click()
-    page.wait_for_function(
-        f"Math.abs(document.getElementById('player').currentTime - {start}) < 1.0", timeout=5000
-    )
+    wait_until(page, f"Math.abs(document.getElementById('player').currentTime - {start}) < 1.0", timeout=5000)
     page.wait_for_selector("#words .word.speaking", timeout=5000)
     assert current_time(page) >= start - 0.05
     assert " 100% " not in page.get_attribute("#played", "style")  # the waveform shows how far it played
     box = page.locator("#waveform").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
-    page.wait_for_function(
-        "document.getElementById('player').currentTime > 0.8 * document.getElementById('player').duration"
+    wait_until(
+        page,
+        "document.getElementById('player').currentTime > 0.8 * document.getElementById('player').duration",
     )
     page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
 

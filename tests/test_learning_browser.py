@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.db import db
 from learning.models import Course, Enrolment, QuizItem
-from tests.browser import log_in
+from tests.browser import log_in, wait_until
 from tests.factories import STAFF_PASSWORD, make_contact, make_staff
 from tests.ivr_fixtures import make_lesson
 
@@ -57,10 +57,10 @@ def test_a_curator_and_an_officer_build_and_run_a_course(page, live_server):
     page.click("#preview")
     page.wait_for_url("**/simulator/**")
     page.click("#call")
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('Waiting for keys')")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('Waiting for keys')")
     assert "How long must a full pit rest?" in page.inner_text("#heard")
     page.click(".key[data-key='2']")
-    page.wait_for_function("document.getElementById('status').textContent.startsWith('Call ended')")
+    wait_until(page, "document.getElementById('status').textContent.startsWith('Call ended')")
     assert "A full pit rests one year" in page.inner_text("#heard")
 
     # an officer enrols Sitapur and sees the series on the calendar

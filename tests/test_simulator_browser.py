@@ -8,7 +8,7 @@ from core import queue
 from core.app import create_app
 from core.db import db
 from ivr import simulated_numbers
-from tests.browser import LiveServer, free_port, log_in
+from tests.browser import LiveServer, free_port, log_in, wait_until
 from tests.factories import STAFF_PASSWORD, make_staff
 from transcription.models import Transcript
 
@@ -41,9 +41,7 @@ def press(page, key: str) -> None:
 
 
 def wait_for(page, status: str) -> None:
-    page.wait_for_function(
-        f"document.getElementById('status').textContent.startsWith({status!r})", timeout=15000
-    )
+    wait_until(page, f"document.getElementById('status').textContent.startsWith({status!r})", timeout=15000)
 
 
 def test_a_story_recorded_through_the_microphone_reaches_the_pipeline(page, sandbox_server):
@@ -63,7 +61,7 @@ def test_a_story_recorded_through_the_microphone_reaches_the_pipeline(page, sand
     page.click("#stop")
     wait_for(page, "Waiting for keys")
     press(page, "1")  # keep it
-    page.wait_for_function("document.getElementById('heard').textContent.includes('saved')", timeout=15000)
+    wait_until(page, "document.getElementById('heard').textContent.includes('saved')", timeout=15000)
     assert "<Record" in page.text_content("#twiml")
     page.click("#hangup")
     wait_for(page, "Call ended")
