@@ -24,6 +24,7 @@ def guarded(op: Operation):
 
     @functools.wraps(op.view)
     def view(**path_values):
+        """Authenticate, check input, run the view, audit a write, add an ETag to a read."""
         token = None
         try:
             token = authenticate(op)

@@ -16,6 +16,7 @@ bp = Blueprint("api_admin", __name__, url_prefix="/admin/api", template_folder="
 @bp.route("/tokens", methods=["GET", "POST"])
 @role_required()
 def token_list():
+    """The token page: every token, and the form that makes one (its secret shown once)."""
     secret = None
     if request.method == "POST":
         secret = _create_from_form(request.form)
@@ -42,6 +43,7 @@ def _create_from_form(form) -> str | None:
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @role_required()
 def revoke_token(token_id: int):
+    """Revoke a token: it stops working at once."""
     if tokens.revoke(token_id) is not None:
         db.session.commit()
         flash("Token revoked: it no longer works. / टोकन रद्द किया गया।", "info")
@@ -51,6 +53,7 @@ def revoke_token(token_id: int):
 @bp.route("/audit")
 @role_required()
 def audit_log():
+    """The newest API writes."""
     return render_template("api/audit.html", entries=audit.recent())
 
 
@@ -61,6 +64,7 @@ def _districts() -> list[District]:
 @bp.route("/webhooks", methods=["GET", "POST"])
 @role_required()
 def webhook_list():
+    """The webhook page: every subscription, and the form that adds one (its secret shown once)."""
     secret = None
     if request.method == "POST":
         secret = _subscribe_from_form(request.form)
@@ -82,6 +86,7 @@ def _subscribe_from_form(form) -> str | None:
 @bp.route("/webhooks/<int:subscription_id>/stop", methods=["POST"])
 @role_required()
 def stop_webhook(subscription_id: int):
+    """Stop sending to a subscription."""
     webhooks.deactivate(subscription_id)
     db.session.commit()
     flash("Subscription stopped. / सदस्यता रोकी गई।", "info")
@@ -91,4 +96,5 @@ def stop_webhook(subscription_id: int):
 @bp.route("/webhooks/deliveries")
 @role_required()
 def webhook_deliveries():
+    """The delivery log: each delivery's state, tries and last answer."""
     return render_template("api/deliveries.html", deliveries=webhooks.recent_deliveries())

@@ -41,6 +41,7 @@ SUMMARY = {
 @ops.get("/analytics/summary", "At-a-glance figures with the dashboard's filters", query=FILTERS,
          responses={200: SUMMARY})  # fmt: skip
 def analytics_summary(args: dict):
+    """The dashboard's at-a-glance figures for these filters, kept to the token's districts."""
     page_args = {PAGE_ARGS.get(name, name): str(value) for name, value in args.items()}
     filters = metrics.parse_filters(page_args, district_ids(), schedule.zone())
     headlines = metrics.table(metrics.DASHBOARD, metrics.HEADLINES, filters)

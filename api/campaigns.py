@@ -97,6 +97,7 @@ PROGRESS = {
 
 
 def campaign_json(campaign: Campaign) -> dict:
+    """A campaign as the API shows it."""
     return {
         "id": campaign.id, "name": campaign.name, "kind": campaign.kind, "content": campaign.content,
         "lesson_id": campaign.lesson_id, "status": campaign.status, "schedule": campaign.schedule,
@@ -108,12 +109,14 @@ def campaign_json(campaign: Campaign) -> dict:
 
 
 def visible_campaigns():
+    """A query of the campaigns touching the token's districts."""
     query = select(Campaign)
     allowed = district_ids()
     return query if allowed is None else query.where(Campaign.districts.any(District.id.in_(allowed or {-1})))
 
 
 def visible_campaign(campaign_id: int) -> Campaign:
+    """The campaign, if the token may see it; 404 otherwise."""
     campaign = db.session.scalar(visible_campaigns().where(Campaign.id == campaign_id))
     if campaign is None:
         raise not_found("campaign")
@@ -122,16 +125,19 @@ def visible_campaign(campaign_id: int) -> Campaign:
 
 @ops.get("/campaigns", "List campaigns", query=PAGE_QUERY, responses={200: page_of(CAMPAIGN)})
 def list_campaigns(args: dict):
+    """One page of the token's campaigns."""
     return paginate(visible_campaigns(), Campaign.id, args, campaign_json)
 
 
 @ops.get("/campaigns/{campaign_id}", "Get a campaign", responses={200: CAMPAIGN})
 def get_campaign(campaign_id: int):
+    """One campaign."""
     return object_response(campaign_json(visible_campaign(campaign_id)))
 
 
 @ops.post("/campaigns", "Create a draft campaign", body=CREATE, responses={201: CAMPAIGN})
 def create_campaign(body: dict):
+    """A draft campaign in the token's districts, owned by the admin who made the token."""
     allowed = district_ids()
     if allowed is not None and not set(body["district_ids"]) <= allowed:
         raise ApiError(400, "unknown_district", "Only this token's districts.", field="district_ids")
@@ -148,6 +154,7 @@ def create_campaign(body: dict):
 @ops.post("/campaigns/{campaign_id}/schedule", "Schedule a campaign (now, at a time, or weekly)",
           body=SCHEDULE, responses={200: CAMPAIGN, 409: None})  # fmt: skip
 def schedule_campaign(campaign_id: int, body: dict):
+    """Schedule the campaign; 409 with the reason when it cannot be."""
     campaign = visible_campaign(campaign_id)
     try:
         campaigns.schedule_campaign(campaign, body["when"], _moment(body.get("send_at")))
@@ -172,6 +179,7 @@ def _moment(text: str | None) -> datetime | None:
 
 @ops.post("/campaigns/{campaign_id}/cancel", "Cancel a campaign for good", responses={200: CAMPAIGN})
 def cancel_campaign(campaign_id: int):
+    """Cancel the campaign: unsent calls and messages are dropped."""
     campaign = visible_campaign(campaign_id)
     campaigns.cancel(campaign)
     return object_response(campaign_json(campaign))
@@ -179,5 +187,6 @@ def cancel_campaign(campaign_id: int):
 
 @ops.get("/campaigns/{campaign_id}/progress", "Live delivery counts of a campaign", responses={200: PROGRESS})
 def campaign_progress(campaign_id: int):
+    """Live counts over each recipient's latest attempt."""
     campaign = visible_campaign(campaign_id)
     return jsonify(status=campaign.status, **campaigns.progress(campaign))

@@ -35,9 +35,11 @@ class Problem:
     message: str
 
     def as_error(self) -> ApiError:
+        """The problem as a 400 answer."""
         return ApiError(400, self.code, self.message, field=self.field)
 
     def as_dict(self, row: int) -> dict:
+        """The problem as one entry of a bulk answer's row errors."""
         return {"row": row, "field": self.field, "code": self.code, "message": self.message}
 
 

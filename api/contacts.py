@@ -91,6 +91,7 @@ def visible_contact(contact_id: int) -> Contact:
 
 @ops.get("/contacts", "List contacts", query=FILTERS, responses={200: page_of(CONTACT)})
 def list_contacts(args: dict):
+    """One page of the token's contacts, filtered."""
     query = within(select(Contact), Contact.district_id)
     for name in ("district_id", "block_id", "role"):
         if name in args:
@@ -117,11 +118,13 @@ def _phone_filter(raw: str) -> str:
 
 @ops.get("/contacts/{contact_id}", "Get a contact", responses={200: CONTACT})
 def get_contact(contact_id: int):
+    """One contact."""
     return object_response(contact_json(visible_contact(contact_id)))
 
 
 @ops.post("/contacts", "Create a contact", body=CREATE, responses={201: CONTACT, 409: None})
 def create_contact(body: dict):
+    """A new contact; 409 when the number is already known."""
     values, problems = checked_values(body, None)
     if problems:
         raise problems[0].as_error()
@@ -137,6 +140,7 @@ def create_contact(body: dict):
     "/contacts/{contact_id}", "Update a contact (send If-Match)", body=UPDATE, responses={200: CONTACT}
 )
 def update_contact(contact_id: int, body: dict):
+    """Change a contact read earlier (If-Match); the number and opt-out are not changed here."""
     contact = visible_contact(contact_id)
     check_if_match(request.headers.get("If-Match"), contact_json(contact))
     values, problems = checked_values(body, contact)
@@ -150,6 +154,7 @@ def update_contact(contact_id: int, body: dict):
 @ops.post("/contacts/{contact_id}/opt-out", "Opt a contact out of (or back into) calls and messages",
           body=OPT_OUT, responses={200: CONTACT})  # fmt: skip
 def set_opt_out(contact_id: int, body: dict):
+    """Opt the contact out of, or back into, calls and messages (kept in the opt-out history)."""
     contact = visible_contact(contact_id)
     change = people.opt_out if body["opted_out"] else people.opt_in
     change(contact, OPT_OUT_SOURCE)

@@ -53,6 +53,7 @@ _row_validator = Draft202012Validator(CREATE)
           description="Rows are matched on the E.164 number. With all_or_nothing (the default) one bad row "
           "writes nothing and the 400 lists every bad row in error.rows.")  # fmt: skip
 def bulk_upsert(body: dict):
+    """Create or update every row by number, or none when a row is bad (unless all_or_nothing is false)."""
     checked, errors = _check_rows(body["contacts"])
     if errors and body.get("all_or_nothing", True):
         db.session.rollback()

@@ -54,6 +54,7 @@ def error_response(error: ApiError, extra: dict | None = None):
 
 
 def handle_api_error(error: ApiError):
+    """The response for an ApiError raised outside the guard."""
     return error_response(error, getattr(error, "extra", None))
 
 

@@ -48,12 +48,14 @@ ANSWER_FILTERS = {**PAGE_QUERY, "contact_id": ID, "enrolment_id": ID, "item_id":
 
 
 def course_json(course: Course) -> dict:
+    """A course as the API shows it."""
     return {"id": course.id, "title_en": course.title_en, "title_hi": course.title_hi,
             "topic": course.topic.slug if course.topic else None, "pass_mark": course.pass_mark,
             "status": course.status}  # fmt: skip
 
 
 def enrolment_json(enrolment: Enrolment) -> dict:
+    """An enrolment with its certificate, as the API shows it."""
     certificate = db.session.scalar(select(Certificate).filter_by(enrolment_id=enrolment.id))
     return {
         "id": enrolment.id, "course_id": enrolment.course_id, "contact_id": enrolment.contact_id,
@@ -65,6 +67,7 @@ def enrolment_json(enrolment: Enrolment) -> dict:
 
 
 def answer_json(answer: Answer) -> dict:
+    """One quiz answer as the API shows it."""
     return {"id": answer.id, "contact_id": answer.contact_id, "item_id": answer.item_id,
             "enrolment_id": answer.enrolment_id, "stage": answer.stage, "correct": answer.correct,
             "skipped": answer.key == "", "attempt": answer.attempt, "answered_at": iso(answer.answered_at)}  # fmt: skip
@@ -84,18 +87,21 @@ def _filtered(query, model, args: dict, names: tuple[str, ...]):
 
 @ops.get("/courses", "List courses", query=PAGE_QUERY, responses={200: page_of(COURSE)})
 def list_courses(args: dict):
+    """One page of courses."""
     return paginate(select(Course), Course.id, args, course_json)
 
 
 @ops.get("/enrolments", "List course enrolments with scores and certificates", query=ENROLMENT_FILTERS,
          responses={200: page_of(ENROLMENT)})  # fmt: skip
 def list_enrolments(args: dict):
+    """One page of the token's learners' enrolments, filtered."""
     query = _filtered(_learners(Enrolment), Enrolment, args, ("course_id", "contact_id", "status"))
     return paginate(query, Enrolment.id, args, enrolment_json)
 
 
 @ops.get("/enrolments/{enrolment_id}", "Get an enrolment", responses={200: ENROLMENT})
 def get_enrolment(enrolment_id: int):
+    """One enrolment, if its learner is in the token's districts."""
     enrolment = db.session.scalar(_learners(Enrolment).where(Enrolment.id == enrolment_id))
     if enrolment is None:
         raise not_found("enrolment")
@@ -106,5 +112,6 @@ def get_enrolment(enrolment_id: int):
     "/quiz-results", "List learners' quiz answers", query=ANSWER_FILTERS, responses={200: page_of(ANSWER)}
 )
 def list_quiz_results(args: dict):
+    """One page of the token's learners' quiz answers, filtered."""
     query = _filtered(_learners(Answer), Answer, args, ("contact_id", "enrolment_id", "item_id", "stage"))
     return paginate(query, Answer.id, args, answer_json)

@@ -60,11 +60,13 @@ AUDIO_QUERY = {"language": {"type": "string", "maxLength": 8, "description": "Th
 
 
 def topic_json(topic: Topic) -> dict:
+    """A topic as the API shows it."""
     return {"id": topic.id, "slug": topic.slug, "name_en": topic.name_en, "name_hi": topic.name_hi,
             "parent_id": topic.parent_id, "active": topic.active}  # fmt: skip
 
 
 def lesson_json(lesson: Lesson) -> dict:
+    """A lesson or story with its tracks, as the API shows it."""
     return {
         "id": lesson.id,
         "kind": lesson.kind,
@@ -85,6 +87,7 @@ def _track_json(lesson: Lesson, track: LessonTrack) -> dict:
 
 @ops.get("/topics", "List topics", query=PAGE_QUERY, responses={200: page_of(TOPIC)})
 def list_topics(args: dict):
+    """One page of topics."""
     return paginate(select(Topic), Topic.id, args, topic_json)
 
 
@@ -121,22 +124,26 @@ def visible_lesson(lesson_id: int) -> Lesson:
 
 @ops.get("/lessons", "List published lessons", query=LESSON_FILTERS, responses={200: page_of(LESSON)})
 def list_lessons(args: dict):
+    """One page of lessons."""
     return _lessons(Lesson.LESSON, args)
 
 
 @ops.get("/stories", "List published peer stories", query=LESSON_FILTERS, responses={200: page_of(LESSON)})
 def list_stories(args: dict):
+    """One page of the token's districts' stories."""
     return _lessons(Lesson.STORY, args)
 
 
 @ops.get("/lessons/{lesson_id}", "Get a lesson or story", responses={200: LESSON})
 def get_lesson(lesson_id: int):
+    """One lesson or story."""
     return object_response(lesson_json(visible_lesson(lesson_id)))
 
 
 @ops.get("/lessons/{lesson_id}/audio", "The phone-ready audio of a lesson or story in one language",
          query=AUDIO_QUERY, responses={302: None})  # fmt: skip
 def lesson_audio(lesson_id: int, args: dict):
+    """A redirect to a short-lived signed link to the track's phone-ready audio."""
     lesson = visible_lesson(lesson_id)
     track = next((t for t in lesson.tracks if t.language_code == args.get("language")), None)
     if track is None or not track.playback_key:

@@ -41,6 +41,7 @@ class ApiToken(db.Model):
 
     @property
     def writes(self) -> bool:
+        """True for read-write tokens."""
         return self.scope == self.WRITE
 
     def district_ids(self) -> set[int] | None:
@@ -80,6 +81,7 @@ class WebhookSubscription(db.Model):
 
     @property
     def event_names(self) -> list[str]:
+        """The events this subscription hears, as a list."""
         return [name for name in self.events.split(",") if name]
 
 

@@ -29,6 +29,7 @@ def page_of(item_schema: dict) -> dict:
 
 
 def encode(last_id: int) -> str:
+    """The cursor that continues after this id."""
     return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
 
 

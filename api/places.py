@@ -29,10 +29,12 @@ DISTRICT = {
 
 
 def block_json(block: Block) -> dict:
+    """A block as the API shows it."""
     return {"id": block.id, "name": block.name, "district_id": block.district_id}
 
 
 def district_json(district: District) -> dict:
+    """A district with its blocks, as the API shows it."""
     return {
         "id": district.id,
         "name": district.name,
@@ -45,11 +47,13 @@ def district_json(district: District) -> dict:
     "/districts", "List districts with their blocks", query=PAGE_QUERY, responses={200: page_of(DISTRICT)}
 )
 def list_districts(args: dict):
+    """One page of the token's districts."""
     return paginate(within(select(District), District.id), District.id, args, district_json)
 
 
 @ops.get("/districts/{district_id}", "Get a district with its blocks", responses={200: DISTRICT})
 def get_district(district_id: int):
+    """One district, if the token reaches it."""
     district = db.session.get(District, district_id)
     if district is None or not in_districts(district.id):
         raise not_found("district")

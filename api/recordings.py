@@ -49,6 +49,7 @@ FILTERS = {
 
 
 def recording_json(recording: Recording) -> dict:
+    """A recording with its transcript and tags, as the caller's consent allows."""
     transcript = db.session.scalar(
         select(Transcript).filter_by(recording_id=recording.id, status=Transcript.READY)
     )
@@ -85,6 +86,7 @@ def shareable():
 @ops.get("/recordings", "List shareable recordings with transcripts and tags", query=FILTERS,
          responses={200: page_of(RECORDING)})  # fmt: skip
 def list_recordings(args: dict):
+    """One page of shareable recordings, filtered."""
     query = shareable()
     if "kind" in args:
         query = query.where(Recording.kind == args["kind"])
@@ -95,6 +97,7 @@ def list_recordings(args: dict):
 
 @ops.get("/recordings/{recording_id}", "Get a shareable recording", responses={200: RECORDING})
 def get_recording(recording_id: int):
+    """One shareable recording."""
     recording = db.session.scalar(shareable().where(Recording.id == recording_id))
     if recording is None:
         raise not_found("recording")

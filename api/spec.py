@@ -29,14 +29,17 @@ class Operation:
 
     @property
     def operation_id(self) -> str:
+        """The view's name, unique across the API."""
         return self.view.__name__
 
     @property
     def path_params(self) -> list[str]:
+        """The names of the path's {parameters}."""
         return PATH_PARAM.findall(self.path)
 
     @property
     def flask_rule(self) -> str:
+        """The path as a Flask rule (every path parameter is an id)."""
         return PATH_PARAM.sub(r"<int:\1>", self.path)
 
 
@@ -48,16 +51,20 @@ class Operations:
         self.items: list[Operation] = []
 
     def get(self, path: str, summary: str, **options) -> Callable:
+        """Declare a read."""
         return self._add("GET", path, summary, write=False, **options)
 
     def post(self, path: str, summary: str, **options) -> Callable:
+        """Declare a write that creates or acts."""
         return self._add("POST", path, summary, write=True, **options)
 
     def patch(self, path: str, summary: str, **options) -> Callable:
+        """Declare an update (If-Match is required)."""
         return self._add("PATCH", path, summary, write=True, **options)
 
     def _add(self, method: str, path: str, summary: str, **options) -> Callable:
         def record(view: Callable) -> Callable:
+            """Keep the view with its declaration; the view itself is unchanged."""
             self.items.append(Operation(method, path, view, summary, self.tag, **options))
             return view
 

@@ -31,10 +31,12 @@ def build_blueprint() -> Blueprint:
 
 
 def openapi():
+    """The OpenAPI 3.1 document, built from the routes."""
     return jsonify(document(operations(), TITLE, VERSION))
 
 
 def docs():
+    """The browsable documentation, rendered from the same document."""
     return render_template("api/docs.html", spec=document(operations(), TITLE, VERSION))
 
 

@@ -81,8 +81,10 @@ def forget_contact(connection, contact_id: int) -> None:
 
 
 def all_subscriptions() -> list[WebhookSubscription]:
+    """Every subscription, newest first, for the admin page."""
     return list(db.session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id.desc())))
 
 
 def recent_deliveries(limit: int = 200) -> list[WebhookDelivery]:
+    """The newest deliveries, for the delivery log."""
     return list(db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)))

@@ -114,3 +114,16 @@ def test_cursor_pagination_walks_every_district_once(api, make_token):
     assert len(seen) == len(set(seen)) >= 2
     bad = api("GET", "/districts?cursor=nonsense", secret)
     assert bad.status_code == 400 and bad.json["error"]["field"] == "cursor"
+
+
+def test_retry_after_counts_to_the_end_of_the_tokens_minute(app):
+    from api import ratelimit
+
+    app.config["API_RATE_LIMIT_PER_MINUTE"] = 2
+    try:
+        minute = 1_800_000_000 - 1_800_000_000 % 60
+        waits = [ratelimit.seconds_to_wait(7, now=minute + 50.2) for _ in range(3)]
+        next_minute = ratelimit.seconds_to_wait(7, now=minute + 60)
+    finally:
+        app.config["API_RATE_LIMIT_PER_MINUTE"] = 120
+    assert waits == [0, 0, 10] and next_minute == 0
