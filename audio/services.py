@@ -538,11 +538,21 @@ def track_edits(track: LessonTrack) -> dict:
 def render_track(track: LessonTrack, max_seconds: float = LESSON_MAX_SECONDS) -> None:
     """Render the phone copy from the untouched original: cuts, silence trimmed, loudness, segments."""
     with store.local_file(track.original_key) as path:
-        audio = decode_for_library(path, max_seconds)
-    audio = convert.trim_silence(convert.apply_edits(audio, **track_edits(track)))
+        phone = phone_rendering(path, track_edits(track), max_seconds)
+    store_rendering(track, phone)
+
+
+def phone_rendering(path: Path, edits: dict, max_seconds: float = LESSON_MAX_SECONDS) -> AudioSegment:
+    """The phone copy of an original with its cuts: the slow part (decoding), done before any database write."""
+    audio = decode_for_library(path, max_seconds)
+    audio = convert.trim_silence(convert.apply_edits(audio, **edits))
     if len(audio) < 1000:
         raise LibraryError("less than a second of sound is left after the cuts")
-    phone = convert.phone_copy(audio)
+    return convert.phone_copy(audio)
+
+
+def store_rendering(track: LessonTrack, phone: AudioSegment) -> None:
+    """Store a rendered phone copy as the track's full file and segments (rows not committed)."""
     track.playback_key = _put_wav(track_prefix(track), "full", phone)
     track.duration_seconds = round(phone.duration_seconds, 3)
     cut_segments(track, phone, convert.split_points(phone, SEGMENT_MAX_MS))
@@ -579,14 +589,16 @@ def create_lesson(
     title: str, language_code: str, topic_id: int | None, upload: BinaryIO, filename: str, level: int = 1
 ) -> Lesson:
     """A new draft lesson with its first track, rendered for the phone and cut into segments."""
-    lesson = Lesson(kind=Lesson.LESSON, topic_id=topic_id or None, level=level, status=Lesson.DRAFT)
-    db.session.add(lesson)
-    db.session.flush()
-    try:
-        save_track(lesson, language_code, title, upload, filename)
-    except LibraryError:
-        db.session.rollback()
-        raise
+    title = _required_title(title)
+    with store.scratch_dir() as folder:
+        path = receive_upload(upload, filename, folder)
+        # Decode first: a SQLite write lock taken before it would hold every call waiting meanwhile.
+        phone = phone_rendering(path, parse_edits({}))
+        lesson = Lesson(kind=Lesson.LESSON, topic_id=topic_id or None, level=level, status=Lesson.DRAFT)
+        db.session.add(lesson)
+        db.session.flush()
+        _write_track(lesson, language_code, title, path, phone)
+    db.session.commit()
     return lesson
 
 
@@ -594,20 +606,32 @@ def save_track(
     lesson: Lesson, language_code: str, title: str, upload: BinaryIO, filename: str
 ) -> LessonTrack:
     """Add (or replace) the lesson's audio and title in one language; commits."""
+    title = _required_title(title)
+    with store.scratch_dir() as folder:
+        path = receive_upload(upload, filename, folder)
+        phone = phone_rendering(path, parse_edits({}))  # decoded before any write, as above
+        track = _write_track(lesson, language_code, title, path, phone)
+    db.session.commit()
+    return track
+
+
+def _required_title(title: str) -> str:
     title = (title or "").strip()
     if not title:
         raise LibraryError("a title is needed")
+    return title[:200]
+
+
+def _write_track(
+    lesson: Lesson, language_code: str, title: str, original: Path, phone: AudioSegment
+) -> LessonTrack:
     track = db.session.scalar(select(LessonTrack).filter_by(lesson_id=lesson.id, language_code=language_code))
     track = track or LessonTrack(lesson=lesson, language_code=language_code)
-    track.title = title[:200]
-    with store.scratch_dir() as folder:
-        path = receive_upload(upload, filename, folder)
-        decode_for_library(path)  # refuse a bad file before anything is stored
-        track.original_key, track.edits = _store_original(lesson.id, language_code, path), ""
+    track.title = title
+    track.original_key, track.edits = _store_original(lesson.id, language_code, original), ""
     db.session.add(track)
     db.session.flush()
-    render_track(track)
-    db.session.commit()
+    store_rendering(track, phone)
     return track
 
 
@@ -691,28 +715,29 @@ def publish_story_from_recording(
         raise LibraryError("only a recording that finished processing can be published")
     if recording.consent == Recording.TRAINERS_ONLY:
         raise LibraryError("the caller agreed to share this recording with trainers only")
+    edits = parse_edits(cuts)
+    with store.local_file(recording.original_key) as path:
+        phone = phone_rendering(path, edits, max_recording_seconds())  # decoded before any write
     lesson = db.session.scalar(select(Lesson).filter_by(source_recording_id=recording.id, kind=Lesson.STORY))
     lesson = lesson or Lesson(kind=Lesson.STORY, source_recording_id=recording.id, status=Lesson.DRAFT)
     lesson.topic_id = topic_id or recording.topic_id
     lesson.contributor_name = contributor_name.strip()[:120] if recording.consent == Recording.NAMED else ""
     db.session.add(lesson)
     db.session.flush()
-    _story_track(lesson, recording, title, language_code, cuts)
+    _story_track(lesson, recording, title, language_code, edits, phone)
     return set_lesson_status(lesson.id, Lesson.PUBLISHED) if publish else lesson
 
 
-def _story_track(lesson: Lesson, recording: Recording, title: str, language_code: str, cuts) -> None:
+def _story_track(
+    lesson: Lesson, recording: Recording, title: str, language_code: str, edits: dict, phone: AudioSegment
+) -> None:
     track = db.session.scalar(select(LessonTrack).filter_by(lesson_id=lesson.id, language_code=language_code))
     track = track or LessonTrack(lesson=lesson, language_code=language_code)
     track.title = (title or "").strip()[:200] or "Story"
-    track.original_key, track.edits = recording.original_key, json.dumps(parse_edits(cuts))
+    track.original_key, track.edits = recording.original_key, json.dumps(edits)
     db.session.add(track)
     db.session.flush()
-    try:
-        render_track(track, max_recording_seconds())
-    except LibraryError:
-        db.session.rollback()
-        raise
+    store_rendering(track, phone)
     db.session.commit()
 
 
