@@ -110,15 +110,17 @@ def lesson_playlist(lesson_id: int, language_code: str) -> list[PlaylistItem]:
 
 
 def _playlist_item(segment: LessonSegment, language_code: str, offline: bool) -> PlaylistItem | None:
-    """Recorded audio plays; typed words are spoken by Twilio's voice, or played from espeak-ng offline."""
-    if segment.text and not (offline and segment.playback_key):
-        voice = tts_voice(language_code)
-        return PlaylistItem(segment.id, segment.position, "", segment.duration_seconds, segment.allows_back,
-                            text=segment.text, voice=voice)  # fmt: skip
-    if not segment.playback_key:
+    """Recorded audio plays; typed words are said by Twilio's voice, or played from espeak-ng offline.
+
+    A typed segment keeps the URL of its offline rendering too, for players that can only play audio.
+    """
+    url = signed_media_url(segment.playback_key) if segment.playback_key else ""
+    say = bool(segment.text) and not (offline and url)
+    if not url and not say:
         return None
-    url = signed_media_url(segment.playback_key)
-    return PlaylistItem(segment.id, segment.position, url, segment.duration_seconds, segment.allows_back)
+    text, voice = (segment.text, tts_voice(language_code)) if say else ("", "")
+    return PlaylistItem(segment.id, segment.position, url, segment.duration_seconds, segment.allows_back,
+                        text=text, voice=voice)  # fmt: skip
 
 
 def speaks_offline() -> bool:

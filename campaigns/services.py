@@ -664,7 +664,7 @@ def content_urls(campaign: Campaign, language_code: str) -> list[str]:
 
 def _content_urls(campaign: Campaign, language_code: str) -> list[str]:
     if campaign.content in (Campaign.LESSON, Campaign.STORY) and campaign.lesson_id:
-        return [item.url for item in audio.lesson_playlist(campaign.lesson_id, language_code)]
+        return _lesson_urls(campaign.lesson_id, language_code)
     if campaign.content == Campaign.DIGEST:
         return [
             url for lesson in digest_stories(language_code) for url in _lesson_urls(lesson.id, language_code)
@@ -673,7 +673,8 @@ def _content_urls(campaign: Campaign, language_code: str) -> list[str]:
 
 
 def _lesson_urls(lesson_id: int, language_code: str) -> list[str]:
-    return [item.url for item in audio.lesson_playlist(lesson_id, language_code)]
+    # a typed lesson plays its offline rendering; words never rendered (no espeak-ng) cannot be played
+    return [item.url for item in audio.lesson_playlist(lesson_id, language_code) if item.url]
 
 
 def digest_stories(language_code: str) -> list[Lesson]:

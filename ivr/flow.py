@@ -205,11 +205,11 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
             uploaded[language.code] = audio.prompt_audio_keys(language.code)
         key = not line.values and uploaded[language.code].get(line.prompt_id)
         url = line.url or (key and audio.signed_media_url(key))
-        if url:
-            spoken.append(twiml.Speech(url=url))
-        elif line.text:
+        if line.text:  # words to say win over a rendering of them (a typed lesson on the real line)
             voice = line.voice or language.say_voice
             spoken.append(twiml.Speech(line.text, say_language=language.say_language, voice=voice))
+        elif url:
+            spoken.append(twiml.Speech(url=url))
         else:
             words = services.prompt_words(line.prompt_id, language.code, **line.values)
             spoken.append(twiml.Speech(words, say_language=language.say_language, voice=language.say_voice))

@@ -54,6 +54,16 @@ def test_recorded_audio_replaces_the_synthetic_voice(app, audio_files):
     assert not any(store.exists(key) for key in rendered)  # the synthetic renderings are gone
 
 
+def test_a_campaign_playing_a_typed_lesson_plays_its_offline_rendering(app):
+    from campaigns import services as campaigns
+    from tests.campaigns_fixtures import make_campaign
+
+    lesson = typed.create_typed_lesson(TITLE, "hi", None, SCRIPT)
+    services.set_lesson_status(lesson.id, Lesson.PUBLISHED)
+    urls = campaigns.content_urls(make_campaign(lesson_id=str(lesson.id)), "hi")
+    assert len(urls) == len(PARTS) and all("/media/lessons/" in url for url in urls)
+
+
 def test_the_form_saves_a_draft_or_publishes_at_once(client, login):
     login("curator")
     token = csrf_token(client, "/audio/lessons/type")
