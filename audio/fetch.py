@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from flask import current_app
 from urllib3.exceptions import HTTPError
 
 from core import twilio
@@ -50,10 +51,10 @@ def download(source_url: str, target: Path, max_bytes: int) -> bool:
 
 
 def _open(url: str) -> requests.Response:
-    """GET with credentials for the API host only; redirects followed by hand to https targets."""
-    api_host = urlsplit(url).netloc
+    """GET with credentials for the API host only; redirects followed by hand, each hop checked first."""
+    origin = urlsplit(url)
     for _ in range(MAX_REDIRECTS + 1):
-        auth = twilio.basic_auth() if urlsplit(url).netloc == api_host else None
+        auth = twilio.basic_auth() if urlsplit(url)[:2] == origin[:2] else None
         response = requests.get(
             url, auth=auth, stream=True, allow_redirects=False, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
         )
@@ -62,9 +63,35 @@ def _open(url: str) -> requests.Response:
             return response
         response.close()
         url = urljoin(url, response.headers["Location"])
-        if urlsplit(url).scheme != "https" and urlsplit(url).netloc != api_host:
-            raise DownloadRefusedError("recording redirect to a non-https address")
+        check_redirect(url, origin)
     raise DownloadNotReadyError("too many redirects")
+
+
+def check_redirect(url: str, origin) -> None:
+    """Refuse a redirect anywhere but the API host itself or the provider's own hosts over https.
+
+    Checked before each hop is requested: a redirect must not reach the metadata service, Redis or
+    any other address on our side of the firewall (default https port only, no user part).
+    """
+    parts = urlsplit(url)
+    if parts[:2] == origin[:2]:
+        return
+    host = (parts.hostname or "").lower()
+    domains = [
+        d.strip().lower() for d in current_app.config["RECORDING_DOWNLOAD_HOSTS"].split(",") if d.strip()
+    ]
+    provider = any(host == domain or host.endswith("." + domain) for domain in domains)
+    if parts.scheme != "https" or _port(parts) not in (None, 443) or "@" in parts.netloc or not provider:
+        raise DownloadRefusedError(
+            f"recording redirect to {parts.scheme}://{host}:{parts.port or ''} refused"
+        )
+
+
+def _port(parts) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # not a number, or out of range
+        return -1
 
 
 def _check_status(response: requests.Response) -> None:

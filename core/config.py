@@ -23,6 +23,10 @@ SETTINGS = {
     "REDIS_URL": ("", "Redis URL; default: an embedded server under the instance folder"),
     "SECRET_KEY": ("", "signs sessions and audio URLs; required in production"),
     "PUBLIC_BASE_URL": ("http://127.0.0.1:5000", "the URL Twilio reaches; signatures, links"),
+    "RECORDING_DOWNLOAD_HOSTS": (
+        "twilio.com,twiliocdn.com",
+        "domains a recording download may be redirected to (https, port 443, each hop checked)",
+    ),
     "TRUSTED_PROXY_COUNT": (
         "0",
         "reverse proxies in front of the app that set X-Forwarded-For (1 behind nginx); 0 trusts none",
