@@ -684,7 +684,11 @@ def more_stopped(turn: Turn) -> Menu | Go:
     contact = turn.call.contact
     if contact is None or not contact.opted_out_at:
         return Go("more")
-    options = {"1": _stop_choice(services.opt_in_by_phone, "restarted"), "2": Go("erase_confirm"), "3": Go("language")}
+    options = {
+        "1": _stop_choice(services.opt_in_by_phone, "restarted"),
+        "2": Go("erase_confirm"),
+        "3": Go("language"),
+    }
     lines = [Line("restart_options"), Line("more_language"), Line("back_hint")]
     return Menu(lines, options, back=Go("menu"))
 
