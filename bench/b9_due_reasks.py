@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
@@ -63,7 +64,7 @@ def seed(learners: int, items: int) -> float:
     return time.monotonic() - started
 
 
-def timed(function) -> tuple[list[float], object]:
+def timed(function) -> tuple[list[float], Any]:
     """Seconds of each timed run (after one warm-up), and the last result."""
     timings, result = [], None
     for run in range(RUNS + 1):

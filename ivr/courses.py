@@ -46,7 +46,9 @@ def at_call_start(turn: Turn) -> Go | None:
     return Go(offer.screen, offer.args, notice=("welcome_back",)) if offer else None
 
 
-def _offer(contact_id: int) -> Go | None:
+def _offer(contact_id: int | None) -> Go | None:
+    if contact_id is None:
+        return None
     step = enrolment.next_ready(contact_id)
     if step is not None:
         return Go("course_offer", {"enrol": step.enrolment.id})
@@ -93,7 +95,7 @@ def course_offer(turn: Turn) -> Menu | Go:
     if learner is None:
         return Go("menu")
     title = learner.course.title(turn.language.code)
-    options = {"1": Go("course_next", {"enrol": learner.id}), "2": Go("menu")}
+    options: dict[str, flow.Action] = {"1": Go("course_next", {"enrol": learner.id}), "2": Go("menu")}
     return Menu([Line("course_continue", {"course": title})], options, back=Go("menu"))
 
 
@@ -145,6 +147,8 @@ def course_play(turn: Turn) -> Menu | Go:
 def _segment_started(position: int) -> Callable[[Turn], None]:
     def started(turn: Turn) -> None:
         learner, lesson_id = _enrolment(turn), turn.int_arg("lesson")
+        if learner is None or lesson_id is None:
+            return
         services.log_listen(turn.call, lesson_id, position, ListenEvent.START)
         services.save_progress(turn.call, lesson_id, position, None)
         enrolment.note_segment(learner, position, turn.call.call_sid)
@@ -155,6 +159,8 @@ def _segment_started(position: int) -> Callable[[Turn], None]:
 def _segment_done(position: int, length: int) -> Callable[[Turn], Go]:
     def done(turn: Turn) -> Go:
         learner, lesson_id = _enrolment(turn), turn.int_arg("lesson")
+        if learner is None or lesson_id is None:
+            return Go("menu")
         finished = position + 1 >= length
         services.log_listen(turn.call, lesson_id, position, ListenEvent.COMPLETE)
         services.save_progress(turn.call, lesson_id, position + 1, None, done=finished)
@@ -220,11 +226,13 @@ def _answer(
     item_id: int, stage: str, then: dict, key: str = "", explain: bool = True
 ) -> Callable[[Turn], Go]:
     def answer(turn: Turn) -> Go:
-        item = db.session.get(QuizItem, item_id)
+        item, contact_id = db.session.get(QuizItem, item_id), turn.call.contact_id
+        if item is None or contact_id is None:
+            return Go("menu")
         learner = _enrolment(turn) if then.get("then") == "course" else None
         quizzes.record_answer(
             turn.call.call_sid,
-            turn.call.contact_id,
+            contact_id,
             item,
             key,
             stage,
@@ -296,13 +304,13 @@ def changed_offer(turn: Turn) -> Menu | Go:
     if notice is None or notice.id != turn.int_arg("notice"):
         return Go("menu")
     title = _title(notice.replacement.old_lesson_id, turn.language.code)
-    options = {"1": _hear_new(notice.id), "2": Go("menu")}
+    options: dict[str, flow.Action] = {"1": _hear_new(notice.id), "2": Go("menu")}
     return Menu([Line("advice_changed", {"title": title})], options, back=Go("menu"))
 
 
 def _hear_new(notice_id: int) -> Callable[[Turn], Go]:
     def hear(turn: Turn) -> Go:
-        notice = unlearning.pending_notice(turn.call.contact_id)
+        notice = unlearning.pending_notice(turn.call.contact_id) if turn.call.contact_id else None
         if notice is None or notice.id != notice_id:
             return Go("menu")
         unlearning.mark_heard(notice, clock.now())
@@ -335,7 +343,7 @@ def call_back_if_dropped(call: Call) -> None:
     if learner is None:
         return
     learner.callback_for_sid = call.call_sid
-    services.queue_callback(call.contact_id, RESUME_PREFIX + call.call_sid)
+    services.queue_callback(call.contact.id, RESUME_PREFIX + call.call_sid)
 
 
 SCREENS = {

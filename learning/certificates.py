@@ -46,16 +46,16 @@ def score(enrolment: Enrolment) -> int:
 def _percent_right(contact_id: int, item_ids: list[int], stage: str | None) -> int:
     if not item_ids:
         return 100
-    latest = select(Answer.item_id, func.max(Answer.id).label("id")).where(
+    query = select(Answer.item_id, func.max(Answer.id).label("id")).where(
         Answer.contact_id == contact_id, Answer.item_id.in_(item_ids)
     )
     if stage:
-        latest = latest.where(Answer.stage == stage)
-    latest = latest.group_by(Answer.item_id).subquery()
+        query = query.where(Answer.stage == stage)
+    latest = query.group_by(Answer.item_id).subquery()
     right = (
         select(func.count()).select_from(Answer).join(latest, latest.c.id == Answer.id).where(Answer.correct)
     )
-    return round(100 * db.session.scalar(right) / len(item_ids))
+    return round(100 * (db.session.scalar(right) or 0) / len(item_ids))
 
 
 def finish(enrolment: Enrolment) -> Certificate | None:
@@ -63,7 +63,7 @@ def finish(enrolment: Enrolment) -> Certificate | None:
     if enrolment.status != Enrolment.COMPLETED:
         enrolment.score = score(enrolment)
         enrolment.status, enrolment.completed_at = Enrolment.COMPLETED, clock.now()
-    if enrolment.score < enrolment.course.pass_mark:
+    if (enrolment.score or 0) < enrolment.course.pass_mark:
         return None
     return issue(enrolment)
 
@@ -87,7 +87,7 @@ def issue(enrolment: Enrolment) -> Certificate:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        return db.session.scalar(select(Certificate).filter_by(enrolment_id=enrolment.id))
+        return db.session.scalars(select(Certificate).filter_by(enrolment_id=enrolment.id)).one()
     from learning import jobs  # here, not at the top: the jobs module imports this one
 
     queue.enqueue_after_commit("default", jobs.send_certificate_sms, certificate.id)

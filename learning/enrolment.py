@@ -197,4 +197,4 @@ def dropped_mid_course(call_sid: str) -> Enrolment | None:
 
 def series_enrolled(series_id: int) -> int:
     """How many people a series enrolled."""
-    return db.session.scalar(select(func.count()).where(Enrolment.series_id == series_id))
+    return db.session.scalar(select(func.count()).where(Enrolment.series_id == series_id)) or 0

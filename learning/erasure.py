@@ -16,9 +16,9 @@ def erase_contact(contact_id: int) -> list[str]:
         ("changed-advice notice(s)", Notice),
         ("learning call record(s)", OutreachCall),
     ):
-        counts[label] = db.session.execute(delete(model).where(model.contact_id == contact_id)).rowcount
+        result = db.session.execute(delete(model).where(model.contact_id == contact_id))
+        counts[label] = result.rowcount  # type: ignore[attr-defined]
     # enrolments go last: certificates and answers referred to them
-    counts["course enrolment(s)"] = db.session.execute(
-        delete(Enrolment).where(Enrolment.contact_id == contact_id)
-    ).rowcount
+    result = db.session.execute(delete(Enrolment).where(Enrolment.contact_id == contact_id))
+    counts["course enrolment(s)"] = result.rowcount  # type: ignore[attr-defined]
     return [f"{count} {label} deleted" for label, count in counts.items()]

@@ -89,7 +89,7 @@ def plan_refreshers() -> int:
     recent = select(func.count()).where(
         OutreachCall.purpose == OutreachCall.REFRESHER, OutreachCall.created_at > now - timedelta(days=1)
     )
-    room = daily_capacity() - db.session.scalar(recent)
+    room = daily_capacity() - (db.session.scalar(recent) or 0)
     return call(refresher_candidates(now, room), OutreachCall.REFRESHER) if room > 0 else 0
 
 

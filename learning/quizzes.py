@@ -3,6 +3,7 @@
 import json
 import uuid
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 
@@ -23,7 +24,7 @@ MAX_ITEMS_PER_LESSON = 3
 class Upload:
     """An uploaded question recording: the file object and its name."""
 
-    stream: object
+    stream: BinaryIO
     filename: str
 
 
@@ -236,7 +237,7 @@ def record_answer(
         key=key if key in KEYS else "",
         correct=key == item.right_key,
         latency_ms=latency_ms,
-        attempt=db.session.scalar(earlier) + 1,
+        attempt=(db.session.scalar(earlier) or 0) + 1,
         box_before=reasks.box_of(contact_id, item.id),
         answered_at=clock.now(),
     )

@@ -13,7 +13,7 @@ from campaigns import audience
 from core.db import db
 from learning import outreach, quizzes
 from learning.errors import LearningError
-from learning.models import CourseLesson, Enrolment, Notice, OutreachCall, Replacement
+from learning.models import CourseLesson, Notice, OutreachCall, Replacement
 
 
 def completed_lesson(lesson_id: int):
@@ -25,6 +25,8 @@ def completed_lesson(lesson_id: int):
 def replace_lesson(old_id: int, new_id: int, reason: str, staff_id: int | None) -> Replacement:
     """Retire the old lesson as replaced by the new one and reach its listeners; LearningError if not possible."""
     old, new = db.session.get(Lesson, old_id), db.session.get(Lesson, new_id)
+    if old is None or new is None:
+        raise LearningError("choose both the outdated lesson and the lesson replacing it")
     _check(old, new)
     replacement = Replacement(
         old_lesson_id=old.id, new_lesson_id=new.id, reason=reason.strip(), created_by_id=staff_id
@@ -41,9 +43,7 @@ def replace_lesson(old_id: int, new_id: int, reason: str, staff_id: int | None) 
     return replacement
 
 
-def _check(old: Lesson | None, new: Lesson | None) -> None:
-    if old is None or new is None:
-        raise LearningError("choose both the outdated lesson and the lesson replacing it")
+def _check(old: Lesson, new: Lesson) -> None:
     if old.id == new.id:
         raise LearningError("a lesson cannot replace itself")
     if new.status != Lesson.PUBLISHED:
@@ -74,17 +74,9 @@ def reach(replacement: Replacement) -> dict[str, int]:
     heard_new = completed_lesson(replacement.new_lesson_id).subquery()
     caught_up = select(func.count()).select_from(heard_new).where(heard_new.c.contact_id.in_(notified))
     total = select(func.count()).select_from(notified.subquery())
-    return {"heard_old": db.session.scalar(total), "heard_new": db.session.scalar(caught_up)}
+    return {"heard_old": db.session.scalar(total) or 0, "heard_new": db.session.scalar(caught_up) or 0}
 
 
 def replacements() -> list[Replacement]:
     """Every replacement, newest first."""
     return list(db.session.scalars(select(Replacement).order_by(Replacement.created_at.desc())))
-
-
-def enrolled_in(lesson_id: int) -> int:
-    """Active enrolments in courses that include a lesson."""
-    courses = select(CourseLesson.course_id).where(CourseLesson.lesson_id == lesson_id)
-    return db.session.scalar(
-        select(func.count()).where(Enrolment.course_id.in_(courses), Enrolment.status == Enrolment.ACTIVE)
-    )

@@ -2,6 +2,7 @@
 and the public certificate check."""
 
 from datetime import datetime
+from typing import BinaryIO, cast
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -67,7 +68,7 @@ def _edit_item(item: QuizItem | None):
     form = request.form.to_dict() if request.method == "POST" else None
     if form is not None:
         uploads = {
-            code[6:]: quizzes.Upload(file.stream, file.filename)
+            code[6:]: quizzes.Upload(cast(BinaryIO, file.stream), file.filename)
             for code, file in request.files.items()
             if code.startswith("audio_") and file and file.filename
         }
