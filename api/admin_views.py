@@ -76,7 +76,7 @@ def _subscribe_from_form(form) -> str | None:
     try:
         subscription = webhooks.subscribe(form.get("url", ""), form.getlist("events"),
                                           bool(form.get("allow_private_host")), current_user.id)  # fmt: skip
-    except ValueError as error:  # AddressRefusedError is a ValueError too
+    except ValueError as error:  # a refused or unresolvable address is a ValueError too
         flash(f"Not saved: {error}. / सहेजा नहीं गया।", "error")
         return None
     db.session.commit()

@@ -127,3 +127,15 @@ def test_retry_after_counts_to_the_end_of_the_tokens_minute(app):
     finally:
         app.config["API_RATE_LIMIT_PER_MINUTE"] = 120
     assert waits == [0, 0, 10] and next_minute == 0
+
+
+def test_every_write_refuses_a_read_only_token_and_every_operation_refuses_no_token(api, make_token):
+    from api.views import operations
+
+    read_only = make_token("read")
+    for op in operations():
+        path = op.path.format(**{name: 1 for name in op.path_params})
+        assert api(op.method, path, None, json={}).status_code == 401, op.path
+        if op.write:
+            response = api(op.method, path, read_only, json={}, headers={"If-Match": "*"})
+            assert response.status_code == 403, op.path

@@ -3,6 +3,7 @@ unless allowed, one delivery per event, none about an erased person."""
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 import time
@@ -192,3 +193,49 @@ def test_questions_asked_and_answered_are_reported_without_the_callers_number(re
     assert sorted(b["event"] for b in bodies) == ["question.answered", "question.asked"]
     assert all(b["data"]["question_id"] == question.id for b in bodies)
     assert not any("9811122233" in body.decode() for _, body in receiver.received)
+
+
+def test_the_checked_address_is_the_one_connected_to(receiver, work, monkeypatch):
+    """A name is resolved once and checked; the post goes to that address with the name as Host."""
+    from api import addresses
+
+    port = receiver.server.server_port
+    subscribe(receiver.url, "contact.opted_out")
+
+    def resolve(host, port_number):
+        return {ipaddress.ip_address("127.0.0.1")}
+
+    monkeypatch.setattr(addresses, "_addresses", resolve)
+    subscription = db.session.scalar(select(webhooks.WebhookSubscription))
+    subscription.url = f"http://hooks.invalid:{port}/hooks"
+    db.session.commit()
+    people.opt_out(make_contact(), "sms")
+    db.session.commit()
+    work("default")
+    [(headers, _)] = receiver.received
+    # .invalid never resolves: the post arrived only through the checked (pinned) address
+    assert headers["Host"] == f"hooks.invalid:{port}"
+
+
+def test_https_is_pinned_too_and_still_checks_the_certificate_name():
+    import requests
+
+    from api.sender import PinnedAdapter
+
+    request = requests.Request("POST", "https://hooks.example.org/in").prepare()
+    host_params, pool_kwargs = PinnedAdapter("93.184.216.34").build_connection_pool_key_attributes(
+        request, True
+    )
+    assert host_params["host"] == "93.184.216.34"
+    assert pool_kwargs["server_hostname"] == pool_kwargs["assert_hostname"] == "hooks.example.org"
+
+
+def test_a_name_that_stops_resolving_is_tried_again_not_refused(receiver, work, fast_retries):
+    subscription = subscribe(receiver.url, "contact.opted_out")
+    subscription.url = "http://no-such-host.invalid/hooks"
+    db.session.commit()
+    people.opt_out(make_contact(), "sms")
+    db.session.commit()
+    work("default")
+    [delivery] = deliveries()
+    assert delivery.status == "failed" and delivery.attempts == 4 and "resolve" in delivery.error
