@@ -253,7 +253,14 @@ def examine_audio(path: Path, max_seconds: float, reported_seconds: float | None
         return Examined(None, Recording.DECODE_TIMEOUT, str(error))
     except convert.DecodeError as error:
         return Examined(None, Recording.DECODE_FAILED, str(error))
-    return classify(decoded, reported_seconds)
+    return classify(decoded, plausible_seconds(reported_seconds, max_seconds))
+
+
+def plausible_seconds(reported: float | None, max_seconds: float) -> float | None:
+    """A reported duration, or None when no <Record> could have lasted that long (a forged callback)."""
+    if reported is None or not 0 <= reported <= max_seconds + 1:  # Twilio rounds to whole seconds
+        return None
+    return reported
 
 
 def classify(decoded: convert.Decoded, reported_seconds: float | None) -> Examined:

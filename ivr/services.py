@@ -328,7 +328,8 @@ def note_take(consent: Consent, form) -> RecordingTake:
         take = _insert_once(RecordingTake, {"recording_sid": form["RecordingSid"]}, fields)
     take.recording_url = take.recording_url or form.get("RecordingUrl", "")
     duration = form.get("RecordingDuration", "")
-    if duration.isdigit():
+    limit = int(current_app.config["MAX_RECORDING_SECONDS"]) + 1  # <Record maxLength>, rounded up by Twilio
+    if duration.isdigit() and int(duration) <= limit:  # a larger one is forged: not trusted
         take.duration_seconds = float(duration)
     return take
 
