@@ -72,18 +72,24 @@ def make(now=None) -> list[str]:
         )
     if synthetic.line_has_calls():
         return []
-    if not typed.can_render():
-        return ["espeak-ng is not installed: no demo stories, question or call history were made"]
-    curator = db.session.scalar(select(StaffUser).filter_by(role=StaffUser.CURATOR).order_by(StaffUser.id))
-    if curator is None:
-        return ["no curator account: no demo stories, question or call history were made"]
     now = now or utcnow()
-    for days_ago, told in zip(STORY_DAYS_AGO, STORIES, strict=True):
-        _story(told, curator, now - timedelta(days=days_ago))
-    _answered_question(curator, now - timedelta(days=2))
+    problems = _told_content(now)
     plan = synthetic.Plan(events=EVENTS, days=DAYS, until=now, real_content=True, campaigns=(Campaign.BOTH,),
                           created_by=Contact.DEMO)  # fmt: skip
     synthetic.seed(plan)
+    return problems
+
+
+def _told_content(now) -> list[str]:
+    """The stories and the answered question (spoken by espeak-ng); a line if they cannot be made."""
+    if not typed.can_render():
+        return ["espeak-ng is not installed: no demo stories or answered question were made"]
+    curator = db.session.scalar(select(StaffUser).filter_by(role=StaffUser.CURATOR).order_by(StaffUser.id))
+    if curator is None:
+        return ["no curator account: no demo stories or answered question were made"]
+    for days_ago, told in zip(STORY_DAYS_AGO, STORIES, strict=True):
+        _story(told, curator, now - timedelta(days=days_ago))
+    _answered_question(curator, now - timedelta(days=2))
     return []
 
 

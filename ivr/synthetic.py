@@ -244,7 +244,12 @@ def _calls(
 
 def _heard(rng: random.Random, lessons: list[dict], stories: list[dict]) -> list[dict]:
     """What one call listens to: one or two items, most often lessons (about a third are peer stories)."""
-    picked = [rng.choice(lessons if rng.random() < 0.7 else stories) for _ in range(rng.choice((1, 1, 2)))]
+    if not (lessons or stories):  # a demo line with nothing published yet: calls without listening
+        return []
+    picked = [
+        rng.choice(lessons if (rng.random() < 0.7 or not stories) and lessons else stories)
+        for _ in range(rng.choice((1, 1, 2)))
+    ]
     return list({item["id"]: item for item in picked}.values())
 
 

@@ -24,6 +24,7 @@ def test_first_start_says_on_the_console_which_demo_part_could_not_be_made(app, 
         "Demo: espeak-ng is not installed: the starter lessons have no offline audio (run scripts/setup)\n"
         in out
     )
+    assert "Demo: espeak-ng is not installed: no demo stories or answered question were made\n" in out
     assert "Demo staff accounts" in out
 
 
