@@ -186,6 +186,14 @@ def seed_on_first_run(app) -> None:
         if seed.already_seeded():
             return
         seed.seed_reference()
+        if (
+            app.config["CHAUPAL_ENV"] == "production"
+        ):  # no known accounts, passwords on a console or demo people
+            for problem in seed_packages(app, demo=False):
+                click.echo(f"Reference data: {problem}")
+            click.echo("Production: no demo data or accounts. Create the first admin with "
+                       "'chaupal user create NAME --role admin'.")  # fmt: skip
+            return
         logins = seed.seed_demo_staff()
         for problem in seed_packages(app, demo=True):
             click.echo(f"Demo: {problem}")
