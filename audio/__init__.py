@@ -4,8 +4,14 @@
 def init_app(app) -> None:
     """Register the lesson library pages, the seed step, periodic jobs and the audio worker's queue."""
     from audio import jobs, services, views
-    from core import queue
+    from core import monitoring, queue
 
     app.register_blueprint(views.bp)
     queue.add_periodic(app, jobs.PERIODIC)
     app.extensions["chaupal.seeders"].append(services.seed)
+    recordings = (
+        "chaupal_recordings",
+        "Callers' recordings of each kind in each processing state",
+        ("kind", "status"),
+    )
+    monitoring.add_gauge(app, monitoring.Gauge(*recordings, services.recordings_per_status))

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import current_app
 from pydub import AudioSegment
 from rq import Retry
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audio import convert, fetch, jobs, store
@@ -809,3 +809,9 @@ def seed(demo: bool = False) -> list[str]:
         log.warning(problem)
         return [problem]
     return []
+
+
+def recordings_per_status() -> dict[tuple[str, str], int]:
+    """How many callers' recordings there are of each kind in each processing state (the operator's /metrics)."""
+    query = select(Recording.kind, Recording.status, func.count()).group_by(Recording.kind, Recording.status)
+    return {(kind, status): count for kind, status, count in db.session.execute(query)}

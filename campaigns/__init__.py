@@ -3,10 +3,12 @@
 
 def init_app(app) -> None:
     """Register the officer pages, the reach table, engagement sources and the send worker's preload."""
-    from campaigns import analytics, audience, jobs, views
-    from core import queue
+    from campaigns import analytics, audience, jobs, services, views
+    from core import monitoring, queue
 
     app.register_blueprint(views.bp)
     analytics.register_metrics()
     audience.register_own_sources()
     queue.add_preload(app, "campaigns", jobs.preload)
+    sends = ("chaupal_campaign_sends", "Campaign sends in each channel and state", ("channel", "state"))
+    monitoring.add_gauge(app, monitoring.Gauge(*sends, services.sends_per_status))

@@ -889,3 +889,9 @@ def _export_row(d: Delivery) -> list:
         d.feedback,
         d.duration_seconds or "",
     ]
+
+
+def sends_per_status() -> dict[tuple[str, str], int]:
+    """How many sends there are in each channel and state (the operator's /metrics)."""
+    query = select(Delivery.channel, Delivery.state, func.count()).group_by(Delivery.channel, Delivery.state)
+    return {(channel, state): count for channel, state, count in db.session.execute(query)}

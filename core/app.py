@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, charts, config, db, headers, people_views, queue, sandbox
+from core import auth, charts, config, db, failed_jobs, headers, monitoring, people_views, queue, sandbox
 from core.logs import configure_logging
 
 health = Blueprint("health", __name__)
@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     queue.init_app(app)
     auth.init_app(app)
     headers.init_app(app)
+    monitoring.init_app(app)
     # X-Forwarded-For is believed only from the proxies configured: a client reaching the app
     # directly could otherwise pick any address and dodge the per-address login throttle.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXY_COUNT"] or 0), x_proto=1)
@@ -42,6 +43,7 @@ def register_core_pages(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(people_views.bp)
     app.register_blueprint(sandbox.bp)
+    app.register_blueprint(failed_jobs.bp)
 
 
 def init_packages(app: Flask) -> None:
@@ -110,6 +112,7 @@ NAV = [
     ("ivr.prompts", "Phone prompts", ("admin",)),
     ("sms.inbox", "Text messages", ("curator",)),
     ("api_admin.token_list", "API", ()),
+    ("failed_jobs.index", "Failed jobs", ()),
 ]
 
 

@@ -1,6 +1,7 @@
 """The chaupal command: up, web, worker, db, user, seed, geo, analytics."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,6 +57,7 @@ def up(host: str, port: int, setup_only: bool) -> None:
         seed_on_first_run(app)
         if setup_only:
             return
+        env.update(metrics_folder(app))
         supervisor.start("web", [*gunicorn_command(host, port, workers=2)], env)
         for name in queue.QUEUES:
             supervisor.start(f"worker:{name}", worker_command(name), env)
@@ -64,6 +66,14 @@ def up(host: str, port: int, setup_only: bool) -> None:
         supervisor.wait()
     finally:
         supervisor.stop_all()
+
+
+def metrics_folder(app) -> dict:
+    """A fresh folder where every web process writes its webhook timings, so /metrics adds them all up."""
+    folder = Path(app.instance_path) / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return {"PROMETHEUS_MULTIPROC_DIR": str(folder)}
 
 
 def gunicorn_command(host: str, port: int, workers: int) -> list[str]:

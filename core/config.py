@@ -56,6 +56,7 @@ SETTINGS = {
         "730",
         "days before call and SMS logs lose their link to a person; 0 = forever",
     ),
+    "METRICS_TOKEN": ("", "bearer token Prometheus sends to read /metrics; empty: /metrics is off (404)"),
     "WEBHOOK_DB_WAIT_MS": ("2000", "longest wait of a webhook for a database lock (statements: twice that)"),
     "CAMPAIGN_CALLS_PER_SECOND": ("1", "outbound broadcast calls per second per caller ID"),
     "CAMPAIGN_SMS_SEGMENTS_PER_SECOND": ("1", "SMS segments per second per sender"),

@@ -14,7 +14,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 
-from core import queue
+from core import monitoring, queue
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,12 @@ def run_worker(app, queue_names: list[str], burst: bool = False, with_scheduler:
     connection = queue.redis_connection(app.config["REDIS_URL"])
     while True:
         _release_when_reachable(connection, queue_names)
-        worker = queue.make_worker(app, queue_names, maintenance_interval=MAINTENANCE_SECONDS)
+        worker = queue.make_worker(
+            app,
+            queue_names,
+            maintenance_interval=MAINTENANCE_SECONDS,
+            exception_handlers=[monitoring.count_job_failure],
+        )
         try:
             worker.work(burst=burst, with_scheduler=with_scheduler)
         except RedisError as error:  # lost while starting up or shutting down
