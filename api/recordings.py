@@ -10,7 +10,9 @@ from api.spec import MAX_ID, Operations
 from audio.models import Recording
 from core.db import db
 from core.models import Contact
-from transcription import services as transcription
+from transcription import (
+    topic_tags,
+)
 from transcription.models import TopicTag, Transcript
 
 ops = Operations("recordings")
@@ -53,7 +55,7 @@ def recording_json(recording: Recording) -> dict:
     transcript = db.session.scalar(
         select(Transcript).filter_by(recording_id=recording.id, status=Transcript.READY)
     )
-    tags = [t for t in transcription.tags_for(recording.id) if t.status != TopicTag.REJECTED]
+    tags = [t for t in topic_tags.tags_for(recording.id) if t.status != TopicTag.REJECTED]
     return {
         "id": recording.id,
         "kind": recording.kind,

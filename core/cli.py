@@ -505,10 +505,12 @@ def models_group() -> None:
 @models_group.command("list")
 def models_list() -> None:
     """Which languages have a model, and which model hears the others ('*')."""
-    from transcription import services
+    from transcription import (
+        speech_models,
+    )
 
     app = make_app()
-    for language, entry in services.speech_models_report(app.config).items():
+    for language, entry in speech_models.speech_models_report(app.config).items():
         missing = "" if entry["present"] else "  (folder missing)"
         click.echo(f"{language:6} {entry['model']}  [{entry['source'] or '-'}]{missing}")
 
@@ -516,11 +518,13 @@ def models_list() -> None:
 @models_group.command("check")
 def models_check() -> None:
     """Load every model in use and decode a second of silence; exit 1 if one fails."""
-    from transcription import services
+    from transcription import (
+        speech_models,
+    )
 
     app = make_app()
     with app.app_context():
-        outcomes = services.check_models()
+        outcomes = speech_models.check_models()
     for info, outcome in outcomes:
         click.echo(f"{info.language:6} {info.label}: {outcome}")
     if not outcomes or any(not outcome.startswith("ok") for _, outcome in outcomes):
@@ -535,13 +539,15 @@ def models_check() -> None:
 )
 def models_install(language: str, source: Path, sha256: str | None) -> None:
     """Install a Vosk model for LANGUAGE from a zip archive or folder into the instance folder."""
-    from transcription import services
+    from transcription import (
+        speech_models,
+    )
     from transcription.model_files import ModelFileError
 
     app = make_app()
     with app.app_context():
         try:
-            info = services.install_model(language, source, sha256)
+            info = speech_models.install_model(language, source, sha256)
         except ModelFileError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Installed {info.label} for '{language}' at {info.path} (sha256 {info.sha256}).")

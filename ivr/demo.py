@@ -19,8 +19,11 @@ from campaigns.models import Campaign
 from core.db import db, utcnow
 from core.models import Contact, StaffUser, Topic
 from ivr import synthetic
-from transcription import helpdesk
-from transcription import services as transcription
+from transcription import (
+    decisions,
+    helpdesk,
+    transcribing,
+)
 
 EVENTS = 15_000  # calls plus listening events: about 3,000 calls by 300 callers over the month
 STORY_DAYS_AGO = (1, 2, 4, 6)  # when the demo's stories were told (published today)
@@ -109,17 +112,17 @@ def _story(told: Told, curator: StaffUser, created_at) -> None:
     """A caller's story, transcribed (the words are known) and published by the curator."""
     recording = _recording(told, Recording.STORY, created_at)
     _transcribed(recording.id, curator, told.words)
-    version = transcription.review_for(recording.id).version
-    transcription.approve_story(
+    version = decisions.review_for(recording.id).version
+    decisions.approve_story(
         recording.id, version, curator, told.title, [recording.topic_id], name_spoken=True
     )
 
 
 def _transcribed(recording_id: int, curator: StaffUser, words: str) -> None:
     """The transcript is the words the demo spoke, entered as a curator's correction (kept on re-runs)."""
-    transcription.transcript_row(recording_id)
-    version = transcription.review_for(recording_id).version
-    transcription.save_transcript_text(recording_id, version, curator, words)
+    transcribing.transcript_row(recording_id)
+    version = decisions.review_for(recording_id).version
+    decisions.save_transcript_text(recording_id, version, curator, words)
 
 
 def _answered_question(curator: StaffUser, created_at) -> None:

@@ -9,7 +9,9 @@ from audio.models import Recording
 from core.db import db
 from tests.factories import make_contact
 from tests.transcription_fixtures import KOREAN_SPEECH, speech_wav
-from transcription import services
+from transcription import (
+    transcribing,
+)
 from transcription.models import Transcript
 
 
@@ -36,4 +38,4 @@ def make_transcribed_story(
     fields.setdefault("language_code", "hi")
     fields.setdefault("consent", Recording.ANONYMOUS)
     recording = make_processed_recording(speech_wav(folder, words), **fields)
-    return recording, services.transcribe(recording)
+    return recording, transcribing.transcribe(recording)

@@ -83,14 +83,16 @@ def test_a_curator_listens_tags_and_publishes_and_the_story_plays_on_the_line(
 def test_the_review_and_help_desk_pages_fit_a_phone_screen(browser, live_server, media_fixtures, tmp_path):
     from tests.curator_fixtures import make_processed_recording
     from tests.transcription_fixtures import speech_wav
-    from transcription import services
+    from transcription import (
+        decisions,
+    )
 
     recording = make_processed_recording(speech_wav(media_fixtures, "how deep is the pit", voice="en"))
     db.session.add(
         Transcript(recording_id=recording.id, status=Transcript.READY, text="how deep is the pit " * 8)
     )
     db.session.commit()
-    services.mark_question(recording.id, 1, make_staff("curator"), None)
+    decisions.mark_question(recording.id, 1, make_staff("curator"), None)
     question_id = db.session.scalar(select(Question.id))
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     phone = context.new_page()

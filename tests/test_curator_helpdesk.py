@@ -12,7 +12,10 @@ from tests.conftest import PUBLIC_BASE_URL, csrf_token
 from tests.curator_fixtures import make_processed_recording
 from tests.factories import make_contact, make_staff
 from tests.transcription_fixtures import speech_wav
-from transcription import helpdesk, services
+from transcription import (
+    decisions,
+    helpdesk,
+)
 from transcription.models import ExpertTopic, Question
 
 
@@ -25,7 +28,7 @@ def question(media_fixtures):
         kind=Recording.QUESTION, language_code="hi", consent=Recording.ANONYMOUS, contact_id=contact.id,
     )  # fmt: skip
     twin_pit = db.session.scalar(select(Topic.id).filter_by(slug="twin-pit"))
-    services.mark_question(recording.id, 1, make_staff("curator"), twin_pit)
+    decisions.mark_question(recording.id, 1, make_staff("curator"), twin_pit)
     return db.session.scalar(select(Question).filter_by(recording_id=recording.id))
 
 

@@ -12,7 +12,10 @@ from ivr.models import Call, ListenEvent
 from tests.curator_fixtures import make_processed_recording
 from tests.factories import make_contact, make_staff
 from tests.transcription_fixtures import speech_wav
-from transcription import recognition, services
+from transcription import (
+    decisions,
+    recognition,
+)
 from transcription.models import Recognition
 
 
@@ -27,7 +30,7 @@ def teller(media_fixtures):
 
 
 def publish(recording) -> int:
-    review = services.approve_story(recording.id, 1, make_staff("curator"), "Soak pit", [], None)
+    review = decisions.approve_story(recording.id, 1, make_staff("curator"), "Soak pit", [], None)
     return review.lesson_id
 
 

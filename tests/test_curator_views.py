@@ -13,7 +13,10 @@ from tests.curator_fixtures import make_processed_recording
 from tests.factories import make_contact, make_staff
 from tests.test_security_routes import url_for_rule
 from tests.transcription_fixtures import make_ready_recording, silence_wav, speech_wav
-from transcription import services
+from transcription import (
+    decisions,
+    review_queue,
+)
 from transcription.models import Review, Transcript
 
 
@@ -28,7 +31,7 @@ def transcribed(folder, text, **contact_fields) -> Recording:
 def test_the_queue_counts_each_status_and_filters_by_place_role_and_date(client, login, media_fixtures):
     mason = transcribed(media_fixtures, "mason in sitapur", role="mason", district="Sitapur")
     transcribed(media_fixtures, "motivator elsewhere", role="motivator")
-    services.reject(mason.id, 1, make_staff("curator"), "noise")
+    decisions.reject(mason.id, 1, make_staff("curator"), "noise")
     login("curator")
     html = client.get("/review/").get_data(as_text=True)
     assert "motivator elsewhere" in html and "mason in sitapur" not in html
@@ -44,13 +47,13 @@ def test_the_queue_counts_each_status_and_filters_by_place_role_and_date(client,
     tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
     assert "motivator elsewhere" not in client.get(f"/review/?from={tomorrow}").get_data(as_text=True)
     assert "motivator elsewhere" in client.get(f"/review/?to={tomorrow}").get_data(as_text=True)
-    assert services.status_counts()[Review.REJECTED] == 1
+    assert review_queue.status_counts()[Review.REJECTED] == 1
 
 
 def test_search_covers_curators_notes(client, login, media_fixtures):
     recording = transcribed(media_fixtures, "plain words")
     curator = login("curator")
-    services.save_notes(recording.id, curator, "good example of pit emptying")
+    decisions.save_notes(recording.id, curator, "good example of pit emptying")
     assert "plain words" in client.get("/review/?q=emptying").get_data(as_text=True)
 
 
@@ -66,14 +69,14 @@ def test_the_review_page_masks_the_number_except_for_admins(client, login, media
 
 def test_a_stale_decision_is_refused_with_a_clear_message(client, login, media_fixtures):
     recording = make_processed_recording(speech_wav(media_fixtures, "a soak pit story", voice="en"))
-    services.reject(recording.id, 1, make_staff("curator", name="Asha"), "duplicate")
+    decisions.reject(recording.id, 1, make_staff("curator", name="Asha"), "duplicate")
     login("curator")
     token = csrf_token(client, f"/review/{recording.id}")
     response = client.post(f"/review/{recording.id}/approve",
                            data={"csrf_token": token, "version": "1", "title": "Story"}, follow_redirects=True)  # fmt: skip
     html = response.get_data(as_text=True)
     assert "Asha changed this recording while you had it open" in html and "not saved" in html
-    assert services.review_for(recording.id).status == Review.REJECTED
+    assert decisions.review_for(recording.id).status == Review.REJECTED
 
 
 def test_tags_edited_on_the_page_are_kept_with_their_source(client, login, media_fixtures):
@@ -93,7 +96,7 @@ def test_tags_edited_on_the_page_are_kept_with_their_source(client, login, media
 
 def test_the_audit_log_is_for_admins(client, login, media_fixtures):
     recording = transcribed(media_fixtures, "words")
-    services.reject(recording.id, 1, make_staff("curator", username="asha"), "noise")
+    decisions.reject(recording.id, 1, make_staff("curator", username="asha"), "noise")
     login("curator")
     assert client.get("/review/audit").status_code == 403
     client.post("/logout", data={"csrf_token": csrf_token(client, "/review/")})
@@ -104,7 +107,7 @@ def test_the_audit_log_is_for_admins(client, login, media_fixtures):
 
 def test_time_to_share_page_shows_the_numbers(client, login, media_fixtures):
     recording = make_processed_recording(speech_wav(media_fixtures, "a soak pit story", voice="en"))
-    services.approve_story(recording.id, 1, make_staff("curator", name="Asha"), "Story", [], None)
+    decisions.approve_story(recording.id, 1, make_staff("curator", name="Asha"), "Story", [], None)
     login("curator")
     html = client.get("/review/time-to-share").get_data(as_text=True)
     assert "Overall" in html and "Asha" in html

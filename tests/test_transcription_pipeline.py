@@ -17,7 +17,15 @@ from tests.transcription_fixtures import (
     test_model,  # noqa: F401
     wav_seconds,
 )
-from transcription import jobs, quality, services, tagging
+from transcription import (
+    jobs,
+    keywords,
+    quality,
+    review_queue,
+    tagging,
+    topic_tags,
+    transcribing,
+)
 from transcription.models import TopicTag, Transcript
 
 pytestmark = pytest.mark.usefixtures("test_model")  # the real Korean Vosk model hears "hi"
@@ -37,7 +45,7 @@ def test_speech_gets_a_transcript_with_word_timings_and_real_time_factor(media_f
     jobs.transcribe_recording(recording.id)
     transcript = transcript_of(recording)
     assert transcript.status == Transcript.READY and transcript.text.strip()
-    words = services.word_timings(transcript)
+    words = transcribing.word_timings(transcript)
     assert words and all(0 <= w.start <= w.end <= wav_seconds(wav) + 0.05 for w in words)
     assert all(0 <= w.confidence <= 1 for w in words)
     assert transcript.confidence == pytest.approx(sum(w.confidence for w in words) / len(words))
@@ -86,13 +94,13 @@ def test_menu_and_lesson_signals_tag_the_recording(media_fixtures):
         speech_wav(media_fixtures, KOREAN_SPEECH), topic_id=topic("twin-pit").id, lesson_id=lesson.id
     )
     jobs.transcribe_recording(recording.id)
-    tags = {(t.topic.slug, t.source, t.status) for t in services.tags_for(recording.id)}
+    tags = {(t.topic.slug, t.source, t.status) for t in topic_tags.tags_for(recording.id)}
     assert ("twin-pit", TopicTag.MENU, TopicTag.SUGGESTED) in tags
     assert ("handwashing", TopicTag.LESSON, TopicTag.SUGGESTED) in tags
 
 
 def test_running_twice_keeps_one_transcript_and_curator_decisions(media_fixtures):
-    services.seed()
+    keywords.seed()
     recording = make_ready_recording(speech_wav(media_fixtures, KOREAN_SPEECH), topic_id=topic("slippage").id)
     jobs.transcribe_recording(recording.id)
     first = transcript_of(recording)
@@ -100,9 +108,9 @@ def test_running_twice_keeps_one_transcript_and_curator_decisions(media_fixtures
     # Words the recogniser really heard become keywords. Kaldi dithers its input, so a re-run may
     # differ in a word or two: the re-run's own text decides which keywords it must report.
     for word in first_words:
-        services.add_keyword(topic("solid-waste").id, "hi", word)
-    services.reject_tag(recording.id, topic("slippage").id, make_staff("curator"))
-    services.set_notes(first_id, "asks about the pit")
+        keywords.add_keyword(topic("solid-waste").id, "hi", word)
+    topic_tags.reject_tag(recording.id, topic("slippage").id, make_staff("curator"))
+    review_queue.set_notes(first_id, "asks about the pit")
     jobs.transcribe_recording(recording.id)
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Transcript)) == 1
@@ -110,7 +118,7 @@ def test_running_twice_keeps_one_transcript_and_curator_decisions(media_fixtures
     assert (again.id, again.notes) == (first_id, "asks about the pit")
     heard_again = first_words & set(tagging.tokens(again.text))
     assert heard_again, f"the re-run shares no word with the first run: {again.text!r}"
-    tags = {(t.topic.slug, t.source): t for t in services.tags_for(recording.id)}
+    tags = {(t.topic.slug, t.source): t for t in topic_tags.tags_for(recording.id)}
     assert tags[("slippage", TopicTag.MENU)].status == TopicTag.REJECTED
     assert set(tags[("solid-waste", TopicTag.ASR_KEYWORDS)].keyword_list) == heard_again
     assert len(tags) == 2
@@ -166,17 +174,21 @@ def test_review_queue_puts_questions_first_then_useful_stories_then_noise(media_
     for recording in made.values():
         jobs.transcribe_recording(recording.id)
     names = {r.id: name for name, r in made.items()}
-    assert [names[t.recording_id] for t in services.review_queue()] == ["question", "story", "noise story"]
-    assert [names[t.recording_id] for t in services.review_queue(kind=Recording.STORY, language="en")] == [
-        "story"
+    assert [names[t.recording_id] for t in review_queue.review_queue()] == [
+        "question",
+        "story",
+        "noise story",
     ]
-    assert [names[t.recording_id] for t in services.review_queue(flag=Transcript.MOSTLY_SILENCE)] == [
+    assert [
+        names[t.recording_id] for t in review_queue.review_queue(kind=Recording.STORY, language="en")
+    ] == ["story"]
+    assert [names[t.recording_id] for t in review_queue.review_queue(flag=Transcript.MOSTLY_SILENCE)] == [
         "noise story"
     ]
     question = transcript_of(made["question"])
-    services.mark_reviewed(question.id, make_staff("curator"), notes="answered by phone")
-    assert "question" not in [names[t.recording_id] for t in services.review_queue()]
-    assert "question" in [names[t.recording_id] for t in services.review_queue(include_reviewed=True)]
+    review_queue.mark_reviewed(question.id, make_staff("curator"), notes="answered by phone")
+    assert "question" not in [names[t.recording_id] for t in review_queue.review_queue()]
+    assert "question" in [names[t.recording_id] for t in review_queue.review_queue(include_reviewed=True)]
 
 
 def test_sweeper_requeues_ready_recordings_whose_job_was_lost(media_fixtures):

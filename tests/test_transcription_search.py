@@ -4,7 +4,10 @@ import pytest
 
 from core.db import db
 from tests.transcription_fixtures import make_ready_recording, silence_wav
-from transcription import services
+from transcription import (
+    review_queue,
+    transcript_search,
+)
 from transcription.models import Transcript
 
 
@@ -31,34 +34,34 @@ def names(results, transcripts) -> list[str]:
 
 
 def test_search_finds_words_in_transcripts(transcripts):
-    assert names(services.search("twin pit"), transcripts) == ["pit"]
-    assert names(services.search("PIT toilet"), transcripts) == ["pit"]
-    assert names(services.search("twin soap"), transcripts) == []  # every word must be there
+    assert names(transcript_search.search("twin pit"), transcripts) == ["pit"]
+    assert names(transcript_search.search("PIT toilet"), transcripts) == ["pit"]
+    assert names(transcript_search.search("twin soap"), transcripts) == []  # every word must be there
 
 
 def test_search_finds_hindi_words(transcripts):
-    assert names(services.search("गड्ढे"), transcripts) == ["hindi"]
-    assert names(services.search("शौचालय बनाया"), transcripts) == ["hindi"]
+    assert names(transcript_search.search("गड्ढे"), transcripts) == ["hindi"]
+    assert names(transcript_search.search("शौचालय बनाया"), transcripts) == ["hindi"]
 
 
 def test_search_covers_curator_notes_and_follows_edits(transcripts):
-    assert names(services.search("school"), transcripts) == ["soap"]
-    services.set_notes(transcripts["pit"].id, "call back: the school wants a pit too")
-    assert sorted(names(services.search("school"), transcripts)) == ["pit", "soap"]
+    assert names(transcript_search.search("school"), transcripts) == ["soap"]
+    review_queue.set_notes(transcripts["pit"].id, "call back: the school wants a pit too")
+    assert sorted(names(transcript_search.search("school"), transcripts)) == ["pit", "soap"]
     db.session.delete(transcripts["soap"])
     db.session.commit()
-    assert names(services.search("school"), transcripts) == ["pit"]
+    assert names(transcript_search.search("school"), transcripts) == ["pit"]
 
 
 def test_search_ranks_more_mentions_higher(transcripts):
-    assert names(services.search("soap"), transcripts) == ["soap"]
-    services.set_notes(transcripts["pit"].id, "soap")
-    assert names(services.search("soap"), transcripts) == ["soap", "pit"]
+    assert names(transcript_search.search("soap"), transcripts) == ["soap"]
+    review_queue.set_notes(transcripts["pit"].id, "soap")
+    assert names(transcript_search.search("soap"), transcripts) == ["soap", "pit"]
 
 
 @pytest.mark.parametrize("query", ['"', "soap OR", "NEAR(", "pit*", "-soap", "'; drop table", "   ", "()"])
 def test_query_syntax_in_input_is_plain_text(transcripts, query):
-    results = services.search(query)
+    results = transcript_search.search(query)
     assert all(isinstance(t, Transcript) for t in results)
     if query == "pit*":
         assert names(results, transcripts) == ["pit"]

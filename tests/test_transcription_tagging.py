@@ -7,7 +7,11 @@ from core.db import db
 from core.models import Topic
 from tests.factories import make_staff
 from tests.transcription_fixtures import make_ready_recording, silence_wav
-from transcription import services, tagging
+from transcription import (
+    keywords,
+    tagging,
+    topic_tags,
+)
 from transcription.models import TopicKeyword, TopicTag, Transcript
 
 
@@ -17,7 +21,7 @@ def topic(slug: str) -> int:
 
 @pytest.fixture
 def seeded_lexicon():
-    services.seed()
+    keywords.seed()
 
 
 def test_tokens_keep_devanagari_vowel_signs_and_drop_punctuation():
@@ -34,7 +38,7 @@ def test_phrases_and_prefixes_match_whole_words_only():
 
 def test_english_transcript_suggests_the_topics_it_talks_about(seeded_lexicon):
     text = "I told them to wash hands with soap and we built a twin pit toilet with a junction chamber"
-    suggestions = tagging.keyword_suggestions(text, services.lexicon("en"))
+    suggestions = tagging.keyword_suggestions(text, topic_tags.lexicon("en"))
     by_topic = {s.topic_id: s for s in suggestions}
     assert set(by_topic) >= {topic("twin-pit"), topic("handwashing")}
     assert suggestions[0].topic_id == topic("twin-pit")  # more and stronger evidence
@@ -44,14 +48,14 @@ def test_english_transcript_suggests_the_topics_it_talks_about(seeded_lexicon):
 
 def test_hindi_transcript_suggests_the_topics_it_talks_about(seeded_lexicon):
     text = "हमने गांव में सूखा और गीला कचरा अलग किया और कूड़ेदान रखवाए"
-    suggestions = tagging.keyword_suggestions(text, services.lexicon("hi"))
+    suggestions = tagging.keyword_suggestions(text, topic_tags.lexicon("hi"))
     assert suggestions[0].topic_id == topic("solid-waste")
     assert {"सूखा और गीला", "कचरा", "कूड़ेदान"} <= set(suggestions[0].keywords)
 
 
 def test_text_without_keywords_gets_no_keyword_suggestions(seeded_lexicon):
-    assert tagging.keyword_suggestions("नमस्ते आज मौसम अच्छा है", services.lexicon("hi")) == []
-    assert tagging.keyword_suggestions("", services.lexicon("en")) == []
+    assert tagging.keyword_suggestions("नमस्ते आज मौसम अच्छा है", topic_tags.lexicon("hi")) == []
+    assert tagging.keyword_suggestions("", topic_tags.lexicon("en")) == []
 
 
 def test_call_signals_add_menu_and_lesson_suggestions():
@@ -72,15 +76,15 @@ def test_a_repeated_keyword_counts_for_less_than_a_new_one():
 
 def test_admins_edit_the_lexicon_as_data(seeded_lexicon):
     twin_pit = topic("twin-pit")
-    entry = services.add_keyword(twin_pit, "hi", "  सोक  पिट* ", weight=1.5)
+    entry = keywords.add_keyword(twin_pit, "hi", "  सोक  पिट* ", weight=1.5)
     assert entry.keyword == "सोक पिट*" and entry.source == TopicKeyword.ADMIN
-    assert tagging.keyword_suggestions("सोक पिटों में", services.lexicon("hi"))[0].topic_id == twin_pit
-    services.deactivate_keyword(entry.id)
-    assert "सोक पिट*" not in {k.keyword for k in services.lexicon("hi")}
+    assert tagging.keyword_suggestions("सोक पिटों में", topic_tags.lexicon("hi"))[0].topic_id == twin_pit
+    keywords.deactivate_keyword(entry.id)
+    assert "सोक पिट*" not in {k.keyword for k in topic_tags.lexicon("hi")}
     with pytest.raises(ValueError, match="letter or digit"):
-        services.add_keyword(twin_pit, "hi", " * ")
+        keywords.add_keyword(twin_pit, "hi", " * ")
     with pytest.raises(LookupError):
-        services.add_keyword(99999, "hi", "x")
+        keywords.add_keyword(99999, "hi", "x")
 
 
 def test_seeding_twice_keeps_admin_weights(seeded_lexicon):
@@ -88,7 +92,7 @@ def test_seeding_twice_keeps_admin_weights(seeded_lexicon):
     keyword.weight = 3.0
     db.session.commit()
     count = db.session.query(TopicKeyword).count()
-    services.seed()
+    keywords.seed()
     assert db.session.query(TopicKeyword).count() == count
     assert db.session.get(TopicKeyword, keyword.id).weight == 3.0
 
@@ -107,13 +111,13 @@ def test_curator_additions_suggest_new_keywords(seeded_lexicon, media_fixtures):
     curator = make_staff("curator")
     behaviour = topic("behaviour-change")
     for words in ("hamare gaon mein nigrani samiti subah jaati hai", "nigrani samiti ne sabko samjhaya"):
-        tag = services.add_tag(transcribed(media_fixtures, words).id, behaviour, curator)
+        tag = topic_tags.add_tag(transcribed(media_fixtures, words).id, behaviour, curator)
         assert (tag.source, tag.status, tag.decided_by_id) == (
             TopicTag.CURATOR,
             TopicTag.ACCEPTED,
             curator.id,
         )
-    suggestions = {(s.topic_id, s.keyword, s.action) for s in services.lexicon_suggestions("en")}
+    suggestions = {(s.topic_id, s.keyword, s.action) for s in keywords.lexicon_suggestions("en")}
     assert (behaviour, "samiti", "add") in suggestions
     assert (behaviour, "nigrani", "add") not in suggestions  # already a keyword
     assert not any(word == "sabko" for _, word, _ in suggestions)  # heard once: not enough
@@ -124,18 +128,18 @@ def test_rejected_keyword_tags_suggest_reviewing_the_keyword(seeded_lexicon, med
     construction = topic("toilet-construction")
     for words in ("the pan of rice was hot", "my pan is old"):
         recording = transcribed(media_fixtures, words)
-        services.save_suggestions(recording, words)
-        rejected = services.reject_tag(recording.id, construction, curator)
+        topic_tags.save_suggestions(recording, words)
+        rejected = topic_tags.reject_tag(recording.id, construction, curator)
         assert [t.status for t in rejected] == [TopicTag.REJECTED]
-    assert services.lexicon_suggestions("en") == [
-        services.LexiconSuggestion(construction, "pan", "review", 2)
+    assert keywords.lexicon_suggestions("en") == [
+        keywords.LexiconSuggestion(construction, "pan", "review", 2)
     ]
 
 
 def test_accepting_a_topic_without_suggestion_adds_a_curator_tag(media_fixtures):
     curator = make_staff("curator")
     recording = transcribed(media_fixtures, "anything")
-    tags = services.accept_tag(recording.id, topic("slippage"), curator)
+    tags = topic_tags.accept_tag(recording.id, topic("slippage"), curator)
     assert [(t.source, t.status) for t in tags] == [(TopicTag.CURATOR, TopicTag.ACCEPTED)]
     with pytest.raises(LookupError):
-        services.add_tag(recording.id, 99999, curator)
+        topic_tags.add_tag(recording.id, 99999, curator)

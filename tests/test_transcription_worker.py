@@ -14,7 +14,11 @@ from core.config import ROOT
 from core.db import db
 from core.models import Topic
 from tests.transcription_fixtures import TEST_MODEL, test_model  # noqa: F401
-from transcription import asr, jobs, services
+from transcription import (
+    asr,
+    jobs,
+    topic_tags,
+)
 from transcription.models import TopicTag, Transcript
 
 pytestmark = pytest.mark.usefixtures("test_model")
@@ -46,7 +50,7 @@ def assert_transcribed_tagged_and_flagged(recording_id: int) -> None:
     assert transcript.real_time_factor > 0 and transcript.model_language == "hi"
     assert transcript.speech_seconds > 1 and Transcript.MOSTLY_SILENCE not in transcript.flag_list
     assert transcript.priority >= 100  # a question with speech
-    tags = [(t.topic_id, t.source) for t in services.tags_for(recording_id)]
+    tags = [(t.topic_id, t.source) for t in topic_tags.tags_for(recording_id)]
     assert (twin_pit(), TopicTag.MENU) in tags
 
 

@@ -4,13 +4,13 @@
 def init_app(app) -> None:
     """Register the curator pages, analytics tables, the worker's preload and the ready-recording hook."""
     from core import queue
-    from transcription import analytics, jobs, services, views
+    from transcription import analytics, jobs, keywords, speech_models, transcribing, views
 
     app.register_blueprint(views.bp)
     analytics.register_metrics()
     queue.add_periodic(app, jobs.PERIODIC)
     queue.add_preload(app, "transcription", jobs.preload)
-    app.extensions["chaupal.seeders"].append(services.seed)
-    app.extensions["chaupal.speech_models"] = services.speech_models_report
+    app.extensions["chaupal.seeders"].append(keywords.seed)
+    app.extensions["chaupal.speech_models"] = speech_models.speech_models_report
     # audio cannot import transcription: it calls these when a recording becomes ready.
-    app.extensions["audio.recording_ready"].append(services.queue_transcription)
+    app.extensions["audio.recording_ready"].append(transcribing.queue_transcription)

@@ -7,7 +7,12 @@ from flask import current_app
 from audio.models import Recording
 from core import queue
 from core.db import db
-from transcription import asr, helpdesk, recognition, services
+from transcription import (
+    asr,
+    helpdesk,
+    recognition,
+    transcribing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +29,12 @@ def transcribe_recording(recording_id: int) -> None:
     if recording is None or recording.status != Recording.READY or not recording.recognition_key:
         log.info("recording %s is gone or not ready; nothing to transcribe", recording_id)
         return
-    services.transcribe(recording)
+    transcribing.transcribe(recording)
 
 
 def sweep_untranscribed() -> int:
     """Re-enqueue ready recordings that never got a transcript; returns how many."""
-    requeued = services.sweep_untranscribed()
+    requeued = transcribing.sweep_untranscribed()
     if requeued:
         log.warning("re-enqueued transcription of %d recording(s): %s", len(requeued), requeued)
     return len(requeued)

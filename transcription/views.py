@@ -15,7 +15,16 @@ from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, Language, StaffUser, Topic
 from core.params import iso_date, whole_number
-from transcription import helpdesk, recognition, services
+from transcription import (
+    decisions,
+    helpdesk,
+    recognition,
+    review_queue,
+    share_times,
+    topic_tags,
+    transcribing,
+    transcript_search,
+)
 from transcription.models import Question, Review, Transcript
 
 bp = Blueprint(
@@ -43,17 +52,17 @@ def queue():
     query = request.args.get("q", "").strip()
     filters = _queue_filters(request.args)
     if query:
-        transcripts = services.search(query, limit=PAGE_SIZE)
+        transcripts = transcript_search.search(query, limit=PAGE_SIZE)
     else:
-        transcripts = services.review_queue(**vars(filters), limit=PAGE_SIZE)
-    items = [(t, services.tags_for(t.recording_id)) for t in transcripts]
+        transcripts = review_queue.review_queue(**vars(filters), limit=PAGE_SIZE)
+    items = [(t, topic_tags.tags_for(t.recording_id)) for t in transcripts]
     return render_template(
         "transcription/queue.html",
         items=items,
         query=query,
         filters=filters,
         args=request.args,
-        counts=services.status_counts(filters),
+        counts=review_queue.status_counts(filters),
         statuses=Review.STATUSES,
         kinds=(Recording.QUESTION, Recording.STORY, Recording.ANSWER),
         flags=FLAGS,
@@ -62,10 +71,10 @@ def queue():
     )
 
 
-def _queue_filters(args) -> services.QueueFilters:
+def _queue_filters(args) -> review_queue.QueueFilters:
     """Filters from the query string; anything unreadable is ignored rather than refused."""
     status = args.get("status", Review.NEW)
-    return services.QueueFilters(
+    return review_queue.QueueFilters(
         kind=args.get("kind") or None,
         language=args.get("language") or None,
         topic_id=whole_number(args.get("topic")),
@@ -104,21 +113,21 @@ def review(recording_id: int):
     """Listen, read along, correct, tag and decide."""
     recording = db.get_or_404(Recording, recording_id)
     transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording.id))
-    review = services.review_for(recording.id)
+    review = decisions.review_for(recording.id)
     return render_template(
         "transcription/review.html",
         recording=recording,
         transcript=transcript,
-        words=services.word_timings(transcript) if transcript else [],
-        peaks=services.waveform(recording) if recording.playback_key else [],
+        words=transcribing.word_timings(transcript) if transcript else [],
+        peaks=transcribing.waveform(recording) if recording.playback_key else [],
         review=review,
-        tags=services.tags_for(recording.id),
-        context=services.caller_context(recording),
+        tags=topic_tags.tags_for(recording.id),
+        context=decisions.caller_context(recording),
         show_phone=current_user.role == StaffUser.ADMIN,
         recognition_on=recognition.wants_recognition(recording.contact_id) if recording.contact_id else None,
         question=db.session.scalar(select(Question).filter_by(recording_id=recording.id)),
-        share_hours=services.share_time_hours(review),
-        history=services.audit_log(50, "reviews", review.id),
+        share_hours=share_times.share_time_hours(review),
+        history=share_times.audit_log(50, "reviews", review.id),
         topics=_topics(),
         Review=Review,
         Recording=Recording,
@@ -129,7 +138,7 @@ def _decision(action, recording_id: int, *args, done: str):
     """Run a curator action; refusals and conflicts become a message on the review page."""
     try:
         action(recording_id, *args)
-    except (services.ReviewError, helpdesk.HelpDeskError, LookupError) as error:
+    except (decisions.ReviewError, helpdesk.HelpDeskError, LookupError) as error:
         flash(str(error), "error")
     else:
         flash(done, "info")
@@ -145,7 +154,7 @@ def _version() -> int | None:
 def edit_transcript(recording_id: int):
     text = request.form.get("text", "")
     return _decision(
-        services.save_transcript_text, recording_id, _version(), current_user, text, done="Saved."
+        decisions.save_transcript_text, recording_id, _version(), current_user, text, done="Saved."
     )
 
 
@@ -153,7 +162,7 @@ def edit_transcript(recording_id: int):
 @role_required("curator")
 def notes(recording_id: int):
     notes = request.form.get("notes", "")
-    return _decision(services.save_notes, recording_id, current_user, notes, done="Notes saved.")
+    return _decision(decisions.save_notes, recording_id, current_user, notes, done="Notes saved.")
 
 
 @bp.post("/<int:recording_id>/tags")
@@ -168,7 +177,7 @@ def tags(recording_id: int):
         flash("Choose a topic and whether to accept, reject or add it.", "error")
         return redirect(url_for("transcription.review", recording_id=recording_id))
     return _decision(
-        services.audited_tag_change, recording_id, topic_id, action, current_user, done="Tags saved."
+        decisions.audited_tag_change, recording_id, topic_id, action, current_user, done="Tags saved."
     )
 
 
@@ -187,7 +196,7 @@ def approve(recording_id: int):
         return redirect(url_for("transcription.review", recording_id=recording_id))
     topic_ids = [int(t) for t in form.getlist("topic_ids") if t.isdigit()]
     return _decision(
-        services.approve_story, recording_id, _version(), current_user, form.get("title", ""), topic_ids, cuts,
+        decisions.approve_story, recording_id, _version(), current_user, form.get("title", ""), topic_ids, cuts,
         form.get("name_spoken") == "1", done="Published: callers hear it now under peer stories (main menu, 2).",
     )  # fmt: skip
 
@@ -196,7 +205,7 @@ def approve(recording_id: int):
 @role_required("curator")
 def reject(recording_id: int):
     reason = request.form.get("reason", "")
-    return _decision(services.reject, recording_id, _version(), current_user, reason, done="Rejected.")
+    return _decision(decisions.reject, recording_id, _version(), current_user, reason, done="Rejected.")
 
 
 @bp.post("/<int:recording_id>/question")
@@ -204,7 +213,7 @@ def reject(recording_id: int):
 def question(recording_id: int):
     topic_id = whole_number(request.form.get("topic_id"))
     return _decision(
-        services.mark_question, recording_id, _version(), current_user, topic_id,
+        decisions.mark_question, recording_id, _version(), current_user, topic_id,
         done="Sent to the help desk: the experts of its topic see it in their queue.",
     )  # fmt: skip
 
@@ -213,7 +222,7 @@ def question(recording_id: int):
 @role_required("curator")
 def trainers(recording_id: int):
     return _decision(
-        services.keep_for_trainers, recording_id, _version(), current_user, done="Kept for trainers only."
+        decisions.keep_for_trainers, recording_id, _version(), current_user, done="Kept for trainers only."
     )
 
 
@@ -236,14 +245,14 @@ def recognition_preference(contact_id: int):
 @bp.route("/audit")
 @role_required("admin")
 def audit():
-    entries = services.audit_log(limit=300, object_type=request.args.get("type") or None)
+    entries = share_times.audit_log(limit=300, object_type=request.args.get("type") or None)
     return render_template("transcription/audit.html", entries=entries)
 
 
 @bp.route("/time-to-share")
 @role_required("curator")
 def time_to_share():
-    return render_template("transcription/time_to_share.html", rows=services.time_to_share())
+    return render_template("transcription/time_to_share.html", rows=share_times.time_to_share())
 
 
 # --- learning analytics: does learning travel between people, and which lessons lose listeners? ---
