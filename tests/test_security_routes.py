@@ -8,6 +8,8 @@ from core.auth import csrf
 from core.models import StaffUser
 
 PUBLIC_GETS = {"auth.login", "health.healthz", "health.readyz", "static", "verify.certificate"}
+PUBLIC_GETS |= {"api.openapi", "api.docs"}  # the API's document and its docs page
+API_UNKNOWN = "api.unknown"  # any other path under /api/v1: a JSON 404 (or 405) for everyone
 ROLES = (StaffUser.ADMIN, StaffUser.CURATOR, StaffUser.OFFICER)
 
 
@@ -40,6 +42,11 @@ def is_webhook(app, endpoint: str) -> bool:
     return f"{view.__module__}.{view.__name__}" in csrf._exempt_views
 
 
+def is_token_api(app, endpoint: str) -> bool:
+    """An API route: authenticated by its token (no session, so no CSRF)."""
+    return getattr(app.view_functions[endpoint], "token_required", False)
+
+
 def test_every_post_needs_a_csrf_token_or_a_twilio_signature(app, client, login):
     login("admin")
     problems = []
@@ -48,6 +55,10 @@ def test_every_post_needs_a_csrf_token_or_a_twilio_signature(app, client, login)
         expected = 403 if is_webhook(app, endpoint) else 400
         if endpoint.startswith("sandbox."):
             expected = 404  # the Twilio sandbox exists only in development without credentials
+        if is_token_api(app, endpoint):
+            expected = 401  # a staff session is not an API token
+        if endpoint == API_UNKNOWN:
+            expected = 404
         if status != expected:
             problems.append(f"{endpoint} {url}: {status}, expected {expected}")
     assert problems == []
@@ -88,7 +99,8 @@ def test_staff_pages_declare_their_roles(app):
         for endpoint, _ in routes(app, "GET")
         if endpoint not in PUBLIC_GETS | open_to_all_staff
         and not is_webhook(app, endpoint)
+        and not is_token_api(app, endpoint)
         and not hasattr(app.view_functions[endpoint], "allowed_roles")
-        and not endpoint.startswith(("media", "audio.media", "sandbox."))
+        and not endpoint.startswith(("media", "audio.media", "sandbox.", API_UNKNOWN))
     ]
     assert undeclared == []
