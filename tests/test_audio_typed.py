@@ -133,3 +133,20 @@ def test_a_curator_types_and_publishes_a_lesson_and_a_call_hears_it_spoken(page,
     assert key == track.segments[0].playback_key
     with wave.open(io.BytesIO(store.read_bytes(key))) as rendering:
         assert rendering.getframerate() == 8000 and rendering.getnframes() > 8000
+
+
+def test_retyping_the_words_rerenders_only_the_changed_part_and_the_library_marks_the_voice(client, login):
+    login("curator")
+    lesson = typed.create_typed_lesson(TITLE, "hi", None, SCRIPT)
+    before = [s.playback_key for s in lesson.tracks[0].segments]
+    token = csrf_token(client, f"/audio/lessons/{lesson.id}")
+    changed = PARTS[1].replace("कुछ दिन", "दो दिन")
+    form = {"csrf_token": token, "language_code": "hi", "title": TITLE, "script": f"{PARTS[0]}\n\n{changed}"}
+    assert client.post(f"/audio/lessons/{lesson.id}/script", data=form).status_code == 302
+    db.session.expire_all()
+    after = db.session.get(Lesson, lesson.id).tracks[0].segments
+    assert [s.text for s in after] == [PARTS[0], changed]
+    assert after[0].playback_key == before[0] and after[1].playback_key != before[1]
+    assert not store.exists(before[1])
+    library = client.get("/audio/").get_data(as_text=True)
+    assert "synthetic voice" in library and TITLE in library
