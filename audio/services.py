@@ -803,7 +803,12 @@ def seed(demo: bool = False) -> list[str]:
 
     if not demo or db.session.scalar(select(Lesson.id).limit(1)) is not None:
         return []
-    starter.load(publish=True)
+    try:
+        starter.load(publish=True)
+    except convert.ToolError as error:  # espeak-ng or ffmpeg failed: start anyway and say so
+        db.session.rollback()
+        log.exception("the starter lessons could not be rendered")
+        return [f"the starter lessons could not be rendered ({error})"]
     if not typed.can_render():
         problem = "espeak-ng is not installed: the starter lessons have no offline audio (run scripts/setup)"
         log.warning(problem)

@@ -196,6 +196,16 @@ def test_demo_seed_publishes_the_starter_library_in_hindi_and_english(app):
     assert services.lesson_playlist(lesson.id, "hi")
 
 
+def test_demo_seed_names_a_rendering_failure_in_one_line(app, monkeypatch):
+    def broken(text, voice, output):
+        raise convert.ToolError("espeak-ng: no voice data")
+
+    monkeypatch.setattr(convert, "synthesize", broken)
+    assert services.seed(demo=True) == [
+        "the starter lessons could not be rendered (espeak-ng: no voice data)"
+    ]
+
+
 def test_demo_seed_without_espeak_says_the_lessons_have_no_offline_audio(app, monkeypatch, caplog):
     monkeypatch.setattr(typed.shutil, "which", lambda name: None)
     assert services.seed(demo=True) == [
