@@ -15,6 +15,7 @@ BENCHMARKS = {
     "B7": "bench.b7_memory_soak",
     "B8": "bench.b8_analytics_pages",
     "B9": "bench.b9_due_reasks",
+    "B10": "bench.b10_import_under_calls",
 }
 
 

@@ -8,6 +8,7 @@ Uploads run as a job (core.jobs.import_contacts): the request only saves the fil
 import csv
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,7 +22,10 @@ from core.db import db
 from core.models import Block, Contact, District, GramPanchayat, Language, State, Topic
 from core.people import CSV_COLUMNS, InvalidPhoneError, normalise_phone
 
-BATCH_ROWS = 500
+BATCH_ROWS = 200
+# SQLite's busy handler lets a waiting webhook try again only every 100 ms at most: after each batch
+# the import steps aside at least that long (and as long as the batch took), or a webhook could starve.
+SQLITE_PAUSE_SECONDS = 0.1
 MAX_ERRORS_SHOWN = 200
 PLACE_CHAIN = (("state", State, None), ("district", District, "state_id"),
                ("block", Block, "district_id"), ("gram_panchayat", GramPanchayat, "block_id"))  # fmt: skip
@@ -93,6 +97,7 @@ def check(file: TextIO, report: ContactImport, lookups: Lookups) -> None:
     for batch in _batches(_parsed_rows(reader, lookups)):
         phones = [values["phone"] for _line, _problems, values in batch if values]
         existing = _existing_phones(phones)
+        db.session.rollback()  # no read transaction held across the file: SQLite can checkpoint meanwhile
         for line, problems, values in batch:
             report.rows += 1
             _check_row(report, seen, existing, line, problems, values)
@@ -114,6 +119,7 @@ def _check_row(report, seen, existing, line, problems, values) -> None:
 def write(file: TextIO, lookups: Lookups) -> None:
     """Create or update the checked rows, committing every BATCH_ROWS so no write lock is held long."""
     for batch in _batches(_parsed_rows(csv.DictReader(file), lookups)):
+        started = time.monotonic()
         rows = [values for _line, _problems, values in batch]
         contacts = {
             c.phone: c
@@ -122,6 +128,12 @@ def write(file: TextIO, lookups: Lookups) -> None:
         for values in rows:
             _write_row(contacts.get(values["phone"]), values)
         db.session.commit()
+        _step_aside(time.monotonic() - started)
+
+
+def _step_aside(batch_seconds: float) -> None:
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL locks rows, not the whole database
+        time.sleep(max(SQLITE_PAUSE_SECONDS, batch_seconds))
 
 
 def _write_row(contact: Contact | None, values: dict) -> None:
