@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from audio import services, store, typed
 from audio.models import Lesson, LessonTrack
+from core import params
 from core.auth import role_required
 from core.db import db
 from core.params import whole_number
@@ -236,13 +237,8 @@ def _upload() -> tuple:
 
 
 def _ms(seconds: str | None) -> int | None:
-    """Seconds typed by a person ('12.5') as whole milliseconds; None if blank."""
-    if seconds is None or not str(seconds).strip():
-        return None
-    value = float(str(seconds).strip())
-    if value < 0 or value != value:
-        raise ValueError("negative or not a number")
-    return round(value * 1000)
+    """Seconds typed by a person ('12.5') as whole milliseconds; None if blank (ValueError if not a time)."""
+    return params.milliseconds(seconds)
 
 
 def _spans(text: str) -> list[list[int]]:

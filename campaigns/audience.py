@@ -7,6 +7,7 @@ Opted-out contacts are always excluded, and an officer's campaign never leaves i
 
 import csv
 import io
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,6 +22,7 @@ from campaigns.schedule import now
 from core.db import db
 from core.logs import mask_phone
 from core.models import Contact, contact_topics
+from core.params import whole_number
 
 LIST_FIELDS = (
     "roles",
@@ -32,6 +34,7 @@ LIST_FIELDS = (
     "topic_ids",
 )
 MAX_UPLOAD_ROWS = 50_000
+MAX_DAYS = 3650  # "not called in 10 years" already means "never called": a larger count overflows dates
 
 
 # Engagement sources are pluggable, so call and listening logs kept by the phone line can join in.
@@ -111,7 +114,9 @@ def contact_query(
 
 def _engagement(query: Select, filters: dict, campaign_id: int | None) -> Select:
     if filters.get("not_called_days"):
-        cutoff = now() - timedelta(days=int(filters["not_called_days"]))
+        cutoff = now() - timedelta(
+            days=min(int(filters["not_called_days"]), MAX_DAYS)
+        )  # saved before the cap
         activity = union_all(*(source() for source in CALL_ACTIVITY_SOURCES)).subquery()
         recent = select(activity.c.contact_id).where(activity.c.at >= cutoff)
         query = query.where(Contact.id.not_in(recent))
@@ -152,15 +157,15 @@ def clean_filters(form: dict) -> dict:
     for key in LIST_FIELDS:
         values = [v for v in form.get(key, []) if str(v).strip()]
         if key.endswith("_ids"):
-            values = [int(v) for v in values if str(v).isdigit()]
+            values = [number for v in values if (number := whole_number(v)) is not None]
         elif key == "roles":
             values = [v for v in values if v in Contact.ROLES]
         if values:
             filters[key] = values
     for key in ("not_called_days", "not_finished_lesson_id"):
-        value = str(form.get(key) or "").strip()
-        if value.isdigit() and int(value) > 0:
-            filters[key] = int(value)
+        value = whole_number(str(form.get(key) or "").strip())
+        if value:
+            filters[key] = min(value, MAX_DAYS) if key == "not_called_days" else value
     if form.get("use_list"):
         filters["use_list"] = True
     return filters
@@ -194,7 +199,11 @@ def parse_number(raw: str, region: str = "IN") -> str:
 def import_list(campaign: Campaign, text: str) -> UploadReport:
     """Replace the campaign's list with the valid numbers in a CSV (first column); report bad rows."""
     report, contact_ids = UploadReport(), set()
-    rows = list(csv.reader(io.StringIO(text)))[:MAX_UPLOAD_ROWS]
+    try:
+        rows = list(itertools.islice(csv.reader(io.StringIO(text)), MAX_UPLOAD_ROWS))
+    except csv.Error as error:  # a field over the parser's 131,072 characters, a NUL byte...
+        report.errors.append(f"the file is not a CSV this page can read (a field too long, or {error})")
+        return report
     scope = campaign_scope(campaign)
     for line, row in enumerate(rows, start=1):
         raw = row[0].strip() if row else ""

@@ -90,6 +90,13 @@ def import_file(file: TextIO, dry_run: bool = False) -> ContactImport:
 def check(file: TextIO, report: ContactImport, lookups: Lookups) -> None:
     """Validate every row and count new and existing contacts; writes nothing."""
     reader = csv.DictReader(file)
+    try:
+        _check_rows(reader, report, lookups)
+    except csv.Error as error:  # a field over the parser's 131,072 characters, a NUL byte...
+        report.add_error(f"line {reader.line_num}: not readable as CSV (a field too long, or {error})")
+
+
+def _check_rows(reader: csv.DictReader, report: ContactImport, lookups: Lookups) -> None:
     if "phone" not in (reader.fieldnames or []):
         report.add_error("header: the file needs at least a 'phone' column")
         return

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from audio import services as audio_services
 from audio.models import Recording
-from core import metrics
+from core import metrics, params
 from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, District, Language, StaffUser, Topic
@@ -383,13 +383,8 @@ def helpdesk_audio(question_id: int, which: str):
 
 
 def _ms(seconds: str | None) -> int | None:
-    """Seconds typed by a person ('12.5') as whole milliseconds; None if blank."""
-    if seconds is None or not str(seconds).strip():
-        return None
-    value = float(str(seconds).strip())
-    if value < 0 or value != value:
-        raise ValueError("negative or not a number")
-    return round(value * 1000)
+    """Seconds typed by a person ('12.5') as whole milliseconds; None if blank (ValueError if not a time)."""
+    return params.milliseconds(seconds)
 
 
 def _spans(text: str | None) -> list[list[int]]:
