@@ -66,17 +66,20 @@ def refresher_candidates(now: datetime, limit: int | None = None) -> list[int]:
     cutoff = now - timedelta(days=silent_days())
     activity = union_all(*(source() for source in audience.CALL_ACTIVITY_SOURCES)).subquery()
     recent_callers = select(activity.c.contact_id).where(activity.c.at >= cutoff)
-    refreshed = select(OutreachCall.contact_id).where(
+    refreshed = select(OutreachCall.id).where(
         OutreachCall.purpose == OutreachCall.REFRESHER, OutreachCall.created_at >= cutoff
     )
-    enrolled = select(Enrolment.contact_id).where(Enrolment.status == Enrolment.ACTIVE)
+    enrolled = select(Enrolment.id).where(
+        Enrolment.contact_id == Contact.id, Enrolment.status == Enrolment.ACTIVE
+    )
+    # correlated EXISTS on (contact_id, ...) indexes: with the day's LIMIT the scan stops early
     query = (
         select(Contact.id)
         .where(Contact.opted_out_at.is_(None))
-        .where(Contact.id.in_(reasks.learners_with_due_items(now)))
-        .where(Contact.id.in_(enrolled))
+        .where(reasks.has_due_items(Contact.id, now))
+        .where(enrolled.exists())
         .where(Contact.id.not_in(recent_callers))
-        .where(Contact.id.not_in(refreshed))
+        .where(~refreshed.where(OutreachCall.contact_id == Contact.id).exists())
         .order_by(Contact.id)
         .limit(limit)
     )

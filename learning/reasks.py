@@ -64,7 +64,9 @@ def due_for(contact_id: int, limit: int = MAX_PER_CALL) -> list[QuizItem]:
     return list(db.session.scalars(query))
 
 
-def learners_with_due_items(now: datetime) -> Select:
-    """SELECT DISTINCT contact_id with at least one published item due."""
-    published = select(QuizItem.id).where(QuizItem.status == QuizItem.PUBLISHED)
-    return select(Reask.contact_id).where(Reask.due_at <= now, Reask.item_id.in_(published)).distinct()
+def has_due_items(contact_id_column, now: datetime):
+    """EXISTS: the learner in `contact_id_column` has a published item due (uses (contact_id, due_at))."""
+    due = select(Reask.id).join(QuizItem, QuizItem.id == Reask.item_id)
+    due = due.where(Reask.contact_id == contact_id_column, Reask.due_at <= now)
+    return due.where(QuizItem.status == QuizItem.PUBLISHED).exists()
+
