@@ -1,5 +1,6 @@
 """Erasure reaches the storage's own history: the audit log's words, Redis's append-only file, SQLite's WAL."""
 
+import logging
 import time
 from pathlib import Path
 
@@ -86,7 +87,8 @@ def a_caller_with_curated_words() -> Contact:
     return contact
 
 
-def test_the_erased_number_and_words_are_nowhere_not_even_in_storage_history(app, client, login):
+def test_the_erased_number_and_words_are_nowhere_not_even_in_storage_history(app, client, login, caplog):
+    caplog.set_level(logging.DEBUG)
     contact = a_caller_with_curated_words()
     assert any(NUMBER.encode() in data for data in database_files().values()) or not database_files()
     admin = make_staff("admin")
@@ -98,7 +100,11 @@ def test_the_erased_number_and_words_are_nowhere_not_even_in_storage_history(app
     db.session.expire_all()
     entries = db.session.scalars(select(AuditEntry)).all()
     assert [e.action for e in entries] == ["edit_transcript", "reject"]  # the fact of the action stays
-    places = {"database dump": database_dump().encode(), "redis": redis_values(app)}
+    places = {
+        "database dump": database_dump().encode(),
+        "redis": redis_values(app),
+        "logs": caplog.text.encode(),
+    }
     places |= database_files() | redis_files(app) | files_under(Path(app.instance_path))
     needles = [*SPELLINGS, WORDS, "Kamla"]
     found = [

@@ -2,7 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from core.db import db
 from tests.conftest import ACCOUNT_SID
@@ -29,3 +29,22 @@ def test_staff_pages_and_jobs_keep_the_patient_wait(app):
     if db.engine.dialect.name != "sqlite":
         return
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 15_000
+
+
+def test_the_fallback_touches_no_database_at_all(app, twilio_post):
+    """Twilio's fallback URL must answer even when every database connection is stuck."""
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - the statement is all we keep
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        call = {
+            "CallSid": sid("CA"),
+            "AccountSid": ACCOUNT_SID,
+            "From": "+919800040002",
+            "To": "+18005550100",
+        }
+        response = twilio_post("/ivr/fallback", call)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200 and is_apology(response)
+    assert statements == []
