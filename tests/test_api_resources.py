@@ -7,7 +7,7 @@ from sqlalchemy import select
 from audio.models import Lesson, Recording
 from campaigns.models import Campaign
 from core.db import db, utcnow
-from core.models import Topic
+from core.models import Contact, Topic
 from tests.campaigns_fixtures import make_lesson
 from tests.factories import district, make_contact
 from transcription.models import TopicTag, Transcript
@@ -126,3 +126,23 @@ def test_the_analytics_summary_keeps_to_the_tokens_districts(api, make_token):
     assert all({"table", "figure", "value"} <= set(f) for f in summary.json["figures"])
     assert api("GET", f"/analytics/summary?district_id={district('Lucknow').id}", secret).status_code == 403
     assert api("GET", f"/analytics/summary?district_id={district('Sitapur').id}", secret).status_code == 200
+
+
+def test_an_erased_person_disappears_from_every_answer(api, make_token):
+    from ivr import services as ivr
+
+    recording = make_recording("Sitapur", Recording.NAMED)
+    story = make_lesson(kind=Lesson.STORY, source_recording_id=recording.id)
+    person = db.session.get(Contact, recording.contact_id)
+    secret = make_token(sees_phones=True)
+    phone, person_id = person.phone, person.id
+    assert api("GET", f"/contacts/{person.id}", secret).status_code == 200
+    ivr.erase_now(person, "staff")
+    assert api("GET", f"/contacts/{person_id}", secret).status_code == 404
+    for path in ("/recordings", "/enrolments", "/quiz-results"):
+        assert all(r["contact_id"] != person_id for r in api("GET", path, secret).json["results"]), path
+    assert api("GET", "/contacts", secret).json["results"] == []
+    assert api("GET", "/stories", secret).json["results"] == []
+    assert phone not in api("GET", "/contacts?limit=500", secret).get_data(as_text=True)
+    assert api("GET", f"/lessons/{story.id}", secret).status_code == 404
+    assert api("GET", f"/recordings/{recording.id}", secret).status_code == 404
