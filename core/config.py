@@ -64,7 +64,10 @@ SETTINGS = {
     "SMS_PRICE_PER_SEGMENT": ("0.08", "price of one SMS segment, for cost estimates"),
     "SMS_PRICE_CURRENCY": ("USD", "currency of SMS_PRICE_PER_SEGMENT"),
     "CHAUPAL_LINE_NUMBER": ("", "the number callers dial, shown in SMS as {line}"),
-    "CLOCK_OFFSET_SECONDS": ("0", "testing only: shifts the campaign clock"),
+    "CLOCK_OFFSET_SECONDS": ("0", "testing only: shifts the campaign and help-desk clocks"),
+    "ANSWER_CALL_HOURS": ("10:00-20:00", "local hours (TIMEZONE) when answers are called back, within 09-21"),
+    "ANSWER_CALL_ATTEMPTS": ("2", "calls to deliver an answer: a busy or unanswered call is tried again"),
+    "ANSWER_RETRY_MINUTES": ("30", "minutes before an answer's busy or unanswered call is tried again"),
     "LEARNING_REFRESHER_AFTER_DAYS": (
         "7",
         "days without a call after which an enrolled learner with due re-asks gets a refresher call",

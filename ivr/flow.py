@@ -26,6 +26,7 @@ from core.models import Contact, District, Topic
 from core.twilio import public_url
 from ivr import prompts, services, twiml
 from ivr.models import Call, Consent, Erasure, ListenEvent, RecordingTake
+from transcription import helpdesk
 
 MAX_FAILURES = 3  # wrong keys or silences in a row before a polite goodbye
 PAGE_SIZE = 8  # list items take keys 1-8 (8 becomes "more" on long lists)
@@ -271,7 +272,16 @@ def home(turn: Turn) -> Menu | Go:
 # Screens a returning caller may meet before the main menu, in order; each returns a screen, or None when
 # it does not apply. This is the call start's one hook: a new offer (a course's re-ask...) is a function here.
 # Keep them rare and short: every word here comes before the caller's content (see ivr/budget.py).
-START_OFFERS: tuple[Callable[[Turn], Menu | Go | None], ...] = ()
+def _answer_waiting(turn: Turn) -> Menu | None:
+    """An expert's answer the caller has not heard yet (the callback was missed, or has not rung)."""
+    waiting = helpdesk.waiting_answer(turn.call.contact_id) if turn.call.contact_id else None
+    if waiting is None:
+        return None
+    options = {"1": Go("answer", {"question": waiting.id}), "2": Go("menu")}
+    return Menu([Line("welcome_back"), Line("answer_waiting")], options, back=Go("menu"))
+
+
+START_OFFERS: tuple[Callable[[Turn], Menu | Go | None], ...] = (_answer_waiting,)
 
 
 @screen("menu")
@@ -286,6 +296,9 @@ def main_menu(turn: Turn) -> Menu | Go:
         line, options["1"] = first
         lines = [line, *lines[1:-1], Line("menu_all_lessons"), lines[-1]]
         options["5"] = Go("topics")
+    if turn.call.contact_id and helpdesk.answered_questions(turn.call.contact_id):
+        lines.insert(-1, Line("menu_answers"))
+        options["6"] = Go("answers")
     return Menu(lines, options, back=Go("language"))
 
 
@@ -508,6 +521,43 @@ def _feedback(useful: bool) -> Callable[[Turn], Go]:
         return Go("after", {**_here(turn.args), "rated": 1}, notice=("feedback_thanks",))
 
     return feedback
+
+
+# --- answers to the caller's own questions ---
+
+
+@screen("answers")
+def answers(turn: Turn) -> Menu | Go:
+    """The caller's answered questions, newest first, each named by its topic."""
+    found = helpdesk.answered_questions(turn.call.contact_id) if turn.call.contact_id else []
+    code = turn.language.code
+    items = [(_question_label(question, code), Go("answer", {"question": question.id})) for question in found]
+    if not items:
+        return Go("menu")
+    return choice_list(turn, "answers", "answers_intro", items, back=Go("menu"))
+
+
+def _question_label(question, code: str) -> str:
+    return question.topic.name(code) if question.topic else services.prompt_words("answers_no_topic", code)
+
+
+@screen("answer")
+def answer(turn: Turn) -> Menu | Go:
+    """The caller's own question, then the expert's answer; 1 hears it again."""
+    question_id = turn.int_arg("question") or 0
+    found = helpdesk.answer_for_call(question_id) if _asked_by(turn, question_id) else None
+    if found is None:
+        return Go("menu")
+    asked = helpdesk.question_audio_url(question_id)
+    heard = [Line("answer_asked"), Line(url=asked), Line("answer_follows")] if asked else []
+    options = {"1": Go("answer", {"question": question_id})}
+    lines = [*heard, Line(url=found[0]), Line("answer_replay"), Line("back_hint")]
+    return Menu(lines, options, back=Go("menu"), on_enter=lambda t: helpdesk.answer_heard(question_id))
+
+
+def _asked_by(turn: Turn, question_id: int) -> bool:
+    contact_id = turn.call.contact_id
+    return bool(contact_id) and any(q.id == question_id for q in helpdesk.answered_questions(contact_id))
 
 
 # --- recording a story or a question: consent first, then <Record>, then keep or re-record ---

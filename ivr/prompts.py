@@ -326,6 +326,22 @@ _PROMPTS = [
     ("answer_follows", 1, "अब विशेषज्ञ का जवाब सुनिए।", "Now here is the expert's answer."),
     ("answer_replay", 1, "जवाब दोबारा सुनने के लिए 1 दबाएँ।", "To hear the answer again, press 1."),
     ("answer_goodbye", 1, "चौपाल पर सवाल पूछने के लिए धन्यवाद।", "Thank you for asking Chaupal."),
+    # on the line: answers to the caller's own questions
+    (
+        "answer_waiting",
+        1,
+        "आपके सवाल का जवाब आ गया है। सुनने के लिए 1 दबाएँ। मुख्य मेन्यू के लिए 2 दबाएँ।",
+        "An answer to your question is waiting. To hear it, press 1. For the main menu, press 2.",
+    ),
+    (
+        "menu_answers",
+        1,
+        "अपने सवालों के जवाब सुनने के लिए 6 दबाएँ।",
+        "To hear the answers to your questions, press 6.",
+    ),
+    ("answers_intro", 1, "किस सवाल का जवाब सुनना चाहेंगे?", "Which answer would you like to hear?"),
+    ("answers_no_topic", 1, "आपका सवाल", "Your question"),
+    ("answer_asked", 1, "आपने यह सवाल पूछा था।", "You asked this question."),
     # calls we place: a thank-you to a story's teller
     ("thanks_intro", 1, "नमस्ते, यह चौपाल है।", "Hello, this is Chaupal."),
     # mistakes and endings

@@ -19,6 +19,17 @@ from transcription import (
 from transcription.models import ExpertTopic, Question
 
 
+@pytest.fixture(autouse=True)
+def in_calling_hours(app, monkeypatch):
+    """Answers ring back only in calling hours: these tests run at 11:00 in TIMEZONE, whatever the time."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    eleven = datetime.combine(datetime.now(zone).date(), time(11), tzinfo=zone)
+    monkeypatch.setitem(app.config, "CLOCK_OFFSET_SECONDS", (eleven - utcnow()).total_seconds())
+
+
 @pytest.fixture
 def question(media_fixtures):
     """A caller's question, sent to the help desk under twin pits."""
@@ -107,8 +118,9 @@ def test_an_answer_is_called_back_and_announced_by_sms(
 
 
 def test_an_unanswered_callback_can_be_called_again(
-    client, login, question, media_fixtures, work, twilio_server, twilio_post
+    app, monkeypatch, client, login, question, media_fixtures, work, twilio_server, twilio_post
 ):
+    monkeypatch.setitem(app.config, "ANSWER_CALL_ATTEMPTS", 1)  # no automatic retry: a curator calls again
     login("curator")
     post_answer(client, question, media_fixtures)
     work("default")

@@ -14,7 +14,7 @@ from audio.models import Lesson, Recording
 from core import queue, twilio
 from core.db import db, utcnow
 from core.models import Language, StaffUser, Topic
-from transcription import jobs
+from transcription import answer_calls, jobs
 from transcription.models import AuditEntry, ExpertTopic, Question
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,36 @@ def may_answer(staff: StaffUser) -> bool:
     return staff.role in (StaffUser.ADMIN, StaffUser.CURATOR) or bool(staff.is_expert)
 
 
-def route_question(recording: Recording, topic_id: int | None, staff: StaffUser) -> Question:
+def route_without_staff(recording: Recording, topic_ids: list[int]) -> Question | None:
+    """A caller's recorded question goes to the expert queue of its transcript's best topic (once)."""
+    if recording.kind != Recording.QUESTION:
+        return None
+    if db.session.scalar(select(Question.id).filter_by(recording_id=recording.id)) is not None:
+        return None  # routed already (a curator's re-routing stands when it is transcribed again)
+    return route_question(recording, next(iter(topic_ids), None), None)
+
+
+def waiting_answer(contact_id: int) -> Question | None:
+    """The newest answer to this caller's questions that they have not heard yet."""
+    unheard = (Question.ANSWERED, Question.FAILED, Question.SKIPPED)
+    return db.session.scalars(_answers(contact_id).where(Question.status.in_(unheard)).limit(1)).first()
+
+
+def answered_questions(contact_id: int) -> list[Question]:
+    """This caller's questions that have an answer, newest first."""
+    return list(db.session.scalars(_answers(contact_id)))
+
+
+def _answers(contact_id: int):
+    return (
+        select(Question)
+        .join(Recording)
+        .where(Recording.contact_id == contact_id, Question.answer_key != "")
+        .order_by(Question.answered_at.desc(), Question.id.desc())
+    )
+
+
+def route_question(recording: Recording, topic_id: int | None, staff: StaffUser | None) -> Question:
     """Put a recording in the experts' queue for its topic (once); the caller commits."""
     question = db.session.scalar(select(Question).filter_by(recording_id=recording.id))
     if question is None:
@@ -130,6 +159,7 @@ def call_again(question_id: int, staff: StaffUser) -> Question:
         raise HelpDeskError("only an answer whose call did not get through can be called again")
     before = _state(question)
     question.status, question.reason, question.call_sid = Question.ANSWERED, "", ""
+    question.next_call_at = None  # still only inside calling hours
     AuditEntry.record(staff, "call_again", question, before, _state(question))
     queue.enqueue_after_commit("default", jobs.deliver_answer, question.id)
     db.session.commit()
@@ -140,9 +170,18 @@ def call_again(question_id: int, staff: StaffUser) -> Question:
 
 
 def deliver(question_id: int) -> None:
-    """Place the callback that plays the answer; honours opt-out at call time and never dials twice."""
+    """Place the callback that plays the answer, inside calling hours only; honours opt-out; never dials twice."""
+    question = db.session.get(Question, question_id)
+    if question is None or question.status != Question.ANSWERED:
+        return
+    moment = answer_calls.now()
+    not_before = max(answer_calls.next_opening(moment), answer_calls.aware(question.next_call_at) or moment)
+    if not_before > moment:  # the sweep enqueues it again once the time has come
+        question.next_call_at, question.reason = not_before, "waiting for calling hours or a retry"
+        db.session.commit()
+        return
     if not _move(question_id, Question.ANSWERED, Question.CALLING):
-        return  # gone, not answered, or already being called
+        return  # already being called
     question = get(question_id)
     contact = question.recording.contact
     if contact is None or contact.opted_out_at:
@@ -158,9 +197,26 @@ def deliver(question_id: int) -> None:
         if not error.permanent:
             raise  # RQ retries; the row is answered (not calling) again
         return
-    question.call_sid = sent.sid
+    question.call_sid, question.call_attempts, question.reason = sent.sid, question.call_attempts + 1, ""
     db.session.commit()
     queue.enqueue_now("default", jobs.send_answer_sms, question.id)
+
+
+def sweep_calls() -> list[int]:
+    """Enqueue answers whose callback is due (calling hours opened, retry time come); returns their ids."""
+    moment = answer_calls.now()
+    if not answer_calls.in_hours(moment):
+        return []
+    due = db.session.scalars(
+        select(Question.id).where(
+            Question.status == Question.ANSWERED,
+            Question.answer_key != "",
+            or_(Question.next_call_at.is_(None), Question.next_call_at <= moment),
+        )
+    ).all()
+    for question_id in due:
+        queue.enqueue_now("default", jobs.deliver_answer, question_id)
+    return list(due)
 
 
 def _move(question_id: int, from_status: str, to_status: str) -> bool:
@@ -210,18 +266,25 @@ def question_audio_url(question_id: int) -> str | None:
 
 
 def answer_heard(question_id: int) -> None:
-    """The asker picked up and the answer is playing: delivered."""
+    """The asker is hearing the answer (our callback, or their own call to the line): delivered."""
     question = db.session.get(Question, question_id)
-    if question is not None and question.status in (Question.CALLING, Question.FAILED):
+    heard_from = (Question.CALLING, Question.FAILED, Question.ANSWERED, Question.SKIPPED)
+    if question is not None and question.answer_key and question.status in heard_from:
         question.status, question.reason, question.delivered_at = Question.DELIVERED, "", utcnow()
         db.session.commit()
 
 
 def call_ended(question_id: int, call_status: str) -> None:
-    """A callback that nobody answered leaves the question failed with the reason, ready to call again."""
+    """A busy or unanswered callback is tried again later the same calling day (up to a limit), else failed."""
     question = db.session.get(Question, question_id)
-    if question is not None and question.status == Question.CALLING and call_status in UNANSWERED_CALL:
+    if question is None or question.status != Question.CALLING or call_status not in UNANSWERED_CALL:
+        return
+    again = answer_calls.retry_at(answer_calls.now(), call_status, question.call_attempts)
+    if again is None:
         _finish(question, Question.FAILED, f"the call was not answered ({call_status})")
+        return
+    question.next_call_at = again
+    _finish(question, Question.ANSWERED, f"the call was not answered ({call_status}); calling again later")
 
 
 # --- publishing the question with its answer as a peer story ---

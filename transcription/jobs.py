@@ -55,5 +55,13 @@ def send_recognition(recognition_id: int) -> None:
     recognition.send(recognition_id)
 
 
+def sweep_answer_calls() -> int:
+    """Enqueue the answer callbacks that are due: calling hours have opened, or a retry's time has come."""
+    return len(helpdesk.sweep_calls())
+
+
 # `chaupal cron` enqueues these once per interval, however many cron processes run.
-PERIODIC = [queue.Periodic(sweep_untranscribed, every_seconds=300, queue="transcription")]
+PERIODIC = [
+    queue.Periodic(sweep_untranscribed, every_seconds=300, queue="transcription"),
+    queue.Periodic(sweep_answer_calls, every_seconds=300),
+]

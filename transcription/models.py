@@ -168,6 +168,10 @@ class Question(db.Model):
     call_sid: Mapped[str] = mapped_column(String(64), default="")
     sms_sid: Mapped[str] = mapped_column(String(64), default="")
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the asker heard it
+    call_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # callbacks placed
+    next_call_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True)
+    )  # not before (hours, retry)
     lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 

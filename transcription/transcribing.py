@@ -14,7 +14,7 @@ from audio import store
 from audio.models import Recording
 from core import queue
 from core.db import db, utcnow
-from transcription import asr, jobs, model_files, quality, tagging, topic_tags
+from transcription import asr, helpdesk, jobs, model_files, quality, tagging, topic_tags
 from transcription.models import Review, Transcript
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ def transcribe(recording: Recording) -> Transcript:
             result = asr.transcribe_file(path, recording.language_code, current_app.config)
     except asr.NoModelError as error:
         # Retrying cannot help until an admin installs a model: record it for a human and stop.
+        helpdesk.route_without_staff(recording, [recording.topic_id] if recording.topic_id else [])
         return _fail(transcript, str(error), [Transcript.NO_MODEL])
     except (asr.AsrError, store.StoreError, OSError) as error:
         _fail(transcript, f"{type(error).__name__}: {error}", [])
@@ -42,6 +43,8 @@ def transcribe(recording: Recording) -> Transcript:
     _store_result(transcript, result, sound)
     suggestions = topic_tags.save_suggestions(recording, result.text)
     _rank(transcript, recording, sound, suggestions)
+    best_first = sorted(suggestions, key=lambda suggestion: -suggestion.score)
+    helpdesk.route_without_staff(recording, [suggestion.topic_id for suggestion in best_first])
     db.session.commit()
     return transcript
 
