@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from audio.models import Lesson
+from core import params
 from core.db import db
 from learning.errors import LearningError
 from learning.models import Course, CourseLesson, CourseTestItem, QuizItem
@@ -23,7 +24,7 @@ def save_course(course: Course | None, form: dict, staff_id: int | None) -> Cour
     }
     course = course or Course(created_by_id=staff_id)
     course.title_en, course.title_hi = title[:200], str(form.get("title_hi") or "").strip()[:200]
-    course.topic_id = int(form["topic_id"]) if str(form.get("topic_id") or "").isdigit() else None
+    course.topic_id = params.whole_number(form.get("topic_id"))
     course.pass_mark = pass_mark
     course.lessons = [CourseLesson(lesson_id=lesson_id, position=n) for n, lesson_id in enumerate(lesson_ids)]
     course.tests = [
@@ -37,7 +38,7 @@ def save_course(course: Course | None, form: dict, staff_id: int | None) -> Cour
 
 
 def _lesson_ids(raw) -> list[int]:
-    ids = [int(v) for v in raw if str(v).strip().isdigit()]
+    ids = [i for i in (params.whole_number(str(v).strip()) for v in raw) if i is not None]
     if not ids:
         raise LearningError("a course needs at least one lesson")
     if len(ids) > MAX_LESSONS:
@@ -53,7 +54,7 @@ def _lesson_ids(raw) -> list[int]:
 
 
 def _item_ids(raw) -> list[int]:
-    ids = list(dict.fromkeys(int(v) for v in raw if str(v).strip().isdigit()))
+    ids = list(dict.fromkeys(i for i in (params.whole_number(str(v).strip()) for v in raw) if i is not None))
     found = set(
         db.session.scalars(
             select(QuizItem.id).where(QuizItem.id.in_(ids), QuizItem.status == QuizItem.PUBLISHED)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from campaigns import audience
+from core import params
 from core.db import db
 from core.models import Contact, StaffUser
 from learning import clock, quizzes
@@ -67,7 +68,7 @@ def start_series(course: Course, form: dict, user: StaffUser) -> tuple[Series, i
 
 
 def _scope(user: StaffUser, district_ids) -> set[int] | None:
-    wanted = {int(d) for d in district_ids if str(d).isdigit()}
+    wanted = {i for i in (params.whole_number(d) for d in district_ids) if i is not None}
     allowed = user.district_ids()
     if allowed is None:
         return wanted or None

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from audio import services as audio
 from audio.models import Lesson
+from core import params
 from core.db import db
 from core.models import Language
 from learning import clock, reasks
@@ -101,14 +102,15 @@ def _option_keys(form: dict) -> list[str]:
 
 
 def _lesson_id(form: dict) -> int | None:
-    lesson_id = _int(form.get("lesson_id"))
-    if lesson_id is not None and db.session.get(Lesson, lesson_id) is None:
+    raw = str(form.get("lesson_id") or "").strip()
+    lesson_id = _int(raw)
+    if raw and (lesson_id is None or db.session.get(Lesson, lesson_id) is None):
         raise LearningError("the lesson this item checks does not exist")
     return lesson_id
 
 
 def _int(value) -> int | None:
-    return int(value) if str(value or "").strip().isdigit() else None
+    return params.whole_number(str(value or "").strip())
 
 
 def _wordings(form: dict, keys: list[str], uploads: dict[str, Upload]) -> list[Wording]:

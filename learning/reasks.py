@@ -69,4 +69,3 @@ def has_due_items(contact_id_column, now: datetime):
     due = select(Reask.id).join(QuizItem, QuizItem.id == Reask.item_id)
     due = due.where(Reask.contact_id == contact_id_column, Reask.due_at <= now)
     return due.where(QuizItem.status == QuizItem.PUBLISHED).exists()
-

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from audio.models import Lesson, LessonTrack
 from campaigns import schedule
+from core import params
 from core.auth import role_required
 from core.db import db
 from core.models import Contact, District, Language, Topic
@@ -167,10 +168,20 @@ def _districts() -> list[District]:
     return list(db.session.scalars(query))
 
 
+def _id(value) -> int:
+    """A form's id, or ValueError (the page asks to choose) for anything that names no row."""
+    found = params.whole_number(value)
+    if found is None:
+        raise ValueError("not an id")
+    return found
+
+
 def _local_datetime(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value or "")
     except ValueError:
+        return None
+    if params.iso_date(moment.date().isoformat()) is None:  # years outside 2000-2099 are typing mistakes
         return None
     return moment.replace(tzinfo=schedule.zone()) if moment.tzinfo is None else moment
 
@@ -188,8 +199,8 @@ def replace():
     if request.method == "POST":
         try:
             old_id, new_id = (
-                int(request.form.get("old_lesson_id", "")),
-                int(request.form.get("new_lesson_id", "")),
+                _id(request.form.get("old_lesson_id")),
+                _id(request.form.get("new_lesson_id")),
             )
             unlearning.replace_lesson(old_id, new_id, request.form.get("reason", ""), current_user.id)
         except ValueError as error:  # LearningError, or an id that is not a number

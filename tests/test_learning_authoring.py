@@ -142,3 +142,26 @@ def test_the_replace_page_refuses_clearly_and_replaces_once(client, login):
         "/learning/replace", data={"old_lesson_id": old.id, "new_lesson_id": new.id, "csrf_token": token}
     )
     assert "already replaced" in again.get_data(as_text=True)
+
+
+def test_ids_beyond_any_row_and_odd_dates_are_refused_not_500(client, login):
+    login("admin")
+    huge = str(2**40)
+    token = csrf_token(client, "/learning/items/new")
+    item = client.post("/learning/items/new", data={**good_form(lesson_id=huge), "csrf_token": token})
+    assert "the lesson this item checks does not exist" in item.get_data(as_text=True)
+    course = client.post(
+        "/learning/courses/new", data={"title_en": "X", "lesson_ids": [huge], "csrf_token": token}
+    )
+    assert "at least one lesson" in course.get_data(as_text=True)
+    replaced = client.post(
+        "/learning/replace", data={"old_lesson_id": huge, "new_lesson_id": "1", "csrf_token": token}
+    )
+    assert "choose both lessons" in replaced.get_data(as_text=True)
+    lesson = make_lesson()
+    saved = courses.save_course(None, {"title_en": "Y", "lesson_ids": [str(lesson.id)]}, None)
+    enrol = client.post(
+        f"/learning/courses/{saved.id}/enrol",
+        data={"starts_at": "0001-01-01T10:00", "district_ids": [huge], "csrf_token": token},
+    )
+    assert "first weekly lesson" in enrol.get_data(as_text=True)
