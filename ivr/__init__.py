@@ -4,11 +4,23 @@
 def init_app(app) -> None:
     """Register the phone line's webhooks and staff pages, its analytics tables and the erasure entry."""
     from core import queue
-    from ivr import analytics, answers, broadcasts, courses, jobs, services, simulator_views, sms, views
+    from ivr import (
+        analytics,
+        answers,
+        broadcasts,
+        courses,
+        jobs,
+        peers,
+        services,
+        simulator_views,
+        sms,
+        views,
+    )
 
     for blueprint in (views.bp, broadcasts.bp, simulator_views.bp, sms.bp, answers.bp):
         app.register_blueprint(blueprint)
     courses.install()  # the learning screens join the call flow
+    peers.install()  # listeners talk back: counts, "I tried this"
     analytics.register_metrics()
     services.register_engagement_sources()
     queue.add_periodic(app, jobs.PERIODIC)

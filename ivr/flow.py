@@ -436,10 +436,17 @@ def play(turn: Turn) -> Menu | Go:
     )
 
 
+# What other packages add around an item: lines before it starts (peers' counts), and keys after it ends
+# ("I tried this", a reply, forwarding). Each is a function of the Turn; ivr.peers.install adds its own.
+BEFORE_ITEM: tuple[Callable[[Turn], list[Line]], ...] = ()
+AFTER_ITEM: tuple[Callable[[Turn], tuple[list[Line], dict[str, Action]]], ...] = ()
+
+
 def _intro(turn: Turn, lesson_id: int) -> list[Line]:
     lesson = db.session.get(Lesson, lesson_id)
     named = lesson.kind == Lesson.STORY and lesson.contributor_name  # set only when the contributor agreed
-    return [Line("story_by", {"name": lesson.contributor_name})] if named else []
+    lines = [Line("story_by", {"name": lesson.contributor_name})] if named else []
+    return lines + [line for before in BEFORE_ITEM for line in before(turn)]
 
 
 def _playback_help(turn: Turn) -> list[Line]:
@@ -508,6 +515,9 @@ def after(turn: Turn) -> Menu:
     }
     if not rated:
         options |= {"1": _feedback(True), "2": _feedback(False)}
+    for extra in AFTER_ITEM:
+        extra_lines, extra_options = extra(turn)
+        lines, options = lines + extra_lines, options | extra_options
     kind = turn.args.get("kind", Lesson.LESSON)
     back = _list_of(turn.args)  # silence too: a finished lesson never ends the call
     return Menu([*lines, Line(f"after_options_{kind}")], options, back=back, on_silence=back)

@@ -10,7 +10,7 @@ from core.config import retention_days
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact
-from ivr import analytics, services, sms, sms_spool
+from ivr import analytics, reactions, services, sms, sms_spool
 from ivr.models import Callback, RecordingTake
 from transcription import recognition
 
@@ -69,7 +69,9 @@ def delete_discarded_take(take_id: int) -> None:
 def send_listen_milestones() -> int:
     """Weekly: count each published story's distinct listeners and let curators' recognition thank its teller."""
     listeners = services.story_listeners()
-    return len(recognition.record_listeners(listeners))
+    queued = recognition.record_listeners(listeners)
+    queued += recognition.record_reactions(reactions.useful_per_story(), reactions.tried_per_story())
+    return len(queued)
 
 
 def erase_contact(erasure_id: int) -> None:

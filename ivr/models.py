@@ -229,6 +229,19 @@ class Feedback(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class TriedIt(db.Model):
+    """A caller's "I have done this in my work" about a lesson or story: distinct from finding it useful."""
+
+    __tablename__ = "ivr_tried"
+    __table_args__ = (UniqueConstraint("call_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("ivr_calls.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class SmsMessage(db.Model):
     """A text message someone sent to the line: a keyword acted on, or free text for curators to read."""
 

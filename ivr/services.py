@@ -31,6 +31,7 @@ from ivr.models import (
     PromptText,
     RecordingTake,
     SmsMessage,
+    TriedIt,
 )
 from learning import erasure as learning_erasure
 from transcription import erasure as transcription_erasure
@@ -657,6 +658,7 @@ def _erase_phone_line_rows(contact_id: int) -> list[str]:
         "listening event(s)": _unlink(ListenEvent, contact_id),
         "listening summar(ies)": _unlink(ListenSession, contact_id),
         "feedback answer(s)": _unlink(Feedback, contact_id),
+        '"I tried this" answer(s)': _unlink(TriedIt, contact_id),
     }
     return [f"{result.rowcount} {what} deleted" for what, result in deleted.items()] + [
         f"{count} {what} kept for statistics without any link to the person"
@@ -724,6 +726,7 @@ def expire_call_logs(days: int, now=None) -> dict[str, int]:
         "listening summaries": _unlink_before(ListenSession, ListenSession.started_at, cutoff),
         "first calls": db.session.execute(delete(FirstCall).where(FirstCall.first_call_at < cutoff)).rowcount,
         "feedback": _unlink_before(Feedback, Feedback.created_at, cutoff),
+        '"I tried this" answers': _unlink_before(TriedIt, TriedIt.created_at, cutoff),
         "text messages": db.session.execute(
             delete(SmsMessage).where(SmsMessage.created_at < cutoff)
         ).rowcount,

@@ -11,7 +11,7 @@ from audio.models import Lesson, Recording
 from core import queue
 from core.config import ConfigError, build_config, validate
 from core.db import db, utcnow
-from ivr.models import Call, Callback, Feedback, ListenEvent, SmsMessage
+from ivr.models import Call, Callback, Feedback, ListenEvent, SmsMessage, TriedIt
 from tests.factories import make_contact
 from tests.ivr_fixtures import make_lesson, sid, tiny_wav
 
@@ -84,6 +84,7 @@ def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
         ListenEvent(call_id=old_call.id, contact_id=person.id, lesson_id=lesson.id, segment_position=0,
                     event="start", created_at=ANCIENT),
         Feedback(call_id=old_call.id, contact_id=person.id, lesson_id=lesson.id, useful=True, created_at=ANCIENT),
+        TriedIt(call_id=old_call.id, contact_id=person.id, lesson_id=lesson.id, created_at=ANCIENT),
         SmsMessage(message_sid=sid("SM"), contact_id=person.id, body="old text", created_at=ANCIENT),
         SmsMessage(message_sid=sid("SM"), contact_id=person.id, body="new text"),
         Callback(contact_id=person.id, missed_call_sid=sid("CA"), created_at=ANCIENT),
@@ -97,6 +98,7 @@ def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
         "listening summaries": 1,
         "first calls": 1,
         "feedback": 1,
+        '"I tried this" answers': 1,
         "text messages": 1,
         "callbacks": 1,
     }

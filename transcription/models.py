@@ -201,12 +201,13 @@ class ContributorPreference(db.Model):
 
 
 class Recognition(db.Model):
-    """One thank-you to a contributor (story published, or a listening milestone), sent at most once."""
+    """One thank-you to a contributor (story published, or a listening, useful or tried milestone), sent at most once."""
 
     __tablename__ = "recognitions"
     __table_args__ = (UniqueConstraint("lesson_id", "kind", "milestone"),)
 
     PUBLISHED, MILESTONE = "published", "milestone"
+    USEFUL, TRIED = "useful", "tried"  # milestones of listeners who found a story useful, or have tried it
     PENDING, SENDING, SENT, SKIPPED, FAILED = "pending", "sending", "sent", "skipped", "failed"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""Thanking contributors: an SMS when their story is published, and when its listeners reach a milestone."""
+"""Thanking contributors: an SMS when their story is published, and at milestones of listeners, useful, tried."""
 
 import logging
 
@@ -26,7 +26,17 @@ MESSAGES = {
         "hi": "आपकी कहानी {count} कर्मियों ने सुनी। धन्यवाद!",
         "en": "your story was heard by {count} workers. Thank you!",
     },
+    Recognition.USEFUL: {
+        "hi": "{count} कर्मियों ने आपकी कहानी को काम का बताया। धन्यवाद!",
+        "en": "{count} workers found your story useful. Thank you!",
+    },
+    Recognition.TRIED: {
+        "hi": "{count} कर्मी आपकी सलाह अपने काम में करके देख चुके हैं। धन्यवाद!",
+        "en": "{count} workers have tried your advice in their work. Thank you!",
+    },
 }
+# Fewer people press a key than listen: their milestones start lower.
+REACTION_MILESTONES = (5, 10, 25, 50, 100, 500)
 
 
 def enabled() -> bool:
@@ -105,25 +115,36 @@ def record_listeners(listeners: dict[int, int]) -> list[int]:
 
     listeners maps story lesson ids to distinct listeners; only the highest milestone reached is sent.
     """
+    return _record_milestones(listeners, Recognition.MILESTONE, milestones())
+
+
+def record_reactions(useful: dict[int, int], tried: dict[int, int]) -> list[int]:
+    """Queue a message for each story whose count of listeners who found it useful, or tried it, passed a milestone."""
+    return _record_milestones(useful, Recognition.USEFUL, list(REACTION_MILESTONES)) + _record_milestones(
+        tried, Recognition.TRIED, list(REACTION_MILESTONES)
+    )
+
+
+def _record_milestones(counts: dict[int, int], kind: str, steps: list[int]) -> list[int]:
     queued = []
-    for lesson_id, count in listeners.items():
-        reached = [m for m in milestones() if m <= count]
+    for lesson_id, count in counts.items():
+        reached = [m for m in steps if m <= count]
         lesson = db.session.get(Lesson, lesson_id)
         if not reached or lesson is None or lesson.kind != Lesson.STORY:
             continue
-        if _already_sent_at_least(lesson_id, reached[-1]):
+        if _already_sent_at_least(lesson_id, kind, reached[-1]):
             continue
-        recognition = _queue_once(lesson, Recognition.MILESTONE, reached[-1])
+        recognition = _queue_once(lesson, kind, reached[-1])
         if recognition is not None:
             queued.append(recognition.id)
     db.session.commit()
     return queued
 
 
-def _already_sent_at_least(lesson_id: int, milestone: int) -> bool:
+def _already_sent_at_least(lesson_id: int, kind: str, milestone: int) -> bool:
     query = select(Recognition.id).where(
         Recognition.lesson_id == lesson_id,
-        Recognition.kind == Recognition.MILESTONE,
+        Recognition.kind == kind,
         Recognition.milestone >= milestone,
     )
     return db.session.scalar(query.limit(1)) is not None
