@@ -4,12 +4,26 @@ import logging
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
+from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, charts, config, db, failed_jobs, headers, monitoring, people_views, queue, sandbox
+from core import (
+    auth,
+    charts,
+    config,
+    db,
+    failed_jobs,
+    headers,
+    i18n,
+    monitoring,
+    people_views,
+    queue,
+    sandbox,
+    words,
+)
 from core.logs import configure_logging
 
 health = Blueprint("health", __name__)
@@ -26,6 +40,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     queue.init_app(app)
     auth.init_app(app)
+    i18n.init_app(app)
+    words.init_app(app)
     headers.init_app(app)
     monitoring.init_app(app)
     # X-Forwarded-For is believed only from the proxies configured: a client reaching the app
@@ -93,26 +109,26 @@ def nav_items() -> list[tuple[str, str]]:
     for endpoint, label, roles in NAV:
         allowed = current_user.role in ("admin", *roles) or ("expert" in roles and current_user.is_expert)
         if allowed and endpoint in current_app.view_functions:
-            items.append((label, url_for(endpoint)))
+            items.append((str(label), url_for(endpoint)))
     return items
 
 
 # (endpoint, label, roles): each package's views add their pages here by endpoint name.
 # "expert" stands for any staff member marked as an expert, whatever their role.
 NAV = [
-    ("transcription.queue", "Review queue", ("curator",)),
-    ("transcription.helpdesk", "Help desk", ("curator", "expert")),
-    ("audio.library", "Lessons", ("curator",)),
-    ("campaigns.index", "Campaigns", ("officer",)),
-    ("campaigns.analytics", "Analytics", ("officer", "curator")),
-    ("transcription.learning", "Horizontal learning", ("curator",)),
-    ("learning.index", "Courses", ("curator", "officer")),
-    ("people.contacts", "People", ("admin", "officer")),
-    ("simulator.index", "Phone simulator", ("curator", "officer")),
-    ("ivr.prompts", "Phone prompts", ("admin",)),
-    ("sms.inbox", "Text messages", ("curator",)),
-    ("api_admin.token_list", "API", ()),
-    ("failed_jobs.index", "Failed jobs", ()),
+    ("transcription.queue", lazy_gettext("Review queue"), ("curator",)),
+    ("transcription.helpdesk", lazy_gettext("Help desk"), ("curator", "expert")),
+    ("audio.library", lazy_gettext("Lessons"), ("curator",)),
+    ("campaigns.index", lazy_gettext("Campaigns"), ("officer",)),
+    ("campaigns.analytics", lazy_gettext("Analytics"), ("officer", "curator")),
+    ("transcription.learning", lazy_gettext("Horizontal learning"), ("curator",)),
+    ("learning.index", lazy_gettext("Courses"), ("curator", "officer")),
+    ("people.contacts", lazy_gettext("People"), ("admin", "officer")),
+    ("simulator.index", lazy_gettext("Phone simulator"), ("curator", "officer")),
+    ("ivr.prompts", lazy_gettext("Phone prompts"), ("admin",)),
+    ("sms.inbox", lazy_gettext("Text messages"), ("curator",)),
+    ("api_admin.token_list", lazy_gettext("API"), ()),
+    ("failed_jobs.index", lazy_gettext("Failed jobs"), ()),
 ]
 
 

@@ -17,6 +17,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in to continue."
+login_manager.login_message = lazy_gettext("Please log in to continue.")
 login_manager.session_protection = "strong"
 bp = Blueprint("auth", __name__, template_folder="templates")
 # Checked even for unknown names, so response time does not reveal which accounts exist.
@@ -113,7 +114,7 @@ def login():
     user = authenticate(username, request.form.get("password", ""))
     if user is None:
         login_throttle.record_failure(username)
-        flash("That username and password do not match.", "error")
+        flash(gettext("That username and password do not match."), "error")
         return render_template("core/login.html", username=username), 401
     login_throttle.clear_failures(username)
     session.clear()  # a fresh session at login: nothing from before carries over
@@ -123,9 +124,15 @@ def login():
 
 def _too_many_failures(username: str, wait: int):
     minutes = (wait + 59) // 60
-    when = f"{minutes} minutes / {minutes} मिनट" if wait > 60 else f"{wait} seconds / {wait} सेकंड"
-    flash(f"Too many failed attempts. Please wait {when} and try again. "
-          f"बहुत बार गलत कोशिश हुई। कृपया रुककर फिर कोशिश करें।", "error")  # fmt: skip
+    if wait > 60:
+        message = gettext(
+            "Too many failed attempts. Please wait %(count)s minutes and try again.", count=minutes
+        )
+    else:
+        message = gettext(
+            "Too many failed attempts. Please wait %(count)s seconds and try again.", count=wait
+        )
+    flash(message, "error")
     response = make_response(render_template("core/login.html", username=username), 429)
     response.headers["Retry-After"] = str(wait)
     return response
@@ -142,6 +149,11 @@ def _safe_next(target: str | None) -> str:
     return url_for("home")
 
 
+def safe_next_url(target: str | None) -> str:
+    """A path on this site to go back to, or the workspace's home."""
+    return _safe_next(target)
+
+
 @bp.get("/login/throttled")
 @role_required(StaffUser.ADMIN)
 def throttled():
@@ -154,7 +166,7 @@ def unlock():
     username = request.form.get("username", "")
     login_throttle.unlock(username)
     log.info("admin %s unlocked login for %s", current_user.id, username)
-    flash(f"{username}: failed logins forgotten, the account may log in now. / अब लॉग इन हो सकता है।", "info")
+    flash(gettext("%(name)s: failed logins forgotten, the account may log in now.", name=username), "info")
     return redirect(url_for("auth.throttled"))
 
 
@@ -165,5 +177,5 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))

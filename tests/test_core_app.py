@@ -48,7 +48,7 @@ def test_login_page_renders_with_csrf(client):
 def test_unknown_page_is_a_readable_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
-    assert "Not Found" in response.get_data(as_text=True)
+    assert "Page not found" in response.get_data(as_text=True)
 
 
 def test_login_and_logout_round_trip(client, login):

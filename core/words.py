@@ -1,0 +1,63 @@
+"""Plain, translated words for the values staff see: roles and what went wrong."""
+
+from flask import Flask
+from flask_babel import lazy_gettext
+
+ROLE_NAMES = {
+    "admin": lazy_gettext("admin"),
+    "curator": lazy_gettext("curator"),
+    "officer": lazy_gettext("district officer"),
+}
+
+ERROR_TITLES = {
+    400: lazy_gettext("The form could not be read"),
+    401: lazy_gettext("Please log in"),
+    403: lazy_gettext("This page is not open to you"),
+    404: lazy_gettext("Page not found"),
+    405: lazy_gettext("This page cannot do that"),
+    413: lazy_gettext("The file is too large"),
+    429: lazy_gettext("Too many tries"),
+    500: lazy_gettext("Something went wrong"),
+}
+
+ERROR_TEXTS = {
+    400: lazy_gettext("Go back, check what you typed and send it again."),
+    401: lazy_gettext("Log in and try again."),
+    403: lazy_gettext("Your role or districts do not include this. Ask an admin if you need it."),
+    404: lazy_gettext("It may have been removed, or the address is wrong."),
+    405: lazy_gettext("Go back and use the buttons on the page."),
+    413: lazy_gettext("Choose a smaller file and try again."),
+    429: lazy_gettext("Please wait a little and try again."),
+    500: lazy_gettext(
+        "The server could not finish this request. Nothing you entered was lost; please try again."
+    ),
+}
+
+
+def init_app(app: Flask) -> None:
+    """Give templates the words for roles and errors."""
+    app.jinja_env.globals.update(
+        role_name=role_name, error_title=error_title, error_text=error_text, error_detail=error_detail
+    )
+
+
+def role_name(role: str) -> str:
+    """A role as staff call it, in the page's language."""
+    return str(ROLE_NAMES.get(role, role))
+
+
+def error_title(code: int) -> str:
+    """The heading of an error page."""
+    return str(ERROR_TITLES.get(code, ERROR_TITLES[500]))
+
+
+def error_text(code: int) -> str:
+    """What the person can do about an error."""
+    return str(ERROR_TEXTS.get(code, ERROR_TEXTS[500]))
+
+
+def error_detail(error) -> str:
+    """What our own code said about this error; the framework's stock English explanations are left out."""
+    said = getattr(error, "description", None)
+    stock = getattr(type(error), "description", None)
+    return said if isinstance(said, str) and said != stock else ""
