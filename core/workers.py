@@ -5,6 +5,7 @@ killed with SIGKILL leaves its scheduler lock for a minute, after which RQ's nex
 comes only with the maintenance tasks (every 10 minutes by default): scheduled sends froze that long.
 """
 
+import itertools
 import logging
 import os
 import socket
@@ -45,7 +46,7 @@ def run_worker(app, queue_names: list[str], burst: bool = False, with_scheduler:
 
 
 def _release_when_reachable(connection: Redis, queue_names: list[str]) -> None:
-    for attempt in range(10**9):
+    for attempt in itertools.count():
         try:
             release_stale_scheduler_locks(connection, queue_names)
             return
