@@ -27,6 +27,7 @@ BATCH_ROWS = 200
 # the import steps aside at least that long (and as long as the batch took), or a webhook could starve.
 SQLITE_PAUSE_SECONDS = 0.1
 MAX_ERRORS_SHOWN = 200
+REPORT_KEPT_SECONDS = 24 * 3600
 PLACE_CHAIN = (("state", State, None), ("district", District, "state_id"),
                ("block", Block, "district_id"), ("gram_panchayat", GramPanchayat, "block_id"))  # fmt: skip
 
@@ -252,7 +253,17 @@ def run_upload(upload_id: str, dry_run: bool) -> ContactImport | None:
         report = import_file(file, dry_run=dry_run)
     report_path(upload_id).write_text(json.dumps(asdict(report)))
     path.unlink()
+    prune_reports()
     return report
+
+
+def prune_reports(max_age_seconds: float = REPORT_KEPT_SECONDS) -> int:
+    """Delete reports older than a day: their error lines quote what the file said, numbers included."""
+    cutoff = time.time() - max_age_seconds
+    old = [p for p in uploads_dir().glob("*.json") if p.stat().st_mtime < cutoff]
+    for report in old:
+        report.unlink(missing_ok=True)
+    return len(old)
 
 
 def saved_report(upload_id: str) -> ContactImport | None:

@@ -1,6 +1,8 @@
 """Contact CSV import: a dry run writes nothing, a real one writes in batches, uploads run as jobs."""
 
 import io
+import os
+import time
 
 import pytest
 from sqlalchemy import event, func, select
@@ -105,3 +107,13 @@ def test_a_dry_run_upload_reports_and_writes_nothing(client, login, work):
     work("default")
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "30 new and 0 existing contact(s) would be imported" in page and count_contacts() == 0
+
+
+def test_reports_are_kept_a_day_only(app):
+    old = contact_import.report_path("0ld0ld")
+    old.write_text("{}")
+    os.utime(old, (time.time() - contact_import.REPORT_KEPT_SECONDS - 60,) * 2)
+    fresh = contact_import.report_path("fresh1")
+    fresh.write_text("{}")
+    assert contact_import.prune_reports() == 1
+    assert not old.exists() and fresh.exists()
