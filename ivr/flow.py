@@ -378,7 +378,7 @@ def lessons(turn: Turn) -> Menu | Go:
 
 @screen("stories")
 def stories(turn: Turn) -> Menu | Go:
-    found = audio.published_lessons(turn.language.code, kind=Lesson.STORY)
+    found = services.stories_nearby_first(turn.call)
     items = [
         (track.title, Go("play", {"lesson": lesson.id, "kind": Lesson.STORY, "intro": 1}))
         for lesson, track in found
@@ -443,10 +443,22 @@ AFTER_ITEM: tuple[Callable[[Turn], tuple[list[Line], dict[str, Action]]], ...] =
 
 
 def _intro(turn: Turn, lesson_id: int) -> list[Line]:
+    """Before a story: the teller's name (only if they agreed), their work and district; then other packages' lines."""
     lesson = db.session.get(Lesson, lesson_id)
-    named = lesson.kind == Lesson.STORY and lesson.contributor_name  # set only when the contributor agreed
-    lines = [Line("story_by", {"name": lesson.contributor_name})] if named else []
-    return lines + [line for before in BEFORE_ITEM for line in before(turn)]
+    others = [line for before in BEFORE_ITEM for line in before(turn)]
+    if lesson.kind != Lesson.STORY:
+        return others
+    named = [Line("story_by", {"name": lesson.contributor_name})] if lesson.contributor_name else []
+    return named + _teller(turn, lesson) + others
+
+
+def _teller(turn: Turn, lesson: Lesson) -> list[Line]:
+    role, district = services.story_teller(lesson)
+    code = turn.language.code
+    words = {"role": services.prompt_words(f"role_{role}", code) if role else ""}
+    words["district"] = district.name_in(code) if district else ""
+    said = "_".join(part for part in ("role", "district") if words[part])
+    return [Line(f"teller_{said}", {k: v for k, v in words.items() if v})] if said else []
 
 
 def _playback_help(turn: Turn) -> list[Line]:
@@ -465,7 +477,10 @@ def _siblings(turn: Turn) -> tuple[list[int], int]:
     """The ids of the lessons (or stories) in the list this one was chosen from, and its place (-1: none)."""
     kind = turn.args.get("kind", Lesson.LESSON)
     topic_id = turn.int_arg("topic") if kind == Lesson.LESSON else None
-    ids = [lesson.id for lesson, _ in audio.published_lessons(turn.language.code, topic_id, kind=kind)]
+    if kind == Lesson.STORY:
+        ids = [lesson.id for lesson, _ in services.stories_nearby_first(turn.call)]
+    else:
+        ids = [lesson.id for lesson, _ in audio.published_lessons(turn.language.code, topic_id, kind=kind)]
     lesson_id = turn.int_arg("lesson")
     return ids, ids.index(lesson_id) if lesson_id in ids else -1
 
@@ -601,7 +616,10 @@ def record(turn: Turn) -> RecordStep | Go:
     given = services.consent_for(turn.call, turn.int_arg("consent"))
     if given is None:  # no consent, no <Record>
         return Go("menu")
-    return RecordStep([Line(f"record_{given.kind}")], given.id)
+    minutes = {"minutes": max(1, int(current_app.config["MAX_RECORDING_SECONDS"]) // 60)}
+    return RecordStep(
+        [Line(f"record_{given.kind}", minutes if given.kind == Recording.STORY else {})], given.id
+    )
 
 
 @screen("recorded")
@@ -735,7 +753,20 @@ def more(turn: Turn) -> Menu | Go:
     if contact.opted_out_at:
         return Go("more_stopped")
     options = {"1": _stop_choice(services.opt_out_by_phone, "stopped"), "2": Go("erase_confirm"), **language}
-    return Menu([Line("stop_options"), Line("more_language"), Line("back_hint")], options, back=Go("menu"))
+    mode = "missed_call_off" if contact.missed_call_mode else "missed_call_on"
+    options["4"] = _missed_call_mode(not contact.missed_call_mode)
+    lines = [Line("stop_options"), Line("more_language"), Line(mode), Line("back_hint")]
+    return Menu(lines, options, back=Go("menu"))
+
+
+def _missed_call_mode(on: bool) -> Callable[[Turn], Go]:
+    """Key 4: the caller rings, we reject the call (free for them) and call straight back."""
+
+    def switch(turn: Turn) -> Go:
+        services.set_missed_call_mode(turn.call.contact, on)
+        return Go("menu", notice=("missed_call_is_on" if on else "missed_call_is_off",))
+
+    return switch
 
 
 @screen("more_stopped")

@@ -103,6 +103,15 @@ _PROMPTS = [
     ("playback_previous_story", 1, "पिछली कहानी के लिए 4 दबाएँ।", "Press 4 for the previous story."),
     ("playback_next_story", 1, "अगली कहानी के लिए 6 दबाएँ।", "Press 6 for the next story."),
     ("story_by", 2, "यह कहानी सुना रहे हैं: {name}।", "A story from {name}."),
+    # who told it (their work and district, from their registration), before each story
+    (
+        "teller_role_district",
+        1,
+        "काम: {role}। ज़िला: {district}।",
+        "Told by a {role} from {district} district.",
+    ),
+    ("teller_role", 1, "काम: {role}।", "Told by a {role}."),
+    ("teller_district", 1, "ज़िला: {district}।", "Told by a worker from {district} district."),
     ("lesson_finished", 1, "यह पूरा हुआ।", "You have heard it all."),
     (
         "feedback_ask",
@@ -179,9 +188,13 @@ _PROMPTS = [
     # recording
     (
         "record_story",
-        1,
-        "बीप के बाद अपना अनुभव बताइए। बात पूरी होने पर हैश दबाएँ।",
-        "After the beep, tell us about your experience. Press hash when you have finished.",
+        2,
+        "बीप के बाद बताइए: क्या समस्या थी, आपने क्या किया, फिर क्या हुआ, और अगली बार आप क्या अलग करेंगे। "
+        "जो काम नहीं आया, वह भी बताइए, उससे भी दूसरे सीखते हैं। आप {minutes} मिनट तक बोल सकते हैं। "
+        "बात पूरी होने पर हैश दबाएँ।",
+        "After the beep, tell us: what was the problem, what you did, what happened, and what you would do "
+        "differently next time. Tell us what did not work too: others learn from that as well. You can "
+        "speak for up to {minutes} minutes. Press hash when you have finished.",
     ),
     (
         "record_question",
@@ -199,9 +212,10 @@ _PROMPTS = [
     ),
     (
         "recording_kept_story",
-        1,
-        "धन्यवाद! आपकी कहानी सहेज ली गई है। हमारी टीम इसे सुनेगी।",
-        "Thank you! Your story has been saved. Our team will listen to it.",
+        2,
+        "धन्यवाद! आपकी कहानी सहेज ली गई है। हमारी टीम इसे सुनेगी, और जब यह लाइन पर आएगी तो हम आपको संदेश भेजेंगे।",
+        "Thank you! Your story has been saved. Our team will listen to it, and we will send you a message "
+        "when it is on the line.",
     ),
     (
         "recording_kept_question",
@@ -234,6 +248,30 @@ _PROMPTS = [
         "and everything we know about you, press 2.",
     ),
     ("more_language", 1, "भाषा बदलने के लिए 3 दबाएँ।", "To change the language, press 3."),
+    (
+        "missed_call_on",
+        1,
+        "मुफ़्त में सुनने के लिए: आप कॉल करें, हम कॉल काटकर तुरंत आपको वापस कॉल करेंगे। यह चालू करने के लिए 4 दबाएँ।",
+        "To listen for free: you ring, we hang up and call you straight back. To switch this on, press 4.",
+    ),
+    (
+        "missed_call_off",
+        1,
+        "अभी हम आपकी कॉल काटकर वापस कॉल करते हैं। इसे बंद करने के लिए 4 दबाएँ।",
+        "Now we hang up and call you back when you ring. To switch this off, press 4.",
+    ),
+    (
+        "missed_call_is_on",
+        1,
+        "हो गया। अगली बार से आपकी कॉल कटेगी और हम तुरंत आपको वापस कॉल करेंगे।",
+        "Done. From your next call, we will hang up and call you straight back.",
+    ),
+    (
+        "missed_call_is_off",
+        1,
+        "हो गया। अब आपकी कॉल सीधे जुड़ेगी।",
+        "Done. Your calls will now be answered directly.",
+    ),
     (
         "erase_confirm",
         1,

@@ -156,6 +156,14 @@ def wants_callback(call: Call) -> bool:
     )
 
 
+def set_missed_call_mode(contact: Contact, on: bool) -> None:
+    """The caller's own choice on the keypad: ring, we reject (free for them) and call straight back."""
+    contact.missed_call_mode = on
+    log.info(
+        "contact %s turned missed-call mode %s by phone", mask_phone(contact.phone), "on" if on else "off"
+    )
+
+
 def request_callback(call: Call) -> Callback:
     """Record the missed call once and enqueue the call back (after commit)."""
     return queue_callback(call.contact_id, call.call_sid)
@@ -260,6 +268,30 @@ def _in_topic_order(found: list) -> list:
     """Lessons in curriculum order: by their topic's place in the topic list, then their own order."""
     places = dict(db.session.execute(select(Topic.id, Topic.position)).all())
     return sorted(found, key=lambda row: places.get(row[0].topic_id, len(places)))
+
+
+def story_teller(lesson: Lesson) -> tuple[str | None, District | None]:
+    """The work (mason or motivator; None for other work) and district of the caller who told a story."""
+    recording = db.session.get(Recording, lesson.source_recording_id) if lesson.source_recording_id else None
+    teller = recording.contact if recording is not None and recording.contact_id else None
+    if teller is None:
+        return None, None
+    role = teller.role if teller.role in (Contact.MASON, Contact.MOTIVATOR) else None
+    return role, teller.district
+
+
+def stories_nearby_first(call: Call) -> list:
+    """Published stories in the call's language, those told in the caller's district first: [(lesson, track)]."""
+    found = audio.published_lessons(call_language(call).code, kind=Lesson.STORY)
+    district_id = call.contact.district_id if call.contact is not None else None
+    if district_id is None:
+        return found
+    return sorted(found, key=lambda row: _told_in(row[0]) != district_id)
+
+
+def _told_in(lesson: Lesson) -> int | None:
+    recording = db.session.get(Recording, lesson.source_recording_id) if lesson.source_recording_id else None
+    return recording.contact.district_id if recording is not None and recording.contact is not None else None
 
 
 def record_feedback(call: Call, lesson_id: int, useful: bool) -> None:
