@@ -67,6 +67,13 @@ def start_series(course: Course, form: dict, user: StaffUser) -> tuple[Series, i
     return series, len(contacts)
 
 
+def opted_out_left_out(form: dict, user: StaffUser) -> int:
+    """How many opted-out people the series' audience would have had (they are never enrolled)."""
+    scope = _scope(user, form.get("district_ids") or [])
+    filters = audience.clean_filters(form.get("audience") or {})
+    return audience.count(filters, scope)["opted_out"]
+
+
 def _scope(user: StaffUser, district_ids) -> set[int] | None:
     wanted = {i for i in (params.whole_number(d) for d in district_ids) if i is not None}
     allowed = user.district_ids()

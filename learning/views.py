@@ -146,10 +146,16 @@ def enrol(course_id: int):
         }
         try:
             series, count = enrolment.start_series(course, form, current_user)
+            left_out = enrolment.opted_out_left_out(form, current_user)
         except LearningError as error:
             flash(str(error), "error")
         else:
             flash(f"{count} people enrolled / {count} लोग नामांकित", "info")
+            if left_out:
+                flash(
+                    f"{left_out} opted-out people were not enrolled / {left_out} मना कर चुके लोग नामांकित नहीं हुए",
+                    "info",
+                )
             return redirect(url_for("learning.calendar_page", month=series.starts_at.strftime("%Y-%m")))
     return render_template(
         "learning/enrol.html",

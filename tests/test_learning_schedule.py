@@ -109,6 +109,7 @@ def test_opted_out_people_are_never_enrolled(learning_clock):
     officer = make_staff(role="officer", districts=("Sitapur",))
     series, count = enrolment.start_series(course, {"starts_at": START}, officer)
     assert count == 1 and enrolment.active_for(opted_out.id) == []
+    assert enrolment.opted_out_left_out({}, officer) == 1  # the enrol page says so
 
 
 def test_an_officer_enrols_only_inside_their_districts(learning_clock):
