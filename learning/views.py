@@ -13,7 +13,7 @@ from campaigns import schedule
 from core import params
 from core.auth import role_required
 from core.db import db
-from core.models import Contact, District, Language, Topic
+from core.models import Block, Contact, District, Language, Topic
 from learning import analytics, calendar, certificates, courses, enrolment, quizzes, unlearning
 from learning.errors import LearningError
 from learning.models import Course, QuizItem
@@ -142,7 +142,10 @@ def enrol(course_id: int):
             "theme": request.form.get("theme", ""),
             "starts_at": _local_datetime(request.form.get("starts_at")),
             "district_ids": request.form.getlist("district_ids"),
-            "audience": {key: request.form.getlist(key) for key in ("roles", "languages", "block_ids")},
+            "audience": {
+                **{key: request.form.getlist(key) for key in ("roles", "languages", "block_ids")},
+                "not_called_days": request.form.get("not_called_days"),
+            },
         }
         try:
             series, count = enrolment.start_series(course, form, current_user)
@@ -161,6 +164,7 @@ def enrol(course_id: int):
         "learning/enrol.html",
         course=course,
         districts=_districts(),
+        blocks=_blocks(),
         languages=_languages(),
         roles=Contact.ROLES,
     )
@@ -180,6 +184,13 @@ def _id(value) -> int:
     if found is None:
         raise ValueError("not an id")
     return found
+
+
+def _blocks() -> list[Block]:
+    districts = [d.id for d in _districts()]
+    return list(
+        db.session.scalars(select(Block).where(Block.district_id.in_(districts)).order_by(Block.name))
+    )
 
 
 def _local_datetime(value: str | None) -> datetime | None:

@@ -198,3 +198,23 @@ def test_refreshers_are_capped_at_what_one_days_window_carries(app, learning_clo
         assert outreach.plan_refreshers() == 1  # the one left over goes the next day
     finally:
         app.config["CAMPAIGN_CALLS_PER_SECOND"] = saved
+
+
+def test_the_enrol_page_targets_role_and_engagement_inside_the_officers_districts(
+    client, login, learning_clock
+):
+    from tests.conftest import csrf_token
+
+    learning_clock(START)
+    course = make_course([make_lesson()])
+    mason = make_contact(district="Sitapur", role="mason")
+    make_contact(district="Sitapur", role="motivator")
+    make_contact(district="Lucknow", role="mason")
+    login("officer", districts=("Sitapur",))
+    page = f"/learning/courses/{course.id}/enrol"
+    form = {"starts_at": "2030-01-07T11:00", "roles": "mason", "not_called_days": "7", "theme": "Pits"}
+    response = client.post(page, data={**form, "csrf_token": csrf_token(client, page)}, follow_redirects=True)
+    assert "1 people enrolled" in response.get_data(as_text=True)
+    assert [e.contact_id for e in db.session.scalars(select(Enrolment))] == [mason.id]
+    calendar = client.get("/learning/calendar").get_data(as_text=True)
+    assert "Pits" in calendar and "Sitapur" in calendar
