@@ -126,6 +126,7 @@ NAV = [
     ("people.contacts", lazy_gettext("People"), ("admin", "officer")),
     ("simulator.index", lazy_gettext("Phone simulator"), ("curator", "officer")),
     ("ivr.prompts", lazy_gettext("Phone prompts"), ("admin",)),
+    ("auth.throttled", lazy_gettext("Failed logins"), ("admin",)),
     ("sms.inbox", lazy_gettext("Text messages"), ("curator",)),
     ("api_admin.token_list", lazy_gettext("API"), ()),
     ("failed_jobs.index", lazy_gettext("Failed jobs"), ()),
