@@ -5,3 +5,12 @@
     menu.open = false;
   }
 })();
+
+// A table wider than the screen scrolls inside its own box; keyboard users must be able to reach it.
+(function () {
+  document.querySelectorAll("main table, main pre").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+    }
+  });
+})();
