@@ -299,7 +299,16 @@ def main_menu(turn: Turn) -> Menu | Go:
     if turn.call.contact_id and helpdesk.answered_questions(turn.call.contact_id):
         lines.insert(-1, Line("menu_answers"))
         options["6"] = Go("answers")
+    for extra in MENU_EXTRAS:
+        for line, key, go in extra(turn):
+            lines.insert(-1, line)
+            options[key] = go
     return Menu(lines, options, back=Go("language"))
+
+
+# Options other packages add to the main menu for this caller only (ivr.peers: replies to their stories):
+# each a function of the Turn returning (line, key, where it leads) for each option that applies.
+MENU_EXTRAS: tuple[Callable[[Turn], list[tuple[Line, str, Go]]], ...] = ()
 
 
 def _own_lesson(turn: Turn) -> tuple[Line, Go] | None:
@@ -588,7 +597,7 @@ def _asked_by(turn: Turn, question_id: int) -> bool:
 # --- recording a story or a question: consent first, then <Record>, then keep or re-record ---
 
 CONSENT_KEYS = {"1": Consent.NAMED, "2": Consent.ANONYMOUS, "3": Consent.TRAINERS_ONLY}
-RECORDING_KINDS = (Recording.STORY, Recording.QUESTION)
+RECORDING_KINDS = (Recording.STORY, Recording.QUESTION, Recording.REPLY)
 
 
 @screen("consent")

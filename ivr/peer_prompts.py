@@ -31,6 +31,66 @@ _PROMPTS = [
         "धन्यवाद! आपका अनुभव दूसरे कर्मियों को भरोसा देगा।",
         "Thank you! Knowing you have done it gives other workers confidence.",
     ),
+    # replies to a story: heard after it, recorded by a listener, heard by the teller from the main menu
+    (
+        "replies_one",
+        1,
+        "इस कहानी पर एक जवाब है। उसे सुनने के लिए 5 दबाएँ।",
+        "There is one reply to this story. To hear it, press 5.",
+    ),
+    (
+        "replies_many",
+        1,
+        "इस कहानी पर {count} जवाब हैं। उन्हें सुनने के लिए 5 दबाएँ।",
+        "There are {count} replies to this story. To hear them, press 5.",
+    ),
+    (
+        "reply_ask",
+        1,
+        "कहानी सुनाने वाले कर्मी को जवाब देने के लिए 7 दबाएँ।",
+        "To reply to the worker who told this story, press 7.",
+    ),
+    ("replies_intro", 1, "दूसरे कर्मियों के जवाब सुनिए।", "Here are other workers' replies."),
+    (
+        "replies_end",
+        1,
+        "जवाब फिर से सुनने के लिए 1 दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "To hear the replies again, press 1. To go back, press star.",
+    ),
+    (
+        "menu_my_replies",
+        1,
+        "आपकी कहानी पर आए जवाब सुनने के लिए 7 दबाएँ।",
+        "To hear the replies to your story, press 7.",
+    ),
+    (
+        "my_replies_intro",
+        1,
+        "दूसरे कर्मियों ने आपकी कहानी पर ये जवाब दिए हैं।",
+        "Other workers sent these replies to your story.",
+    ),
+    (
+        "consent_reply",
+        1,
+        "आपका जवाब कहानी सुनाने वाले कर्मी और इस लाइन पर दूसरे कर्मी सुन सकेंगे। अपने नाम के साथ साझा करने के लिए "
+        "1 दबाएँ। बिना नाम के साझा करने के लिए 2 दबाएँ। इसे केवल प्रशिक्षकों के लिए रखने के लिए 3 दबाएँ। "
+        "रिकॉर्ड किए बिना वापस जाने के लिए स्टार दबाएँ।",
+        "The worker who told this story and other workers on this line may hear your reply. To share it with "
+        "your name, press 1. To share it without your name, press 2. To keep it for trainers only, press 3. "
+        "To go back without recording, press star.",
+    ),
+    (
+        "record_reply",
+        1,
+        "बीप के बाद अपना जवाब बोलिए। बात पूरी होने पर हैश दबाएँ।",
+        "After the beep, say your reply. Press hash when you have finished.",
+    ),
+    (
+        "recording_kept_reply",
+        1,
+        "धन्यवाद! आपका जवाब सहेज लिया गया है। हमारी टीम इसे सुनेगी, फिर यह कहानी के बाद सुनाया जाएगा।",
+        "Thank you! Your reply has been saved. Our team will listen to it, then it will be played after the story.",
+    ),
 ]
 
 PROMPTS = {

@@ -10,7 +10,7 @@ from audio import services as audio_services
 from audio.models import Lesson, Recording
 from core.db import db, utcnow
 from core.models import StaffUser
-from transcription import helpdesk, recognition, review_queue, topic_tags
+from transcription import helpdesk, recognition, replies, review_queue, topic_tags
 from transcription.models import AuditEntry, Review, TopicTag, Transcript
 
 
@@ -169,6 +169,22 @@ def approve_story(
     AuditEntry.record(staff, "approve_story", review, before, after)
     db.session.commit()
     recognition.story_published(lesson.id)
+    return review
+
+
+def approve_reply(recording_id: int, version: int | None, staff: StaffUser) -> Review:
+    """Publish a listener's reply: it is played after its story, and the story's teller is told once."""
+    review = _guarded(recording_id, version)
+    recording = review.recording
+    refusal = replies.cannot_publish(recording)
+    if refusal:
+        raise ReviewError(refusal)
+    with _conflicts(recording_id):
+        before = _set_decision(review, Review.APPROVED, staff)
+        review.published_at = review.decided_at
+        AuditEntry.record(staff, "approve_reply", review, before, _review_state(review))
+    story_id = recording.lesson_id
+    recognition.reply_published(story_id, len(replies.published_replies(story_id)))
     return review
 
 

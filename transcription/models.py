@@ -208,6 +208,7 @@ class Recognition(db.Model):
 
     PUBLISHED, MILESTONE = "published", "milestone"
     USEFUL, TRIED = "useful", "tried"  # milestones of listeners who found a story useful, or have tried it
+    REPLY = "reply"  # a reply to the story was published (milestone: the story's published replies)
     PENDING, SENDING, SENT, SKIPPED, FAILED = "pending", "sending", "sent", "skipped", "failed"
 
     id: Mapped[int] = mapped_column(primary_key=True)

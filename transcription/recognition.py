@@ -34,6 +34,10 @@ MESSAGES = {
         "hi": "{count} कर्मी आपकी सलाह अपने काम में करके देख चुके हैं। धन्यवाद!",
         "en": "{count} workers have tried your advice in their work. Thank you!",
     },
+    Recognition.REPLY: {
+        "hi": "किसी कर्मी ने आपकी कहानी का जवाब दिया है। सुनने के लिए लाइन पर कॉल करके 7 दबाएँ।",
+        "en": "a worker replied to your story. Call the line and press 7 to hear it.",
+    },
 }
 # Fewer people press a key than listen: their milestones start lower.
 REACTION_MILESTONES = (5, 10, 25, 50, 100, 500)
@@ -106,6 +110,14 @@ def story_published(lesson_id: int) -> Recognition | None:
     """Queue the 'your story is on the line' message for a newly published story; commits."""
     lesson = db.session.get(Lesson, lesson_id)
     recognition = _queue_once(lesson, Recognition.PUBLISHED) if lesson else None
+    db.session.commit()
+    return recognition
+
+
+def reply_published(lesson_id: int, replies: int) -> Recognition | None:
+    """Tell the story's teller that a reply to it is on the line (once per reply count); commits."""
+    lesson = db.session.get(Lesson, lesson_id)
+    recognition = _queue_once(lesson, Recognition.REPLY, replies) if lesson else None
     db.session.commit()
     return recognition
 

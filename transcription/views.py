@@ -201,6 +201,15 @@ def approve(recording_id: int):
     )  # fmt: skip
 
 
+@bp.post("/<int:recording_id>/approve-reply")
+@role_required("curator")
+def approve_reply(recording_id: int):
+    return _decision(
+        decisions.approve_reply, recording_id, _version(), current_user,
+        done="Published: callers hear it after its story, and its teller is told.",
+    )  # fmt: skip
+
+
 @bp.post("/<int:recording_id>/reject")
 @role_required("curator")
 def reject(recording_id: int):
