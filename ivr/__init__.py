@@ -9,6 +9,7 @@ def init_app(app) -> None:
         answers,
         broadcasts,
         courses,
+        expert_line,
         jobs,
         peers,
         services,
@@ -21,6 +22,7 @@ def init_app(app) -> None:
         app.register_blueprint(blueprint)
     courses.install()  # the learning screens join the call flow
     peers.install()  # listeners talk back: counts, "I tried this"
+    expert_line.install()  # experts calling from their account's phone answer questions
     analytics.register_metrics()
     services.register_engagement_sources()
     queue.add_periodic(app, jobs.PERIODIC)

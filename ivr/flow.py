@@ -83,7 +83,9 @@ class Menu:
 @dataclass
 class RecordStep:
     lines: list[Line]
-    consent_id: int
+    consent_id: int = 0
+    action: str = ""  # a recording that is not a caller's story or question (an expert's answer)
+    empty: str = ""
 
 
 @dataclass
@@ -113,7 +115,8 @@ def incoming(form) -> VoiceResponse:
     if services.wants_callback(call):
         services.request_callback(call)
         return twiml.reject_busy()
-    return render(Turn(call, {}, form), Go("home" if call.language_code else "language"))
+    known = call.language_code or helpdesk.expert_by_phone(services.caller_number(form) or "")
+    return render(Turn(call, {}, form), Go("home" if known else "language"))
 
 
 def show_step(name: str, form, args) -> VoiceResponse:
@@ -178,6 +181,9 @@ def render(turn: Turn, go: Go, failures: int = 0) -> VoiceResponse:
     lines = [Line(notice) for notice in notices] + result.lines
     if isinstance(result, End):
         return twiml.hang_up(_speech(turn, lines))
+    if isinstance(result, RecordStep) and result.action:
+        return twiml.record(_speech(turn, lines), action=result.action, status_callback="",
+                            max_seconds=int(current_app.config["MAX_RECORDING_SECONDS"]), empty=result.empty)  # fmt: skip
     if isinstance(result, RecordStep):
         return _record(turn, lines, result.consent_id)
     if result.on_enter:

@@ -53,9 +53,9 @@ def record(
         finish_on_key="#",
         trim="trim-silence",
         play_beep=True,
-        recording_status_callback=status_callback,
-        recording_status_callback_method="POST",
-        recording_status_callback_event="completed absent",
+        recording_status_callback=status_callback or None,  # none: the action's caller fetches it
+        recording_status_callback_method="POST" if status_callback else None,
+        recording_status_callback_event="completed absent" if status_callback else None,
     )
     response.redirect(empty, method="POST")
     return response

@@ -8,7 +8,7 @@ from typing import BinaryIO
 from pydub import AudioSegment
 from sqlalchemy import case, delete, or_, select, update
 
-from audio import convert, store
+from audio import convert, fetch, store
 from audio import services as audio_services
 from audio.models import Lesson, Recording
 from core import queue, twilio
@@ -43,6 +43,36 @@ def route_without_staff(recording: Recording, topic_ids: list[int]) -> Question 
     if db.session.scalar(select(Question.id).filter_by(recording_id=recording.id)) is not None:
         return None  # routed already (a curator's re-routing stands when it is transcribed again)
     return route_question(recording, next(iter(topic_ids), None), None)
+
+
+def expert_by_phone(phone: str) -> StaffUser | None:
+    """The active expert whose account has this phone number (they call the line to answer)."""
+    if not phone:
+        return None
+    query = select(StaffUser).filter_by(phone=phone, active=True)
+    return next((staff for staff in db.session.scalars(query) if may_answer(staff)), None)
+
+
+def waiting_questions(staff: StaffUser) -> list[Question]:
+    """Open questions in the expert's queue that have a recording to play, oldest first."""
+    return [q for q in questions(staff, status=Question.OPEN) if q.recording.playback_key]
+
+
+def answer_by_phone(question_id: int, staff_id: int, recording_url: str) -> None:
+    """An expert kept an answer recorded on the phone: fetched from Twilio and saved by a job."""
+    queue.enqueue_now("default", jobs.save_phone_answer, question_id, staff_id, recording_url)
+
+
+def save_phone_answer(question_id: int, staff_id: int, recording_url: str) -> None:
+    """Download the expert's phone recording and save it as the answer (the callback follows)."""
+    question, staff = db.session.get(Question, question_id), db.session.get(StaffUser, staff_id)
+    if question is None or staff is None or question.answer_key:
+        return  # gone, or answered already (a job run twice)
+    with store.scratch_dir() as folder:
+        target = folder / "answer.wav"
+        fetch.download(recording_url, target, max_bytes=50_000_000)
+        with target.open("rb") as upload:
+            save_answer(question_id, upload, "answer.wav", staff)
 
 
 def waiting_answer(contact_id: int) -> Question | None:

@@ -45,6 +45,11 @@ def deliver_answer(question_id: int) -> None:
     helpdesk.deliver(question_id)
 
 
+def save_phone_answer(question_id: int, staff_id: int, recording_url: str) -> None:
+    """Fetch an answer an expert recorded on the phone and save it (then it is called back)."""
+    helpdesk.save_phone_answer(question_id, staff_id, recording_url)
+
+
 def send_answer_sms(question_id: int) -> None:
     """Tell the asker by SMS that their answer is there."""
     helpdesk.send_sms(question_id)
