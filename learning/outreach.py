@@ -15,7 +15,7 @@ from campaigns import outreach as campaign_outreach
 from campaigns.models import Delivery
 from core.db import db
 from core.models import Contact
-from learning import clock, enrolment, reasks
+from learning import clock, reasks
 from learning.models import Enrolment, OutreachCall, Series
 
 NAMES = {
@@ -99,7 +99,7 @@ def plan_refreshers() -> int:
 def plan_weekly_lessons() -> int:
     """For each series whose week slot has come, call the learners with an unheard lesson; returns calls."""
     now, placed = clock.now(), 0
-    for series in db.session.scalars(select(Series).where(Series.starts_at <= now)):
+    for series in list(db.session.scalars(select(Series).where(Series.starts_at <= now))):
         week = min(len(series.course.lessons), (now - series.starts_at) // timedelta(days=7) + 1)
         if series.weeks_called >= week:
             continue
@@ -110,17 +110,12 @@ def plan_weekly_lessons() -> int:
 
 
 def _behind(series: Series, week: int) -> list[int]:
-    """Active learners of a series who have not yet heard the lessons unlocked by this week."""
-    learners = [
-        e
-        for e in db.session.scalars(select(Enrolment).filter_by(series_id=series.id, status=Enrolment.ACTIVE))
-    ]
-    return [
-        e.contact_id
-        for e in learners
-        if e.lesson_index < week and e.contact.opted_out_at is None and _ready(e)
-    ]
-
-
-def _ready(learner: Enrolment) -> bool:
-    return enrolment.where(learner).kind not in ("wait", "done")
+    """Active learners of a series who have not yet heard the lessons unlocked by this week (one query)."""
+    query = (
+        select(Enrolment.contact_id)
+        .join(Contact, Contact.id == Enrolment.contact_id)
+        .where(Enrolment.series_id == series.id, Enrolment.status == Enrolment.ACTIVE)
+        .where(Enrolment.lesson_index < week, Contact.opted_out_at.is_(None))
+        .order_by(Enrolment.contact_id)
+    )
+    return list(db.session.scalars(query))
