@@ -45,11 +45,21 @@ def review_queue(
 ) -> list[Transcript]:
     """Transcripts for curators, most urgent first: questions, likely-useful stories, noise last."""
     filters = QueueFilters(kind, language, topic_id, needs_listening, flag, **more)
-    query = _filtered(select(Transcript), filters).options(selectinload(Transcript.recording))
-    if filters.status is None and not include_reviewed:
-        query = query.where(Transcript.reviewed_at.is_(None))
+    query = _queued(select(Transcript), filters, include_reviewed).options(selectinload(Transcript.recording))
     query = query.order_by(Transcript.priority.desc(), Transcript.created_at, Transcript.id)
     return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+def queue_size(filters: QueueFilters, include_reviewed: bool = False) -> int:
+    """How many transcripts the queue holds under these filters: every page together."""
+    return db.session.scalar(_queued(select(func.count(Transcript.id)), filters, include_reviewed)) or 0
+
+
+def _queued(query, filters: QueueFilters, include_reviewed: bool):
+    query = _filtered(query, filters)
+    if filters.status is None and not include_reviewed:
+        query = query.where(Transcript.reviewed_at.is_(None))
+    return query
 
 
 def status_counts(filters: QueueFilters | None = None) -> dict[str, int]:

@@ -51,14 +51,19 @@ def queue():
     """The review queue, most urgent first, or search results when a query is given."""
     query = request.args.get("q", "").strip()
     filters = _queue_filters(request.args)
+    pages = _pages(1 if query else review_queue.queue_size(filters))
     if query:
         transcripts = transcript_search.search(query, limit=PAGE_SIZE)
     else:
-        transcripts = review_queue.review_queue(**vars(filters), limit=PAGE_SIZE)
+        offset = (pages["page"] - 1) * PAGE_SIZE
+        transcripts = review_queue.review_queue(**vars(filters), limit=PAGE_SIZE, offset=offset)
     items = [(t, topic_tags.tags_for(t.recording_id)) for t in transcripts]
     return render_template(
         "transcription/queue.html",
         items=items,
+        pages=pages,
+        page_args={key: value for key, value in request.args.items() if key != "page"},
+        kept_args={key: value for key, value in request.args.items() if key not in ("page", "status")},
         query=query,
         filters=filters,
         args=request.args,
@@ -69,6 +74,20 @@ def queue():
         roles=Contact.ROLES,
         choices=_choices(),
     )
+
+
+def _pages(total: int) -> dict:
+    """Which page of the queue to show (a page past the end shows the last), and how many there are."""
+    last = max(1, -(-total // PAGE_SIZE))
+    page = min(whole_number(request.args.get("page")) or 1, last)
+    first_item = (page - 1) * PAGE_SIZE + 1 if total else 0
+    return {
+        "page": page,
+        "last": last,
+        "total": total,
+        "first": first_item,
+        "to": min(page * PAGE_SIZE, total),
+    }
 
 
 def _queue_filters(args) -> review_queue.QueueFilters:
