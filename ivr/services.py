@@ -777,14 +777,17 @@ def _unlink_before(model, column, cutoff) -> int:
 
 
 def prompt_table() -> list[dict]:
-    """Every prompt with, per active language, its words and whether recorded audio replaces them."""
-    languages = active_languages()
+    """Every prompt with, per language (offered or not), its words and whether recorded audio replaces them."""
+    languages = list(db.session.scalars(select(Language).order_by(Language.menu_digit)))
     edited = _edited_prompts()
     rows = []
     for prompt in prompts.PROMPTS.values():
         cells = {
             lang.code: {
-                "text": prompt_words(prompt.id, lang.code),
+                # a language being prepared shows only its own words, not the fallback's
+                "text": prompt_words(prompt.id, lang.code)
+                if lang.code in prompt.text or (prompt.id, lang.code) in edited
+                else "",
                 "edited": (prompt.id, lang.code) in edited,
                 "audio": bool(audio.prompt_audio_url(prompt.id, lang.code)),
             }

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import role_required
 from core.twilio import webhook
-from ivr import courses, flow, review, services, twiml
+from ivr import courses, flow, languages, review, services, twiml
 from ivr import prompts as prompt_texts
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,9 @@ def edit_prompt(prompt_id: str):
     if prompt_id not in prompt_texts.PROMPTS:
         abort(404)
     if request.method == "POST":
-        for language in services.active_languages():
+        for language in languages.all_languages():
+            if language.code not in request.form:
+                continue  # a language the form did not show keeps its words
             try:
                 outcome = services.save_prompt_words(prompt_id, language.code, request.form.get(language.code, ""),
                                                      current_user.id)  # fmt: skip
@@ -97,7 +99,47 @@ def edit_prompt(prompt_id: str):
                 flash(f"{language.name}: {error}", "error")
         return redirect(url_for("ivr.edit_prompt", prompt_id=prompt_id))
     row = next(r for r in services.prompt_table() if r["prompt"].id == prompt_id)
-    return render_template("ivr/prompt_edit.html", row=row, languages=services.active_languages())
+    return render_template("ivr/prompt_edit.html", row=row, languages=languages.all_languages())
+
+
+@bp.route("/languages", methods=["GET", "POST"])
+@role_required("admin")
+def language_list():
+    """Languages of the line: add one (switched off), see what it still lacks, switch it on or off."""
+    if request.method == "POST":
+        form = request.form
+        try:
+            added = languages.add_language(form.get("code", ""), form.get("name", ""), form.get("native_name", ""),
+                                           form.get("digit", ""), form.get("say_language", ""), form.get("voice", ""))  # fmt: skip
+            flash(f"{added.name} added, switched off until every prompt has words or audio in it.", "info")
+        except languages.LanguageError as error:
+            flash(str(error), "error")
+        return redirect(url_for("ivr.language_list"))
+    found = [
+        (language, len(languages.missing_prompts(language.code))) for language in languages.all_languages()
+    ]
+    return render_template("ivr/languages.html", languages=found)
+
+
+@bp.get("/languages/<code>")
+@role_required("admin")
+def language_missing(code: str):
+    """The prompts a language still lacks, each linked to its page."""
+    language = next((lang for lang in languages.all_languages() if lang.code == code), None)
+    if language is None:
+        abort(404)
+    return render_template("ivr/language.html", language=language, missing=languages.missing_prompts(code))
+
+
+@bp.post("/languages/<code>/active")
+@role_required("admin")
+def language_switch(code: str):
+    try:
+        changed = languages.switch(code, request.form.get("active") == "1")
+        flash(f"{changed.name} is {'offered to callers' if changed.active else 'switched off'}.", "info")
+    except languages.LanguageError as error:
+        flash(str(error), "error")
+    return redirect(url_for("ivr.language_list"))
 
 
 @bp.get("/prompts/sentences")
