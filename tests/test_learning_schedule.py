@@ -218,3 +218,17 @@ def test_the_enrol_page_targets_role_and_engagement_inside_the_officers_district
     assert [e.contact_id for e in db.session.scalars(select(Enrolment))] == [mason.id]
     calendar = client.get("/learning/calendar").get_data(as_text=True)
     assert "Pits" in calendar and "Sitapur" in calendar
+
+
+def test_enrolling_an_audience_twice_enrols_each_person_once(learning_clock):
+    learning_clock(START)
+    course = make_course([make_lesson()])
+    already = make_contact(district="Sitapur")
+    enrolment.enrol(course, already)  # on their own, before the series
+    make_contact(district="Sitapur")
+    officer = make_staff(role="officer", districts=("Sitapur",))
+    series, count = enrolment.start_series(course, {"starts_at": START}, officer)
+    again, count_again = enrolment.start_series(course, {"starts_at": later(START, 7)}, officer)
+    assert count == count_again == 2
+    rows = db.session.scalars(select(Enrolment).order_by(Enrolment.contact_id)).all()
+    assert len(rows) == 2 and {r.series_id for r in rows} == {series.id}  # the first series keeps them
