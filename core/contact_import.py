@@ -26,6 +26,9 @@ BATCH_ROWS = 200
 # SQLite's busy handler lets a waiting webhook try again only every 100 ms at most: after each batch
 # the import steps aside at least that long (and as long as the batch took), or a webhook could starve.
 SQLITE_PAUSE_SECONDS = 0.1
+# A batch that holds the write lock longer than this (a busy machine) makes the next ones smaller.
+TRANSACTION_SECONDS = 0.1
+MIN_BATCH_ROWS = 10
 MAX_ERRORS_SHOWN = 200
 REPORT_KEPT_SECONDS = 24 * 3600
 PLACE_CHAIN = (("state", State, None), ("district", District, "state_id"),
@@ -126,7 +129,8 @@ def _check_row(report, seen, existing, line, problems, values) -> None:
 
 def write(file: TextIO, lookups: Lookups) -> None:
     """Create or update the checked rows, committing every BATCH_ROWS so no write lock is held long."""
-    for batch in _batches(_parsed_rows(csv.DictReader(file), lookups)):
+    size = BatchSize()
+    for batch in _batches(_parsed_rows(csv.DictReader(file), lookups), size):
         started = time.monotonic()
         rows = [values for _line, _problems, values in batch]
         contacts = {
@@ -136,7 +140,25 @@ def write(file: TextIO, lookups: Lookups) -> None:
         for values in rows:
             _write_row(contacts.get(values["phone"]), values)
         db.session.commit()
+        size.adjust(time.monotonic() - started)
         _step_aside(time.monotonic() - started)
+
+
+@dataclass
+class BatchSize:
+    """Rows per write transaction: halved while a transaction takes too long, grown back up to BATCH_ROWS."""
+
+    rows: int = 0
+
+    def __post_init__(self):
+        self.rows = self.rows or BATCH_ROWS
+
+    def adjust(self, seconds: float) -> None:
+        """Learn from how long the last transaction held the lock."""
+        if seconds > 2 * TRANSACTION_SECONDS:
+            self.rows = max(MIN_BATCH_ROWS, self.rows // 2)
+        elif seconds < TRANSACTION_SECONDS / 2:
+            self.rows = min(BATCH_ROWS, self.rows * 2)
 
 
 def _step_aside(batch_seconds: float) -> None:
@@ -162,11 +184,11 @@ def _existing_phones(phones: list[str]) -> set[str]:
     return set(db.session.scalars(select(Contact.phone).where(Contact.phone.in_(phones))))
 
 
-def _batches(rows: Iterator) -> Iterator[list]:
+def _batches(rows: Iterator, size: BatchSize | None = None) -> Iterator[list]:
     batch = []
     for row in rows:
         batch.append(row)
-        if len(batch) >= BATCH_ROWS:
+        if len(batch) >= (size.rows if size else BATCH_ROWS):
             yield batch
             batch = []
     if batch:

@@ -117,3 +117,14 @@ def test_reports_are_kept_a_day_only(app):
     fresh.write_text("{}")
     assert contact_import.prune_reports() == 1
     assert not old.exists() and fresh.exists()
+
+
+def test_batches_shrink_while_the_machine_is_slow_and_grow_back():
+    size = contact_import.BatchSize()
+    slow, quick = 3 * contact_import.TRANSACTION_SECONDS, contact_import.TRANSACTION_SECONDS / 4
+    for _ in range(20):
+        size.adjust(slow)
+    assert size.rows == contact_import.MIN_BATCH_ROWS
+    for _ in range(20):
+        size.adjust(quick)
+    assert size.rows == contact_import.BATCH_ROWS
