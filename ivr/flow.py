@@ -287,7 +287,22 @@ def _answer_waiting(turn: Turn) -> Menu | None:
     return Menu([Line("welcome_back"), Line("answer_waiting")], options, back=Go("menu"))
 
 
-START_OFFERS: tuple[Callable[[Turn], Menu | Go | None], ...] = (_answer_waiting,)
+def _new_answer_offer(turn: Turn) -> Menu | None:
+    """A question and its expert answer published since the last call, in a topic the caller follows."""
+    since, topics = services.previous_call_at(turn.call), services.followed_topics(turn.call)
+    if since is None or not topics:
+        return None
+    code = turn.language.code
+    titles = {lesson.id: track.title for lesson, track in audio.published_lessons(code, kind=Lesson.STORY)}
+    found = [i for i in helpdesk.published_answers(topics, since, turn.call.contact_id) if i in titles]
+    if not found:
+        return None
+    play = Go("play", {"lesson": found[0], "kind": Lesson.STORY, "intro": 1})
+    lines = [Line("welcome_back"), Line("new_answer_offer", {"title": titles[found[0]]})]
+    return Menu(lines, {"1": play, "2": Go("menu")}, back=Go("menu"))
+
+
+START_OFFERS: tuple[Callable[[Turn], Menu | Go | None], ...] = (_answer_waiting, _new_answer_offer)
 
 
 @screen("menu")

@@ -379,6 +379,13 @@ _PROMPTS = [
     ),
     ("answers_intro", 1, "किस सवाल का जवाब सुनना चाहेंगे?", "Which answer would you like to hear?"),
     ("answers_no_topic", 1, "आपका सवाल", "Your question"),
+    (
+        "new_answer_offer",
+        1,
+        "आपके विषय पर एक नया सवाल और विशेषज्ञ का जवाब: {title}। सुनने के लिए 1 दबाएँ। मुख्य मेन्यू के लिए 2 दबाएँ।",
+        "A new question and an expert's answer on your topic: {title}. To hear it, press 1. "
+        "For the main menu, press 2.",
+    ),
     ("answer_asked", 1, "आपने यह सवाल पूछा था।", "You asked this question."),
     # calls we place: a thank-you to a story's teller
     ("thanks_intro", 1, "नमस्ते, यह चौपाल है।", "Hello, this is Chaupal."),

@@ -294,6 +294,25 @@ def _told_in(lesson: Lesson) -> int | None:
     return recording.contact.district_id if recording is not None and recording.contact is not None else None
 
 
+def followed_topics(call: Call) -> set[int]:
+    """The topics a caller follows: those chosen for them, and those of the lessons they have listened to."""
+    contact = call.contact
+    if contact is None:
+        return set()
+    heard = select(LessonProgress.topic_id).where(
+        LessonProgress.contact_id == contact.id, LessonProgress.topic_id.is_not(None)
+    )
+    return {topic.id for topic in contact.topics} | set(db.session.scalars(heard))
+
+
+def previous_call_at(call: Call):
+    """When this caller's previous call started (None on a first call)."""
+    if call.contact_id is None:
+        return None
+    query = select(func.max(Call.started_at)).where(Call.contact_id == call.contact_id, Call.id != call.id)
+    return db.session.scalar(query)
+
+
 def record_feedback(call: Call, lesson_id: int, useful: bool) -> None:
     """Store (or change) this call's verdict on a lesson."""
     feedback = db.session.scalar(select(Feedback).filter_by(call_id=call.id, lesson_id=lesson_id))

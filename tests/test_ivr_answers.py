@@ -156,3 +156,21 @@ def test_the_answer_call_reaches_the_question_within_the_returning_budget(app, a
         lambda url: audio_seconds(store.read_bytes(urlsplit(url).path.removeprefix("/media/"))),
     )
     assert wait.reached and wait.seconds <= budget.RETURNING_SECONDS, wait.heard
+
+
+def test_a_published_question_and_answer_is_offered_once_to_callers_following_its_topic(
+    answered, twilio_post
+):
+    follower = make_contact(phone="+919800033355", language_code="hi")
+    follower.topics = [db.session.get(Topic, topic_id("twin-pit"))]
+    db.session.commit()
+    Phone(twilio_post, caller=follower.phone).dial().hang_up()  # an earlier call
+    helpdesk.publish_with_answer(answered.id, "गड्ढों की दूरी", make_staff("curator"))
+    call = Phone(twilio_post, caller=follower.phone).dial()
+    assert "आपके विषय पर एक नया सवाल और विशेषज्ञ का जवाब: गड्ढों की दूरी।" in call.said
+    call.press("1")
+    assert call.played and "/media/lessons/" in call.played[-1]
+    later = Phone(twilio_post, caller=follower.phone).dial()
+    assert "नया सवाल" not in later.said
+    asker = Phone(twilio_post, caller=ASKER).dial()
+    assert "A new question" not in asker.said  # the asker had their own answer already

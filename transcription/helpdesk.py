@@ -75,6 +75,21 @@ def save_phone_answer(question_id: int, staff_id: int, recording_url: str) -> No
             save_answer(question_id, upload, "answer.wav", staff)
 
 
+def published_answers(topic_ids: set[int], since, asker_id: int | None = None) -> list[int]:
+    """Stories made of a question and its answer, in these topics, published after `since` (newest first)."""
+    query = (
+        select(Lesson.id)
+        .join(Question, Question.lesson_id == Lesson.id)
+        .join(Recording, Recording.id == Question.recording_id)
+        .where(
+            Question.topic_id.in_(topic_ids), Lesson.status == Lesson.PUBLISHED, Lesson.published_at > since
+        )
+        .where(Recording.contact_id.is_distinct_from(asker_id))
+        .order_by(Lesson.published_at.desc())
+    )
+    return list(db.session.scalars(query))
+
+
 def waiting_answer(contact_id: int) -> Question | None:
     """The newest answer to this caller's questions that they have not heard yet."""
     unheard = (Question.ANSWERED, Question.FAILED, Question.SKIPPED)
