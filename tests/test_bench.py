@@ -2,13 +2,14 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import asdict
 
 from rq.job import Job
 
-from bench import callers
+from bench import callers, webhook_cpu
 from bench.b1_webhook_latency import parse_access_log, server_summary
 from bench.common import percentile
 from core import queue
@@ -106,3 +107,13 @@ def test_dispatch_figures_count_the_busiest_second_and_every_full_minute():
     assert busiest(times, 1.0) == 4  # 0.5, 0.99, 1.0 and 1.2 fall inside one second
     assert window_counts(times) == [5, 2]  # [0, 60) and [1, 61)
     assert window_counts([0.0, 10.0]) == [2]  # shorter than a minute: one partial window
+
+
+def test_webhook_floor_checks_the_signature_writes_once_and_answers_twiml(tmp_path):
+    token = "floor-token"
+    client = webhook_cpu.SignedClient(webhook_cpu.floor_app(token, tmp_path / "floor.db"), token)
+    webhook_cpu.floor_call(client, "+919800000001", 3)
+    assert len(client.cpu) == 3
+    forged = client.client.post("/ivr/key/menu", data={"Digits": "1"}, headers={"X-Twilio-Signature": "x"})
+    assert forged.status_code == 403
+    assert sqlite3.connect(tmp_path / "floor.db").execute("SELECT count(*) FROM hits").fetchone() == (3,)
