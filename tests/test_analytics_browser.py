@@ -84,7 +84,10 @@ def test_an_officer_dashboard_shows_their_district_only(page, live_server, tmp_p
     html = page.content()
     calls = expected_calls_per_day(last_28_days(), people_in(["Sitapur"]))
     assert int(headline(html, "Calls")) == sum(v[0] for v in calls.values()) > 0
-    assert page.locator("select[name=district] option").all_inner_texts() == ["All my districts", "Sitapur"]
+    assert page.locator("select[name=district] option").all_inner_texts() == [
+        "All my districts",
+        "Sitapur · सीतापुर",
+    ]
 
 
 def test_the_learning_page_shows_travel_and_drop_off_matching_the_rows(page, live_server, tmp_path):

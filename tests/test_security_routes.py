@@ -9,6 +9,7 @@ from core.models import StaffUser
 
 PUBLIC_GETS = {"auth.login", "health.healthz", "health.readyz", "static", "verify.certificate"}
 PUBLIC_GETS |= {"api.openapi", "api.docs"}  # the API's document and its docs page
+PUBLIC_GETS |= {"monitoring.metrics"}  # Prometheus scrapes it with METRICS_TOKEN, not a staff login
 API_UNKNOWN = "api.unknown"  # any other path under /api/v1: a JSON 404 (or 405) for everyone
 ROLES = (StaffUser.ADMIN, StaffUser.CURATOR, StaffUser.OFFICER)
 
