@@ -10,5 +10,6 @@ def init_app(app) -> None:
     analytics.register_metrics()
     audience.register_own_sources()
     queue.add_preload(app, "campaigns", jobs.preload)
+    queue.add_periodic(app, jobs.PERIODIC)
     sends = ("chaupal_campaign_sends", "Campaign sends in each channel and state", ("channel", "state"))
     monitoring.add_gauge(app, monitoring.Gauge(*sends, services.sends_per_status))

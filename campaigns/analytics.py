@@ -2,10 +2,11 @@
 
 from sqlalchemy import and_, case, distinct, func, select
 
-from campaigns.models import Campaign, CampaignRun, Delivery
+from campaigns.models import Campaign, CampaignRun, Delivery, Forward
 from core import metrics
 from core.db import db
 from core.metrics import BAR, DASHBOARD, Filters, Table
+from core.models import District
 
 
 def _reached(condition) -> object:
@@ -45,6 +46,31 @@ def reach(filters: Filters) -> Table:
     return Table("reach", "Campaign reach", columns, rows, BAR, [2, 3, 4], note, headline)
 
 
+def horizontal_reach(filters: Filters) -> Table:
+    """Forwards to a friend by the sharer's district: asked for, calls placed, sharers, friends reached."""
+    placed = Forward.status == Forward.PLACED
+    query = (
+        select(
+            Forward.district_id,
+            func.count(Forward.id),
+            func.sum(case((placed, 1), else_=0)),
+            func.count(distinct(Forward.from_contact_id)),
+            func.count(distinct(case((placed, Forward.to_contact_id)))),
+        )
+        .where(metrics.in_range(Forward.created_at, filters))
+        .group_by(Forward.district_id)
+    )
+    counts = db.session.execute(metrics.scoped(query, Forward.from_contact_id, filters)).all()
+    names = dict(db.session.execute(select(District.id, District.name)).all())
+    rows = sorted(
+        ((names.get(c[0], "Unknown district"), *c[1:]) for c in counts), key=lambda r: (-r[1], r[0])
+    )
+    columns = ["Sharer's district", "Forwards asked", "Calls placed", "Sharers", "Friends called"]
+    note = "Horizontal learning: items a caller shared with a colleague by keypad, by the sharer's district."
+    return Table("horizontal_reach", "Forwards to a friend", columns, rows, BAR, [1, 2], note)
+
+
 def register_metrics() -> None:
     """Add this package's tables to the officers' and curators' analytics pages (from init_app)."""
     metrics.register("reach", (DASHBOARD,), reach, position=150)
+    metrics.register("horizontal_reach", (DASHBOARD,), horizontal_reach, position=155)

@@ -1,8 +1,8 @@
 """A person's part of the campaigns, deleted when they ask to be forgotten."""
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
-from campaigns.models import CampaignListMember, Delivery
+from campaigns.models import CampaignListMember, Delivery, Forward
 from core.db import db
 
 
@@ -12,7 +12,14 @@ def erase_contact(contact_id: int) -> list[str]:
     members = db.session.execute(
         delete(CampaignListMember).where(CampaignListMember.contact_id == contact_id)
     ).rowcount
+    shared = db.session.execute(
+        update(Forward).where(Forward.from_contact_id == contact_id).values(from_contact_id=None)
+    ).rowcount
+    received = db.session.execute(
+        update(Forward).where(Forward.to_contact_id == contact_id).values(to_contact_id=None)
+    ).rowcount
     return [
         f"{deliveries} campaign delivery(ies) deleted",
         f"{members} campaign list membership(s) deleted",
+        f"{shared + received} forward(s) kept for horizontal reach without any link to the person",
     ]

@@ -1,8 +1,8 @@
 """RQ entry points for campaigns: plain functions taking ids, safe to run twice."""
 
-from campaigns import services
+from campaigns import forwards, services
 from campaigns.models import CampaignRun
-from core import twilio
+from core import queue, twilio
 from core.db import db
 
 
@@ -28,3 +28,16 @@ def send_delivery(delivery_id: int) -> None:
 def preload() -> None:
     """Load the REST client before the first send: its first use would land between a rate slot and the call."""
     twilio.preload()
+
+
+def place_forward(forward_id: int) -> None:
+    """Call the friend a caller shared an item with (inside calling hours; at most once)."""
+    forwards.place(forward_id)
+
+
+def place_due_forwards() -> int:
+    """Every minute: place forwards that were asked for outside calling hours, once the hours open."""
+    return forwards.place_due()
+
+
+PERIODIC = [queue.Periodic(place_due_forwards, every_seconds=60)]

@@ -206,3 +206,32 @@ class Delivery(db.Model):
 
     def rank(self, state: str) -> int:
         return 9 if state in self.TERMINAL else self.RANK.get(state, 0)
+
+
+class Forward(db.Model):
+    """A caller's share of a lesson or story with a colleague: one outbound call, inside calling hours."""
+
+    __tablename__ = "forwards"
+    __table_args__ = (Index("ix_forwards_created_at", "created_at"),)  # the daily limit, horizontal reach
+
+    PENDING, CALLING, PLACED, REFUSED, FAILED = "pending", "calling", "placed", "refused", "failed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    to_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    # the sharer's district when they shared: horizontal reach by district survives erasure of the person
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    call_sid: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    placed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    from_contact: Mapped[Contact | None] = relationship(foreign_keys=[from_contact_id])
+    to_contact: Mapped[Contact | None] = relationship(foreign_keys=[to_contact_id])
+

@@ -78,6 +78,8 @@ class Menu:
     on_silence: Action | None = None  # None: silence counts as a failure
     on_enter: Callable[[Turn], None] | None = None
     timeout: int = twiml.GATHER_TIMEOUT_SECONDS
+    digits: int = 1  # more than one: the caller types a number (ended by #), taken by `number`
+    number: Action | None = None
 
 
 @dataclass
@@ -149,6 +151,8 @@ def press_key(name: str, form, args) -> VoiceResponse:
 def _action_for(menu: Menu, name: str, turn: Turn, digits: str) -> Action | None:
     if not digits:
         return menu.on_silence
+    if menu.number is not None and len(digits) > 1:
+        return menu.number
     if digits == "9" and "9" not in menu.options:
         return Go("more")
     if digits in menu.options:
@@ -190,7 +194,8 @@ def render(turn: Turn, go: Go, failures: int = 0) -> VoiceResponse:
         result.on_enter(turn)
     db.session.commit()
     action = key_url(go.screen, turn.args, failures)
-    return twiml.menu(_speech(turn, lines), action, no_input=action, timeout=result.timeout)
+    speech = _speech(turn, lines)
+    return twiml.menu(speech, action, no_input=action, timeout=result.timeout, num_digits=result.digits)
 
 
 def _record(turn: Turn, lines: list[Line], consent_id: int) -> VoiceResponse:

@@ -91,6 +91,71 @@ _PROMPTS = [
         "धन्यवाद! आपका जवाब सहेज लिया गया है। हमारी टीम इसे सुनेगी, फिर यह कहानी के बाद सुनाया जाएगा।",
         "Thank you! Your reply has been saved. Our team will listen to it, then it will be played after the story.",
     ),
+    # forward to a friend: the sharer's side
+    ("forward_offer", 1, "किसी साथी को यह सुनाने के लिए 8 दबाएँ।", "To share this with a colleague, press 8."),
+    (
+        "forward_ask",
+        1,
+        "अपने साथी का दस अंकों का मोबाइल नंबर दबाइए, फिर हैश दबाएँ। वापस जाने के लिए स्टार दबाएँ।",
+        "Type your colleague's ten-digit mobile number, then press hash. To go back, press star.",
+    ),
+    (
+        "forward_queued",
+        1,
+        "धन्यवाद! हम आपके साथी को कॉल के समय में कॉल करके यह सुनाएँगे।",
+        "Thank you! We will call your colleague during calling hours and play it to them.",
+    ),
+    ("forward_refused_number", 1, "यह दस अंकों का मोबाइल नंबर नहीं है।", "That is not a ten-digit mobile number."),
+    ("forward_refused_own", 1, "यह आपका अपना नंबर है।", "That is your own number."),
+    (
+        "forward_refused_opted_out",
+        1,
+        "इस नंबर पर चौपाल की कॉल बंद हैं, इसलिए हम वहाँ कॉल नहीं करेंगे।",
+        "This number has stopped calls from Chaupal, so we will not call it.",
+    ),
+    (
+        "forward_refused_limit",
+        1,
+        "आज आप जितनी बार भेज सकते थे, भेज चुके हैं। कृपया कल फिर भेजिए।",
+        "You have shared as many times as you can today. Please share again tomorrow.",
+    ),
+    (
+        "forward_refused_unknown",
+        1,
+        "आपका नंबर छिपा हुआ है, इसलिए आप यह किसी को नहीं भेज सकते।",
+        "Your number is hidden, so you cannot share this.",
+    ),
+    # forward to a friend: the friend's call
+    (
+        "forward_intro_story",
+        1,
+        "नमस्ते, यह चौपाल है। आपके साथी {name} चाहते हैं कि आप चौपाल की यह कहानी सुनें।",
+        "Hello, this is Chaupal. Your colleague {name} shared a story from Chaupal with you.",
+    ),
+    (
+        "forward_intro_lesson",
+        1,
+        "नमस्ते, यह चौपाल है। आपके साथी {name} चाहते हैं कि आप चौपाल का यह पाठ सुनें।",
+        "Hello, this is Chaupal. Your colleague {name} shared a lesson from Chaupal with you.",
+    ),
+    (
+        "forward_intro_story_unnamed",
+        1,
+        "नमस्ते, यह चौपाल है। आपके एक साथी ने आपके लिए चौपाल की एक कहानी भेजी है।",
+        "Hello, this is Chaupal. A colleague of yours shared a story from Chaupal with you.",
+    ),
+    (
+        "forward_intro_lesson_unnamed",
+        1,
+        "नमस्ते, यह चौपाल है। आपके एक साथी ने आपके लिए चौपाल का एक पाठ भेजा है।",
+        "Hello, this is Chaupal. A colleague of yours shared a lesson from Chaupal with you.",
+    ),
+    (
+        "forward_options",
+        1,
+        "चौपाल के और पाठ और कहानियाँ सुनने के लिए 1 दबाएँ। चौपाल से आगे कोई कॉल न चाहें तो 3 दबाएँ।",
+        "For more lessons and stories from Chaupal, press 1. If you want no more calls from Chaupal, press 3.",
+    ),
 ]
 
 PROMPTS = {

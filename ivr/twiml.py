@@ -29,11 +29,21 @@ def _speak(verb, items: Iterable[Speech]) -> None:
 
 
 def menu(
-    items: list[Speech], action: str, no_input: str, timeout: int = GATHER_TIMEOUT_SECONDS
+    items: list[Speech],
+    action: str,
+    no_input: str,
+    timeout: int = GATHER_TIMEOUT_SECONDS,
+    num_digits: int = 1,
 ) -> VoiceResponse:
-    """Speak the items while listening for one key (# and * count as keys); silence goes to no_input."""
+    """Speak the items while listening for one key (# and * count as keys); silence goes to no_input.
+
+    With num_digits above 1 the caller types a number, ended by # (or by the last digit).
+    """
     response = VoiceResponse()
-    gather = Gather(action=action, method="POST", num_digits=1, finish_on_key="", timeout=timeout)
+    finish = "#" if num_digits > 1 else ""
+    gather = Gather(
+        action=action, method="POST", num_digits=num_digits, finish_on_key=finish, timeout=timeout
+    )
     _speak(gather, items)
     response.append(gather)
     response.redirect(no_input, method="POST")
