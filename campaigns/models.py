@@ -234,4 +234,3 @@ class Forward(db.Model):
 
     from_contact: Mapped[Contact | None] = relationship(foreign_keys=[from_contact_id])
     to_contact: Mapped[Contact | None] = relationship(foreign_keys=[to_contact_id])
-
