@@ -104,6 +104,7 @@ def save_campaign(campaign: Campaign | None, form: dict, user: StaffUser) -> Cam
     _apply_fields(campaign, form)
     campaign.districts = _districts_for(user, form.get("district_ids", []))
     campaign.audience = json.dumps(audience.clean_filters(form.get("audience", {})))
+    check_ready(campaign)  # refused at save, where the officer is still at the form, not later at Schedule
     db.session.add(campaign)
     db.session.commit()
     return campaign
