@@ -14,3 +14,12 @@
     }
   });
 })();
+
+// Buttons whose action cannot be undone carry data-confirm: the person is asked before the form goes.
+document.addEventListener("submit", function (event) {
+  var button = event.submitter;
+  var question = button && button.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
