@@ -10,7 +10,12 @@ from api.errors import ApiError, not_found
 from api.formats import TIMESTAMP, iso, object_response
 from api.pages import PAGE_QUERY, page_of, paginate
 from api.spec import MAX_ID, Operations
-from campaigns import services as campaigns
+from campaigns import (
+    campaign_controls,
+    campaign_reports,
+    campaign_runs,
+    editing,
+)
 from campaigns.models import Campaign
 from core.db import db
 from core.models import Contact, District
@@ -145,8 +150,8 @@ def create_campaign(body: dict):
     if owner is None:
         raise ApiError(403, "no_owner", "The admin who made this token is gone: make a new token.")
     try:
-        campaign = campaigns.save_campaign(None, body, owner)
-    except campaigns.CampaignError as error:
+        campaign = editing.save_campaign(None, body, owner)
+    except editing.CampaignError as error:
         raise ApiError(400, "invalid", str(error)) from None
     return object_response(campaign_json(campaign), 201)
 
@@ -157,8 +162,8 @@ def schedule_campaign(campaign_id: int, body: dict):
     """Schedule the campaign; 409 with the reason when it cannot be."""
     campaign = visible_campaign(campaign_id)
     try:
-        campaigns.schedule_campaign(campaign, body["when"], _moment(body.get("send_at")))
-    except campaigns.CampaignError as error:
+        campaign_runs.schedule_campaign(campaign, body["when"], _moment(body.get("send_at")))
+    except editing.CampaignError as error:
         raise ApiError(409, "cannot_schedule", str(error)) from None
     return object_response(campaign_json(campaign))
 
@@ -181,7 +186,7 @@ def _moment(text: str | None) -> datetime | None:
 def cancel_campaign(campaign_id: int):
     """Cancel the campaign: unsent calls and messages are dropped."""
     campaign = visible_campaign(campaign_id)
-    campaigns.cancel(campaign)
+    campaign_controls.cancel(campaign)
     return object_response(campaign_json(campaign))
 
 
@@ -189,4 +194,4 @@ def cancel_campaign(campaign_id: int):
 def campaign_progress(campaign_id: int):
     """Live counts over each recipient's latest attempt."""
     campaign = visible_campaign(campaign_id)
-    return jsonify(status=campaign.status, **campaigns.progress(campaign))
+    return jsonify(status=campaign.status, **campaign_reports.progress(campaign))

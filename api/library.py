@@ -8,7 +8,7 @@ from api.errors import ApiError, not_found
 from api.formats import TIMESTAMP, iso, object_response
 from api.pages import PAGE_QUERY, page_of, paginate
 from api.spec import MAX_ID, Operations
-from audio import services as audio
+from audio import playback
 from audio.models import Lesson, LessonTrack, Recording
 from core.db import db
 from core.models import Contact, Topic
@@ -148,4 +148,4 @@ def lesson_audio(lesson_id: int, args: dict):
     track = next((t for t in lesson.tracks if t.language_code == args.get("language")), None)
     if track is None or not track.playback_key:
         raise ApiError(404, "not_found", "No audio in that language.", field="language")
-    return redirect(audio.signed_media_url(track.playback_key, AUDIO_URL_SECONDS))
+    return redirect(playback.signed_media_url(track.playback_key, AUDIO_URL_SECONDS))

@@ -5,7 +5,7 @@ import logging
 from flask import current_app
 from rq import get_current_job
 
-from audio import services
+from audio import recording_pipeline, voice_retention
 from core import queue
 from core.config import retention_days
 
@@ -16,12 +16,12 @@ def fetch_recording(recording_id: int) -> None:
     """Download, check and convert one caller recording; 'not ready yet' raises so RQ retries later."""
     job = get_current_job()
     final_attempt = job is None or not job.retries_left
-    services.fetch_recording(recording_id, final_attempt=final_attempt)
+    recording_pipeline.fetch_recording(recording_id, final_attempt=final_attempt)
 
 
 def sweep_recordings() -> int:
     """Re-enqueue recordings stuck in pending or downloading; returns how many."""
-    requeued = services.sweep_stuck_recordings()
+    requeued = recording_pipeline.sweep_stuck_recordings()
     if requeued:
         log.warning("re-enqueued %d stuck recording(s): %s", len(requeued), requeued)
     return len(requeued)
@@ -30,8 +30,8 @@ def sweep_recordings() -> int:
 def enforce_retention() -> int:
     """Delete callers' audio past RETENTION_DAYS_RECORDINGS (unless published) and orphaned files."""
     days = retention_days(current_app.config, "RETENTION_DAYS_RECORDINGS")
-    expired = services.expire_old_recordings(days)
-    orphans = services.remove_orphaned_recording_files()
+    expired = voice_retention.expire_old_recordings(days)
+    orphans = voice_retention.remove_orphaned_recording_files()
     log.info("retention: audio of %d recording(s) expired, %d orphaned file(s) removed", expired, orphans)
     return expired
 

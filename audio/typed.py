@@ -12,7 +12,11 @@ import shutil
 
 from sqlalchemy import select
 
-from audio import convert, services, store
+from audio import (
+    convert,
+    lesson_library,
+    store,
+)
 from audio.models import Lesson, LessonSegment, LessonTrack
 from core.db import db
 
@@ -42,15 +46,15 @@ def can_render() -> bool:
 def check_script(title: str, script: str) -> list[str]:
     """The script's segments, or LibraryError saying what is wrong with the title or the words."""
     if not (title or "").strip():
-        raise services.LibraryError("a title is needed")
+        raise lesson_library.LibraryError("a title is needed")
     if len(script or "") > SCRIPT_MAX_CHARACTERS:
-        raise services.LibraryError(f"the script is longer than {SCRIPT_MAX_CHARACTERS} characters")
+        raise lesson_library.LibraryError(f"the script is longer than {SCRIPT_MAX_CHARACTERS} characters")
     segments = split_script(script)
     if not segments:
-        raise services.LibraryError("the script is empty: type the words the line should speak")
+        raise lesson_library.LibraryError("the script is empty: type the words the line should speak")
     for number, text in enumerate(segments, start=1):
         if len(text.split()) > SEGMENT_MAX_WORDS:
-            raise services.LibraryError(
+            raise lesson_library.LibraryError(
                 f"part {number} has more than {SEGMENT_MAX_WORDS} words: split it with a blank line"
             )
     return segments
@@ -103,7 +107,7 @@ def set_segments(track: LessonTrack, texts: list[str]) -> None:
 def speech_key(track: LessonTrack, text: str) -> str:
     """Where the rendering of these words in this track's language lives (named by the words)."""
     digest = hashlib.sha256(f"{track.language_code}\n{text}".encode()).hexdigest()[:16]
-    return f"{services.track_prefix(track)}/speech-{digest}.wav"
+    return f"{lesson_library.track_prefix(track)}/speech-{digest}.wav"
 
 
 def render(track: LessonTrack) -> int:
@@ -132,7 +136,7 @@ def _render_segment(key: str, text: str, language_code: str) -> int:
     with store.scratch_dir() as folder:
         path = folder / "speech.wav"
         convert.synthesize(text, language_code, path)
-        audio = convert.decode(path, services.LESSON_MAX_SECONDS).audio
+        audio = convert.decode(path, lesson_library.LESSON_MAX_SECONDS).audio
     phone = convert.phone_copy(convert.trim_silence(audio))
     store.write_bytes(key, convert.wav_bytes(phone))
     return len(phone)
@@ -141,6 +145,6 @@ def _render_segment(key: str, text: str, language_code: str) -> int:
 def _delete_unused(track: LessonTrack) -> None:
     """Remove renderings of the track that no segment uses any more (an original is never touched)."""
     used = {segment.playback_key for segment in track.segments}
-    for key in store.keys(services.track_prefix(track) + "/"):
-        if key not in used and not key.startswith(f"{services.track_prefix(track)}/original"):
+    for key in store.keys(lesson_library.track_prefix(track) + "/"):
+        if key not in used and not key.startswith(f"{lesson_library.track_prefix(track)}/original"):
             store.delete(key)

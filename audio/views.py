@@ -7,7 +7,13 @@ from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 
-from audio import services, store, typed
+from audio import (
+    lesson_library,
+    playback,
+    prompt_audio,
+    store,
+    typed,
+)
 from audio.models import Lesson, LessonTrack
 from core import params
 from core.auth import role_required
@@ -40,7 +46,7 @@ TWILIO_CACHE_SECONDS = 24 * 3600
 def media(key: str):
     """Audio for Twilio's <Play>: no login, but an HMAC-signed, expiring URL."""
     expires, signature = request.args.get("e", ""), request.args.get("s", "")
-    if not services.media_signature_is_valid(key, expires, signature):
+    if not playback.media_signature_is_valid(key, expires, signature):
         abort(403)
     remaining = max(0, int(expires) - int(time.time()))
     return send_media(key, f"public, max-age={min(remaining, TWILIO_CACHE_SECONDS)}")
@@ -50,7 +56,7 @@ def media(key: str):
 @role_required("curator")
 def staff_file(key: str):
     """Audio for staff pages, behind login and role."""
-    if not services.staff_may_hear(key):
+    if not playback.staff_may_hear(key):
         abort(404)
     return send_media(key, f"private, max-age={STAFF_CACHE_SECONDS}")
 
@@ -83,26 +89,26 @@ def send_media(key: str, cache_control: str):
 @role_required("curator")
 def library():
     status = request.args.get("status") or None
-    lessons = services.library_lessons(status)
+    lessons = lesson_library.library_lessons(status)
     return render_template("audio/library.html", lessons=lessons, status=status, statuses=Lesson)
 
 
 @bp.route("/audio/lessons/new", methods=["GET", "POST"])
 @role_required("curator")
 def new_lesson():
-    languages, topics = services.form_choices()
+    languages, topics = lesson_library.form_choices()
     if request.method == "GET":
         return render_template("audio/lesson_new.html", languages=languages, topics=topics, form={})
     form = request.form
     try:
-        lesson = services.create_lesson(
+        lesson = lesson_library.create_lesson(
             form.get("title", ""),
             form.get("language_code", ""),
             whole_number(form.get("topic_id")),
             *_upload(),
             level=whole_number(form.get("level")) or 1,
         )
-    except services.LibraryError as error:
+    except lesson_library.LibraryError as error:
         flash(str(error), "error")
         page = render_template("audio/lesson_new.html", languages=languages, topics=topics, form=form)
         return page, 400
@@ -114,7 +120,7 @@ def new_lesson():
 @role_required("curator")
 def type_lesson():
     """A lesson typed in the browser, spoken by a synthetic voice: no studio needed for urgent advice."""
-    languages, topics = services.form_choices()
+    languages, topics = lesson_library.form_choices()
     if request.method == "GET":
         return render_template("audio/lesson_type.html", languages=languages, topics=topics, form={})
     form = request.form
@@ -127,8 +133,8 @@ def type_lesson():
             level=whole_number(form.get("level")) or 1,
         )
         if form.get("publish"):
-            services.set_lesson_status(lesson.id, Lesson.PUBLISHED)
-    except services.LibraryError as error:
+            lesson_library.set_lesson_status(lesson.id, Lesson.PUBLISHED)
+    except lesson_library.LibraryError as error:
         flash(str(error), "error")
         page = render_template("audio/lesson_type.html", languages=languages, topics=topics, form=form)
         return page, 400
@@ -155,8 +161,8 @@ def save_script(lesson_id: int):
 @role_required("curator")
 def lesson(lesson_id: int):
     lesson = db.get_or_404(Lesson, lesson_id)
-    languages, _ = services.form_choices()
-    edits = {track.id: services.track_edits(track) for track in lesson.tracks}
+    languages, _ = lesson_library.form_choices()
+    edits = {track.id: lesson_library.track_edits(track) for track in lesson.tracks}
     return render_template(
         "audio/lesson.html", lesson=lesson, languages=languages, statuses=Lesson, edits=edits
     )
@@ -165,7 +171,7 @@ def lesson(lesson_id: int):
 @bp.route("/audio/lessons/<int:lesson_id>/status", methods=["POST"])
 @role_required("curator")
 def lesson_status(lesson_id: int):
-    _run(services.set_lesson_status, lesson_id, request.form.get("status", ""))
+    _run(lesson_library.set_lesson_status, lesson_id, request.form.get("status", ""))
     return redirect(url_for("audio.lesson", lesson_id=lesson_id))
 
 
@@ -173,7 +179,7 @@ def lesson_status(lesson_id: int):
 @role_required("curator")
 def save_track(lesson_id: int):
     lesson, form = db.get_or_404(Lesson, lesson_id), request.form
-    _run(services.save_track, lesson, form.get("language_code", ""), form.get("title", ""), *_upload())
+    _run(lesson_library.save_track, lesson, form.get("language_code", ""), form.get("title", ""), *_upload())
     return redirect(url_for("audio.lesson", lesson_id=lesson_id))
 
 
@@ -190,7 +196,7 @@ def edit_track(track_id: int):
     except ValueError:
         flash("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31.", "error")
         return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
-    _run(services.edit_track, track.id, edits)
+    _run(lesson_library.edit_track, track.id, edits)
     return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
 
 
@@ -204,26 +210,28 @@ def track_segments(track_id: int):
     except ValueError:
         flash("Cut points are seconds separated by commas, like 45, 88.5.", "error")
         return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
-    _run(services.set_segment_boundaries, track.id, points)
+    _run(lesson_library.set_segment_boundaries, track.id, points)
     return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
 
 
 @bp.route("/audio/prompts", methods=["GET", "POST"])
 @role_required("curator")
 def prompts():
-    languages, _ = services.form_choices()
+    languages, _ = lesson_library.form_choices()
     if request.method == "POST":
         prompt_id, language_code = request.form.get("prompt_id", ""), request.form.get("language_code", "")
-        if _run(services.save_prompt_audio, prompt_id, language_code, *_upload()):
+        if _run(prompt_audio.save_prompt_audio, prompt_id, language_code, *_upload()):
             return redirect(url_for("audio.prompts"))
-    return render_template("audio/prompts.html", prompts=services.prompt_audio_list(), languages=languages)
+    return render_template(
+        "audio/prompts.html", prompts=prompt_audio.prompt_audio_list(), languages=languages
+    )
 
 
 def _run(action, *args) -> bool:
     """Run a library action; its refusal becomes a flash message the person can act on."""
     try:
         action(*args)
-    except services.LibraryError as error:
+    except lesson_library.LibraryError as error:
         flash(str(error), "error")
         return False
     flash("Saved.", "info")

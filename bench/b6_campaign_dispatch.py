@@ -34,7 +34,10 @@ def seed_campaign(instance: Instance, recipients: int) -> None:
     """An officer, `recipients` people in their district, and an SMS campaign to them, started now."""
     from sqlalchemy import insert, select
 
-    from campaigns import services
+    from campaigns import (
+        campaign_runs,
+        editing,
+    )
     from core.auth import create_staff
     from core.db import db
     from core.models import Contact, District
@@ -49,8 +52,8 @@ def seed_campaign(instance: Instance, recipients: int) -> None:
         db.session.commit()
         form = {"name": "B6", "kind": "sms", "content": "none", "sms_templates": {"hi": "नया पाठ सुनें"},
                 "window_start": "09:00", "window_end": "21:00"}  # fmt: skip
-        campaign = services.save_campaign(None, form, officer)
-        services.schedule_campaign(campaign, "now")
+        campaign = editing.save_campaign(None, form, officer)
+        campaign_runs.schedule_campaign(campaign, "now")
 
 
 def watch(server: LoopbackTwilio, workers: list[int], recipients: int, seconds: float) -> dict:

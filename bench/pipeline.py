@@ -61,11 +61,13 @@ class Pipeline:
 
     def register(self, seconds: float) -> int:
         """A recording as the IVR registers it after a call; its download is enqueued on commit."""
-        from audio import services
+        from audio import (
+            recording_pipeline,
+        )
 
         sid, url, _ = self.serve(seconds)
         with self.instance.app().app_context():
-            recording, _ = services.register_recording(
+            recording, _ = recording_pipeline.register_recording(
                 sid, call_sid="CA" + secrets.token_hex(16), kind="story", consent="anonymous",
                 language_code=LANGUAGE, source_url=url, reported_seconds=seconds,
             )  # fmt: skip

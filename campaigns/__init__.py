@@ -3,7 +3,7 @@
 
 def init_app(app) -> None:
     """Register the officer pages, the reach table, engagement sources and the send worker's preload."""
-    from campaigns import analytics, audience, jobs, services, views
+    from campaigns import analytics, audience, campaign_reports, jobs, views
     from core import monitoring, queue
 
     app.register_blueprint(views.bp)
@@ -12,4 +12,4 @@ def init_app(app) -> None:
     queue.add_preload(app, "campaigns", jobs.preload)
     queue.add_periodic(app, jobs.PERIODIC)
     sends = ("chaupal_campaign_sends", "Campaign sends in each channel and state", ("channel", "state"))
-    monitoring.add_gauge(app, monitoring.Gauge(*sends, services.sends_per_status))
+    monitoring.add_gauge(app, monitoring.Gauge(*sends, campaign_reports.sends_per_status))

@@ -1,6 +1,6 @@
 """RQ entry points for campaigns: plain functions taking ids, safe to run twice."""
 
-from campaigns import forwards, services
+from campaigns import campaign_runs, forwards, sending
 from campaigns.models import CampaignRun
 from core import queue, twilio
 from core.db import db
@@ -8,7 +8,7 @@ from core.db import db
 
 def start_campaign(campaign_id: int) -> None:
     """Open the campaign's due run (outbox rows for its audience) and start feeding it."""
-    services.start_run(campaign_id)
+    campaign_runs.start_run(campaign_id)
 
 
 def tick_run(run_id: int) -> None:
@@ -16,13 +16,13 @@ def tick_run(run_id: int) -> None:
     run = db.session.get(CampaignRun, run_id)
     if run is None or run.status != CampaignRun.RUNNING:
         return
-    services.schedule_next_tick(run_id)
-    services.tick(run_id)
+    campaign_runs.schedule_next_tick(run_id)
+    campaign_runs.tick(run_id)
 
 
 def send_delivery(delivery_id: int) -> None:
     """Send one outbox row, at most once."""
-    services.send(delivery_id)
+    sending.send(delivery_id)
 
 
 def preload() -> None:

@@ -6,7 +6,9 @@ window, opt-out checked at send time.
 
 import json
 
-from campaigns import services
+from campaigns import (
+    campaign_runs,
+)
 from campaigns.models import Campaign, CampaignListMember
 from core.db import db
 
@@ -32,5 +34,5 @@ def call_list(
     db.session.add_all(
         CampaignListMember(campaign_id=campaign.id, contact_id=cid) for cid in set(contact_ids)
     )
-    services.schedule_campaign(campaign, Campaign.NOW)
+    campaign_runs.schedule_campaign(campaign, Campaign.NOW)
     return campaign

@@ -6,9 +6,18 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_login import current_user
 from sqlalchemy import select
 
-from audio import services as audio
+from audio import playback
 from audio.models import Lesson
-from campaigns import audience, schedule, services, sms
+from campaigns import (
+    audience,
+    broadcast_content,
+    campaign_controls,
+    campaign_reports,
+    campaign_runs,
+    editing,
+    schedule,
+    sms,
+)
 from campaigns.models import Campaign
 from core import metrics
 from core.auth import role_required
@@ -25,7 +34,7 @@ def _campaign(campaign_id: int) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404)
-    if not services.may_see(current_user, campaign):
+    if not editing.may_see(current_user, campaign):
         abort(403)
     return campaign
 
@@ -73,7 +82,7 @@ def _playable_lessons() -> list[tuple[Lesson, str]]:
     seen = {}
     for language in db.session.scalars(select(Language.code).where(Language.active)):
         for kind in (Lesson.LESSON, Lesson.STORY):
-            for lesson, track in audio.published_lessons(language, kind=kind):
+            for lesson, track in playback.published_lessons(language, kind=kind):
                 seen.setdefault(lesson.id, (lesson, track.title))
     return list(seen.values())
 
@@ -81,8 +90,8 @@ def _playable_lessons() -> list[tuple[Lesson, str]]:
 @bp.get("/")
 @role_required("officer")
 def index():
-    campaigns = services.visible_campaigns(current_user)
-    return render_template("campaigns/index.html", campaigns=campaigns, progress=services.progress)
+    campaigns = editing.visible_campaigns(current_user)
+    return render_template("campaigns/index.html", campaigns=campaigns, progress=campaign_reports.progress)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -100,8 +109,8 @@ def edit(campaign_id: int):
 def _edit(campaign: Campaign | None):
     if request.method == "POST":
         try:
-            campaign = services.save_campaign(campaign, _form_data(), current_user)
-        except services.CampaignError as error:
+            campaign = editing.save_campaign(campaign, _form_data(), current_user)
+        except editing.CampaignError as error:
             db.session.rollback()
             flash(str(error), "error")
             page = render_template("campaigns/form.html", campaign=campaign, form=request.form, **_choices())
@@ -115,19 +124,19 @@ def _edit(campaign: Campaign | None):
 @role_required("officer")
 def show(campaign_id: int):
     campaign = _campaign(campaign_id)
-    previews = {code: services.sms_preview(text) for code, text in campaign.templates.items()}
-    audio_urls = {code: services.content_urls(campaign, code) for code in _language_codes()}
+    previews = {code: campaign_reports.sms_preview(text) for code, text in campaign.templates.items()}
+    audio_urls = {code: broadcast_content.content_urls(campaign, code) for code in _language_codes()}
     count = audience.count(campaign.filters, audience.campaign_scope(campaign), campaign.id)
     for run in campaign.runs:
         if run.status == run.RUNNING:
-            services.ensure_ticking(run.id)
+            campaign_runs.ensure_ticking(run.id)
     return render_template(
         "campaigns/show.html",
         campaign=campaign,
         previews=previews,
         audio_urls=audio_urls,
         count=count,
-        progress=services.progress(campaign),
+        progress=campaign_reports.progress(campaign),
         timezone=schedule.zone().key,
     )
 
@@ -146,8 +155,8 @@ def schedule_send(campaign_id: int):
     campaign = _campaign(campaign_id)
     try:
         at = _local_datetime(request.form.get("at"))
-        services.schedule_campaign(campaign, request.form.get("when", ""), at)
-    except services.CampaignError as error:
+        campaign_runs.schedule_campaign(campaign, request.form.get("when", ""), at)
+    except editing.CampaignError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -166,7 +175,7 @@ def _local_datetime(value: str | None) -> datetime | None:
 @role_required("officer")
 def control(campaign_id: int, action: str):
     campaign = _campaign(campaign_id)
-    getattr(services, action)(campaign)
+    getattr(campaign_controls, action)(campaign)
     flash(f"Campaign {campaign.status}.", "info")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
@@ -176,8 +185,8 @@ def control(campaign_id: int, action: str):
 def test_send(campaign_id: int):
     campaign = _campaign(campaign_id)
     try:
-        services.test_send(campaign, current_user)
-    except services.CampaignError as error:
+        campaign_controls.test_send(campaign, current_user)
+    except editing.CampaignError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
@@ -209,7 +218,7 @@ def upload_list(campaign_id: int):
 @role_required("officer")
 def progress(campaign_id: int):
     campaign = _campaign(campaign_id)
-    return jsonify(status=campaign.status, **services.progress(campaign))
+    return jsonify(status=campaign.status, **campaign_reports.progress(campaign))
 
 
 @bp.get("/<int:campaign_id>/export.csv")
@@ -217,7 +226,7 @@ def progress(campaign_id: int):
 def export(campaign_id: int):
     campaign = _campaign(campaign_id)
     headers = {"Content-Disposition": f"attachment; filename=campaign-{campaign.id}.csv"}
-    return Response(services.export_csv(campaign), mimetype="text/csv", headers=headers)
+    return Response(campaign_reports.export_csv(campaign), mimetype="text/csv", headers=headers)
 
 
 @bp.post("/audience-count")
@@ -234,7 +243,7 @@ def audience_count():
 @bp.post("/sms-preview")
 @role_required("officer")
 def sms_preview():
-    return jsonify(services.sms_preview(request.form.get("text", "")))
+    return jsonify(campaign_reports.sms_preview(request.form.get("text", "")))
 
 
 # --- learning analytics: the dashboard, its CSV exports and the printable weekly digest ---

@@ -3,7 +3,10 @@
 from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
-from campaigns import services
+from campaigns import (
+    broadcast_content,
+    status_callbacks,
+)
 from core.twilio import public_url, row_id, webhook
 from ivr.services import prompt_words
 from learning import outreach
@@ -17,7 +20,7 @@ def twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
-def say(response, text: str, script: services.BroadcastScript) -> None:
+def say(response, text: str, script: broadcast_content.BroadcastScript) -> None:
     """Speak text in the contact's language with its configured voice."""
     options = {"language": script.say_language}
     if script.say_voice:
@@ -25,7 +28,7 @@ def say(response, text: str, script: services.BroadcastScript) -> None:
     response.say(text, **options)
 
 
-def broadcast_twiml(delivery_id: int, script: services.BroadcastScript) -> VoiceResponse:
+def broadcast_twiml(delivery_id: int, script: broadcast_content.BroadcastScript) -> VoiceResponse:
     """Intro, the lesson or stories, then on to the feedback question (reached only if all played)."""
     response = VoiceResponse()
     if script.hang_up:
@@ -40,7 +43,7 @@ def broadcast_twiml(delivery_id: int, script: services.BroadcastScript) -> Voice
     return response
 
 
-def feedback_twiml(delivery_id: int, script: services.BroadcastScript) -> VoiceResponse:
+def feedback_twiml(delivery_id: int, script: broadcast_content.BroadcastScript) -> VoiceResponse:
     """One key: 1 useful, 2 not useful."""
     response = VoiceResponse()
     action = public_url(url_for("broadcasts.feedback", delivery_id=delivery_id))
@@ -50,7 +53,7 @@ def feedback_twiml(delivery_id: int, script: services.BroadcastScript) -> VoiceR
     return response
 
 
-def more_twiml(delivery_id: int, script: services.BroadcastScript, thanked: bool) -> VoiceResponse:
+def more_twiml(delivery_id: int, script: broadcast_content.BroadcastScript, thanked: bool) -> VoiceResponse:
     """'Press 1 to hear more' leads into the line's normal menu; otherwise goodbye."""
     response = VoiceResponse()
     if thanked:
@@ -62,7 +65,7 @@ def more_twiml(delivery_id: int, script: services.BroadcastScript, thanked: bool
     return response
 
 
-def menu_or_goodbye(script: services.BroadcastScript, digit: str) -> VoiceResponse:
+def menu_or_goodbye(script: broadcast_content.BroadcastScript, digit: str) -> VoiceResponse:
     response = VoiceResponse()
     if digit == "1":
         response.redirect(public_url("/ivr/voice"))
@@ -79,9 +82,9 @@ def _bounded_delivery_id(_endpoint, values) -> None:
         values["delivery_id"] = row_id(values["delivery_id"]) or 0
 
 
-def _script(delivery_id: int) -> services.BroadcastScript:
-    script = services.broadcast_script(delivery_id, request.form.get("AnsweredBy", ""))
-    script = script or services.BroadcastScript("en-IN", "", {})
+def _script(delivery_id: int) -> broadcast_content.BroadcastScript:
+    script = broadcast_content.broadcast_script(delivery_id, request.form.get("AnsweredBy", ""))
+    script = script or broadcast_content.BroadcastScript("en-IN", "", {})
     script.texts = {name: prompt_words(f"broadcast_{name}", script.language_code) for name in WORDS}
     return script
 
@@ -105,14 +108,14 @@ def into_line() -> VoiceResponse:
 @bp.post("/ivr/broadcast/<int:delivery_id>/played")
 @webhook
 def played(delivery_id: int):
-    services.mark_listened(delivery_id)
+    broadcast_content.mark_listened(delivery_id)
     return twiml(feedback_twiml(delivery_id, _script(delivery_id)))
 
 
 @bp.post("/ivr/broadcast/<int:delivery_id>/feedback")
 @webhook
 def feedback(delivery_id: int):
-    thanked = services.record_feedback(delivery_id, request.form.get("Digits", ""))
+    thanked = broadcast_content.record_feedback(delivery_id, request.form.get("Digits", ""))
     return twiml(more_twiml(delivery_id, _script(delivery_id), thanked))
 
 
@@ -125,12 +128,12 @@ def more(delivery_id: int):
 @bp.post("/ivr/broadcast/<int:delivery_id>/status")
 @webhook
 def call_status(delivery_id: int):
-    services.record_call_status(delivery_id, request.form.to_dict())
+    status_callbacks.record_call_status(delivery_id, request.form.to_dict())
     return "", 204
 
 
 @bp.post("/sms/status")
 @webhook
 def sms_status():
-    services.record_sms_status(row_id(request.args.get("delivery")), request.form.to_dict())
+    status_callbacks.record_sms_status(row_id(request.args.get("delivery")), request.form.to_dict())
     return "", 204

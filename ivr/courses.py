@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from audio import services as audio
+from audio import playback
 from core.db import db
 from ivr import course_prompts, flow, learning_offers, prompts, questions, services
 from ivr.flow import Go, Line, Menu, Turn
@@ -66,7 +66,7 @@ def course_next(turn: Turn) -> Go:
 def course_play(turn: Turn) -> Menu | Go:
     """One segment of the course's lesson: # skips on, 0 repeats; the last one leads to the quiz."""
     learner, lesson_id, position = enrolment_of(turn), turn.int_arg("lesson"), turn.int_arg("pos") or 0
-    playlist = audio.lesson_playlist(lesson_id, turn.language.code) if learner and lesson_id else []
+    playlist = playback.lesson_playlist(lesson_id, turn.language.code) if learner and lesson_id else []
     if learner is None or not playlist:
         return Go("menu")
     here = {"enrol": learner.id, "lesson": lesson_id}

@@ -12,8 +12,12 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from audio import convert, store, typed
-from audio import services as audio
+from audio import (
+    convert,
+    recording_pipeline,
+    store,
+    typed,
+)
 from audio.models import Recording
 from campaigns.models import Campaign
 from core.db import db, utcnow
@@ -102,7 +106,7 @@ def _recording(told: Told, kind: str, created_at):
     with store.scratch_dir() as folder:
         path = folder / "told.wav"
         convert.synthesize(told.words, told.language, path)
-        return audio.add_local_recording(
+        return recording_pipeline.add_local_recording(
             path, kind=kind, contact_id=contact.id if contact else None, language_code=told.language,
             topic_id=topic.id if topic else None, consent=Recording.NAMED, created_at=created_at,
         )  # fmt: skip

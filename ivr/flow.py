@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from audio import services as audio
+from audio import playback, prompt_audio
 from audio.models import Lesson, Recording
 from core.db import db
 from core.models import Contact, District, Topic
@@ -214,9 +214,9 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
     for line in lines:
         language = line.language or turn.language
         if language.code not in uploaded:
-            uploaded[language.code] = audio.prompt_audio_keys(language.code)
+            uploaded[language.code] = prompt_audio.prompt_audio_keys(language.code)
         key = not line.values and uploaded[language.code].get(line.prompt_id)
-        url = line.url or (key and audio.signed_media_url(key))
+        url = line.url or (key and playback.signed_media_url(key))
         if line.text:  # words to say win over a rendering of them (a typed lesson on the real line)
             voice = line.voice or language.say_voice
             spoken.append(twiml.Speech(line.text, say_language=language.say_language, voice=voice))
@@ -298,7 +298,7 @@ def _new_answer_offer(turn: Turn) -> Menu | None:
     if since is None or not topics:
         return None
     code = turn.language.code
-    titles = {lesson.id: track.title for lesson, track in audio.published_lessons(code, kind=Lesson.STORY)}
+    titles = {lesson.id: track.title for lesson, track in playback.published_lessons(code, kind=Lesson.STORY)}
     found = [i for i in helpdesk.published_answers(topics, since, turn.call.contact_id) if i in titles]
     if not found:
         return None
@@ -388,7 +388,7 @@ def choice_list(turn: Turn, name: str, intro: str, items: list[tuple[str, Go]], 
 @screen("topics")
 def topics(turn: Turn) -> Menu | Go:
     code = turn.language.code
-    topic_ids = {lesson.topic_id for lesson, _ in audio.published_lessons(code) if lesson.topic_id}
+    topic_ids = {lesson.topic_id for lesson, _ in playback.published_lessons(code) if lesson.topic_id}
     found = db.session.scalars(
         select(Topic).where(Topic.id.in_(topic_ids)).order_by(Topic.position, Topic.id)
     )
@@ -401,7 +401,7 @@ def topics(turn: Turn) -> Menu | Go:
 @screen("lessons")
 def lessons(turn: Turn) -> Menu | Go:
     topic_id = turn.int_arg("topic")
-    found = audio.published_lessons(turn.language.code, topic_id) if topic_id else []
+    found = playback.published_lessons(turn.language.code, topic_id) if topic_id else []
     items = [
         (track.title, Go("play", {"lesson": lesson.id, "topic": topic_id, "kind": Lesson.LESSON, "intro": 1}))
         for lesson, track in found
@@ -445,7 +445,7 @@ def play(turn: Turn) -> Menu | Go:
     (segments are at most ~90 s); it is offered only where the segment allows going back.
     """
     lesson_id, position = turn.int_arg("lesson"), turn.int_arg("pos") or 0
-    playlist = audio.lesson_playlist(lesson_id, turn.language.code) if lesson_id else []
+    playlist = playback.lesson_playlist(lesson_id, turn.language.code) if lesson_id else []
     if not playlist:
         return Go(_list_of(turn.args).screen, _list_of(turn.args).args, notice=("list_end",))
     if position >= len(playlist):
@@ -515,7 +515,7 @@ def _siblings(turn: Turn) -> tuple[list[int], int]:
     if kind == Lesson.STORY:
         ids = [lesson.id for lesson, _ in services.stories_nearby_first(turn.call)]
     else:
-        ids = [lesson.id for lesson, _ in audio.published_lessons(turn.language.code, topic_id, kind=kind)]
+        ids = [lesson.id for lesson, _ in playback.published_lessons(turn.language.code, topic_id, kind=kind)]
     lesson_id = turn.int_arg("lesson")
     return ids, ids.index(lesson_id) if lesson_id in ids else -1
 

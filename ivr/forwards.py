@@ -3,7 +3,7 @@
 The forward itself (limits, opt-outs, calling hours, the outbound call) is campaigns.forwards.
 """
 
-from audio import services as audio
+from audio import playback
 from audio.models import Lesson
 from campaigns import forwards
 from core.db import db
@@ -53,7 +53,7 @@ def forwarded(turn: Turn) -> Menu | Go:
     intro = (
         Line(f"forward_intro_{kind}", {"name": sharer}) if sharer else Line(f"forward_intro_{kind}_unnamed")
     )
-    items = audio.lesson_playlist(lesson, turn.language.code)
+    items = playback.lesson_playlist(lesson, turn.language.code)
     played = [Line(url=item.url, text=item.text, voice=item.voice) for item in items]
     options = {"1": Go("menu"), STOP_KEY: _stop}
     return Menu([intro, *played, Line("forward_options")], options, back=Go("menu"), on_silence=Go("menu"))

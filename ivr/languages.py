@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from audio import services as audio
+from audio import prompt_audio
 from core.db import db
 from core.models import Language
 from ivr import prompts
@@ -26,7 +26,7 @@ def all_languages() -> list[Language]:
 def missing_prompts(code: str) -> list[str]:
     """Ids of the prompts the line could say that have neither words nor recorded audio in the language."""
     edited = set(db.session.scalars(select(PromptText.prompt_id).filter_by(language_code=code)))
-    recorded = set(audio.prompt_audio_keys(code))
+    recorded = set(prompt_audio.prompt_audio_keys(code))
     return [
         prompt.id
         for prompt in prompts.PROMPTS.values()

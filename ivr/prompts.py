@@ -1,6 +1,6 @@
 """Every sentence the phone line speaks, by prompt id, in Hindi and English.
 
-A prompt is played from uploaded audio (audio.services.prompt_audio_url) when an admin has uploaded
+A prompt is played from uploaded audio (audio.prompt_audio.prompt_audio_url) when an admin has uploaded
 it for the caller's language, otherwise spoken with <Say>. Prompts with {placeholders} carry data
 (a topic name, a lesson title) and are always spoken. Raise `version` whenever a text's meaning
 changes: consent records store the id, version and exact words the caller heard.

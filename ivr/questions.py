@@ -4,7 +4,7 @@ each answer, and a curator's preview of one item in the phone simulator (nothing
 import time
 from collections.abc import Callable
 
-from audio import services as audio
+from audio import playback, prompt_audio
 from core.db import db
 from ivr import flow
 from ivr.flow import End, Go, Line, Menu, Turn
@@ -47,9 +47,9 @@ def quiz(turn: Turn) -> Menu | Go:
 def _question(turn: Turn, item: QuizItem, intro: list[Line], skip, answer_with) -> Menu:
     """The question (uploaded audio or the words), one line per option, the skip hint."""
     version = item.version(turn.language.code)
-    uploaded = audio.prompt_audio_keys(version.language_code).get(version.audio_prompt_id or "-")
+    uploaded = prompt_audio.prompt_audio_keys(version.language_code).get(version.audio_prompt_id or "-")
     question = (
-        Line(url=audio.signed_media_url(uploaded))
+        Line(url=playback.signed_media_url(uploaded))
         if uploaded
         else Line("quiz_text", {"text": version.question})
     )

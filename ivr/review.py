@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from audio import services as audio
-from audio import starter
+from audio import (
+    playback,
+    starter,
+)
 from audio.models import Lesson
 from core.db import db
 from core.models import Contact, District, State, Topic
@@ -77,7 +79,7 @@ def titles(code: str) -> list[str]:
     published = [
         track.title
         for kind in (Lesson.LESSON, Lesson.STORY)
-        for _, track in audio.published_lessons(code, kind=kind)
+        for _, track in playback.published_lessons(code, kind=kind)
     ]
     shipped = [script[code].title for script in starter.scripts().values() if code in script]
     return list(dict.fromkeys([*published, *shipped]))

@@ -9,7 +9,7 @@ from sqlalchemy import Select, delete, distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audio import jobs as audio_jobs
-from audio import services as audio
+from audio import playback, prompt_audio, recording_pipeline, voice_erasure
 from audio.models import Lesson, LessonTrack, Recording
 from campaigns import audience as campaign_audience
 from campaigns import erasure as campaign_erasure
@@ -251,7 +251,7 @@ def next_lesson(call: Call) -> tuple[Lesson, str] | None:
     )
     waiting = [
         (lesson, track.title)
-        for lesson, track in _in_topic_order(audio.published_lessons(call_language(call).code))
+        for lesson, track in _in_topic_order(playback.published_lessons(call_language(call).code))
         if lesson.id not in finished
     ]
     last_topic = db.session.scalar(
@@ -282,7 +282,7 @@ def story_teller(lesson: Lesson) -> tuple[str | None, District | None]:
 
 def stories_nearby_first(call: Call) -> list:
     """Published stories in the call's language, those told in the caller's district first: [(lesson, track)]."""
-    found = audio.published_lessons(call_language(call).code, kind=Lesson.STORY)
+    found = playback.published_lessons(call_language(call).code, kind=Lesson.STORY)
     district_id = call.contact.district_id if call.contact is not None else None
     if district_id is None:
         return found
@@ -436,7 +436,7 @@ def _call_ended(call_sid: str) -> bool:
 def _register(take: RecordingTake):
     consent = take.consent
     lesson = db.session.get(Lesson, consent.lesson_id) if consent.lesson_id else None
-    recording, _ = audio.register_recording(
+    recording, _ = recording_pipeline.register_recording(
         take.recording_sid,
         call_sid=take.call_sid,
         contact_id=consent.contact_id,
@@ -669,7 +669,7 @@ def _erase_in_other_packages(contact_id: int) -> list[str]:
         transcription_erasure.erase_contact(contact_id)
         + campaign_erasure.erase_contact(contact_id)
         + learning_erasure.erase_contact(contact_id)
-        + audio.erase_contact_audio(contact_id)
+        + voice_erasure.erase_contact_audio(contact_id)
     )
 
 
@@ -808,7 +808,7 @@ def prompt_table() -> list[dict]:
                 if lang.code in prompt.text or (prompt.id, lang.code) in edited
                 else "",
                 "edited": (prompt.id, lang.code) in edited,
-                "audio": bool(audio.prompt_audio_url(prompt.id, lang.code)),
+                "audio": bool(prompt_audio.prompt_audio_url(prompt.id, lang.code)),
             }
             for lang in languages
         }

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from sqlalchemy import func, select
 
-from audio import services as audio
+from audio import lesson_library, prompt_audio
 from audio.models import Lesson
 from core import params
 from core.db import db
@@ -165,10 +165,10 @@ def _store_audio(draft: ItemDraft) -> dict[str, str]:
             continue
         prompt_id = f"quiz.{uuid.uuid4().hex[:16]}"
         try:
-            audio.save_prompt_audio(
+            prompt_audio.save_prompt_audio(
                 prompt_id, wording.language_code, wording.upload.stream, wording.upload.filename
             )
-        except audio.LibraryError as error:
+        except lesson_library.LibraryError as error:
             db.session.rollback()
             raise LearningError(f"question audio ({wording.language_code}): {error}") from None
         stored[wording.language_code] = prompt_id

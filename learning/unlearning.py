@@ -7,7 +7,7 @@ analytics count how many of them have since heard the new lesson.
 
 from sqlalchemy import func, select, union_all
 
-from audio import services as audio
+from audio import lesson_library
 from audio.models import Lesson
 from campaigns import audience
 from core.db import db
@@ -38,7 +38,7 @@ def replace_lesson(old_id: int, new_id: int, reason: str, staff_id: int | None) 
     db.session.flush()
     listeners = list(db.session.scalars(completed_lesson(old.id)))
     db.session.add_all(Notice(replacement_id=replacement.id, contact_id=cid) for cid in listeners)
-    audio.set_lesson_status(old.id, Lesson.RETIRED)  # commits the whole replacement at once
+    lesson_library.set_lesson_status(old.id, Lesson.RETIRED)  # commits the whole replacement at once
     outreach.call(listeners, OutreachCall.UNLEARNING)
     return replacement
 

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from audio.models import Lesson, LessonSegment, LessonTrack
-from campaigns import services
+from campaigns import (
+    editing,
+)
 from campaigns.models import Campaign
 from core.db import db, utcnow
 from tests.factories import make_staff
@@ -41,7 +43,7 @@ def make_campaign(user=None, districts=(), **fields) -> Campaign:
     form.update(fields)
     if form["content"] in ("lesson", "story") and "lesson_id" not in form:
         form["lesson_id"] = str(make_lesson(kind=form["content"]).id)
-    return services.save_campaign(None, form, user)
+    return editing.save_campaign(None, form, user)
 
 
 def set_clock(app, moment: datetime) -> None:

@@ -3,8 +3,10 @@
 import uuid
 from pathlib import Path
 
-from audio import services as audio_services
-from audio import store
+from audio import (
+    recording_pipeline,
+    store,
+)
 from audio.models import Recording
 from core.db import db
 from tests.factories import make_contact
@@ -20,10 +22,10 @@ def make_processed_recording(wav: Path, **fields) -> Recording:
     recording = Recording(recording_sid=f"RE{uuid.uuid4().hex}", status=Recording.DOWNLOADING, **fields)
     db.session.add(recording)
     db.session.flush()
-    recording.original_key = audio_services.recording_key(recording.id, "original")
+    recording.original_key = recording_pipeline.recording_key(recording.id, "original")
     store.write_file(recording.original_key, wav)
     db.session.commit()
-    recording = audio_services.process_recording(recording)
+    recording = recording_pipeline.process_recording(recording)
     assert recording.status == Recording.READY, recording.reason_detail
     return recording
 

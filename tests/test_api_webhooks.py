@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from api import webhooks
 from api.addresses import AddressRefusedError, check_url
 from api.models import WebhookDelivery
-from audio import services as audio
+from audio import lesson_library
 from audio.models import Lesson
 from campaigns.models import CampaignRun
 from core import people, queue
@@ -155,7 +155,7 @@ def test_stories_published_and_campaigns_finished_are_reported(receiver, work):
     story.status = Lesson.DRAFT
     db.session.commit()
     subscribe(receiver.url, "story.published", "campaign.finished")
-    audio.set_lesson_status(story.id, Lesson.PUBLISHED)
+    lesson_library.set_lesson_status(story.id, Lesson.PUBLISHED)
     campaign = make_campaign()
     run = CampaignRun(campaign_id=campaign.id, scheduled_for=utcnow())
     db.session.add(run)

@@ -5,7 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from audio import services, store
+from audio import (
+    recording_pipeline,
+    store,
+)
 from audio.models import Recording
 from core import queue
 from core.db import db, utcnow
@@ -16,7 +19,7 @@ SID = "RE" + "a" * 32
 def register(twilio_server, *answers, sid=SID, **fields):
     url = twilio_server.add_recording(sid, *answers)
     fields.setdefault("source_url", url)
-    recording, _ = services.register_recording(sid, call_sid="CA" + "1" * 32, **fields)
+    recording, _ = recording_pipeline.register_recording(sid, call_sid="CA" + "1" * 32, **fields)
     return recording
 
 
@@ -37,7 +40,7 @@ def wav_format(key: str) -> tuple[int, int, int]:
 @pytest.fixture
 def fast_retries(monkeypatch):
     """Retry at once: RQ re-queues a job with interval 0 without waiting for the scheduler."""
-    monkeypatch.setattr(services, "FETCH_RETRY_INTERVALS", [0, 0, 0])
+    monkeypatch.setattr(recording_pipeline, "FETCH_RETRY_INTERVALS", [0, 0, 0])
 
 
 def test_a_good_recording_becomes_ready_and_goes_to_transcription(app, work, twilio_server, audio_files):
@@ -85,7 +88,7 @@ def test_bad_audio_ends_failed_with_its_reason(app, work, twilio_server, audio_f
 
 
 def test_decode_failure_keeps_the_decoders_first_line(app, audio_files):
-    examined = services.examine_audio(audio_files.unknown_codec_wav, 120)
+    examined = recording_pipeline.examine_audio(audio_files.unknown_codec_wav, 120)
     assert examined.reason == Recording.DECODE_FAILED
     assert "\n" not in examined.detail and "Decoder" in examined.detail
 
@@ -116,13 +119,15 @@ def test_too_long_keeps_the_first_allowed_seconds(app, work, twilio_server, audi
 
 @pytest.mark.parametrize("name", ["speech_mp3", "speech_ogg", "stereo_44k_wav"])
 def test_other_formats_are_converted_through_ffmpeg(app, audio_files, name):
-    examined = services.examine_audio(getattr(audio_files, name), 120)
+    examined = recording_pipeline.examine_audio(getattr(audio_files, name), 120)
     assert examined.reason == "" and examined.audio.channels == 1
     assert 3 < examined.audio.duration_seconds < 6
 
 
 def test_a_url_off_the_twilio_host_is_refused_without_a_request(app, work, twilio_server):
-    recording, _ = services.register_recording(SID, source_url="http://169.254.169.254/latest/meta-data")
+    recording, _ = recording_pipeline.register_recording(
+        SID, source_url="http://169.254.169.254/latest/meta-data"
+    )
     work("audio")
     recording = reload(recording)
     assert (recording.status, recording.reason) == (Recording.FAILED, Recording.DOWNLOAD_REFUSED)
@@ -172,12 +177,12 @@ def test_refused_credentials_fail_at_once(app, work, twilio_server, fast_retries
 
 def test_rerunning_a_killed_job_reuses_the_stored_original(app, twilio_server, audio_files):
     recording = register(twilio_server, (200, audio_files.speech_wav.read_bytes()))
-    services.keep_original(recording)  # the job died right after storing the download
+    recording_pipeline.keep_original(recording)  # the job died right after storing the download
     recording.status = Recording.DOWNLOADING
     db.session.commit()
     requests_before = len(twilio_server.requests)
-    services.fetch_recording(recording.id)
-    services.fetch_recording(recording.id)  # a duplicate run changes nothing
+    recording_pipeline.fetch_recording(recording.id)
+    recording_pipeline.fetch_recording(recording.id)  # a duplicate run changes nothing
     recording = reload(recording)
     assert recording.status == Recording.READY and len(twilio_server.requests) == requests_before
     assert store.keys(f"recordings/{recording.id}/") == [
@@ -187,29 +192,29 @@ def test_rerunning_a_killed_job_reuses_the_stored_original(app, twilio_server, a
 
 
 def test_a_missing_row_is_ignored(app):
-    assert services.fetch_recording(987654) is None
+    assert recording_pipeline.fetch_recording(987654) is None
 
 
 def test_sweeper_requeues_recordings_stuck_past_their_deadline(app, monkeypatch):
     monkeypatch.setattr(queue, "enqueue_now", lambda *args, **kwargs: False)  # Redis down at the callback
-    lost, _ = services.register_recording(SID, source_url="https://api.twilio.com/x")
-    fresh, _ = services.register_recording("RE" + "b" * 32, source_url="https://api.twilio.com/y")
+    lost, _ = recording_pipeline.register_recording(SID, source_url="https://api.twilio.com/x")
+    fresh, _ = recording_pipeline.register_recording("RE" + "b" * 32, source_url="https://api.twilio.com/y")
     monkeypatch.undo()
     lost.updated_at = utcnow() - timedelta(minutes=10)
     db.session.commit()
-    assert services.sweep_stuck_recordings() == [lost.id]
+    assert recording_pipeline.sweep_stuck_recordings() == [lost.id]
     jobs = queue.get_queue("audio").jobs
     assert [(job.func_name, job.args) for job in jobs] == [("audio.jobs.fetch_recording", [lost.id])]
-    assert services.sweep_stuck_recordings() == []  # not again until the deadline passes once more
+    assert recording_pipeline.sweep_stuck_recordings() == []  # not again until the deadline passes once more
     assert reload(fresh).status == Recording.PENDING
 
 
 def test_sweeper_gives_up_after_many_attempts(app):
-    recording, _ = services.register_recording(SID, source_url="https://api.twilio.com/x")
-    recording.status, recording.attempts = Recording.DOWNLOADING, services.MAX_FETCH_ATTEMPTS
+    recording, _ = recording_pipeline.register_recording(SID, source_url="https://api.twilio.com/x")
+    recording.status, recording.attempts = Recording.DOWNLOADING, recording_pipeline.MAX_FETCH_ATTEMPTS
     recording.updated_at = utcnow() - timedelta(hours=1)
     db.session.commit()
-    assert services.sweep_stuck_recordings() == []
+    assert recording_pipeline.sweep_stuck_recordings() == []
     recording = reload(recording)
     assert (recording.status, recording.reason) == (Recording.FAILED, Recording.DOWNLOAD_FAILED)
 
@@ -217,7 +222,7 @@ def test_sweeper_gives_up_after_many_attempts(app):
 def test_sweep_runs_on_the_periodic_clock(app, work):
     from audio import jobs
 
-    lost, _ = services.register_recording(SID, source_url="https://api.twilio.com/x")
+    lost, _ = recording_pipeline.register_recording(SID, source_url="https://api.twilio.com/x")
     lost.updated_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     queue.get_queue("audio").empty()

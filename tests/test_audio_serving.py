@@ -5,7 +5,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from audio import services, store
+from audio import (
+    playback,
+    store,
+)
 
 KEY = "lessons/1/hi/segment-1-abc.wav"
 DATA = b"RIFF" + b"\x00" * 200
@@ -23,7 +26,7 @@ def stored(app):
 
 
 def test_signed_url_serves_the_audio_with_type_and_caching(app, client, stored):
-    url = services.signed_media_url(stored)
+    url = playback.signed_media_url(stored)
     assert url.startswith("https://chaupal.example.org/media/")
     response = client.get(path_of(url))
     assert response.status_code == 200 and response.data == DATA
@@ -34,24 +37,24 @@ def test_signed_url_serves_the_audio_with_type_and_caching(app, client, stored):
 
 
 def test_range_requests_work_for_players(app, client, stored):
-    response = client.get(path_of(services.signed_media_url(stored)), headers={"Range": "bytes=0-3"})
+    response = client.get(path_of(playback.signed_media_url(stored)), headers={"Range": "bytes=0-3"})
     assert response.status_code == 206 and response.data == b"RIFF"
 
 
 def test_expired_url_is_refused(app, client, stored):
-    url = services.signed_media_url(stored, seconds=60, now=time.time() - 3600)
+    url = playback.signed_media_url(stored, seconds=60, now=time.time() - 3600)
     assert client.get(path_of(url)).status_code == 403
 
 
 def test_url_still_valid_until_it_expires(app, stored):
-    query = parse_qs(urlsplit(services.signed_media_url(stored, seconds=60)).query)
+    query = parse_qs(urlsplit(playback.signed_media_url(stored, seconds=60)).query)
     expires, signature = query["e"][0], query["s"][0]
-    assert services.media_signature_is_valid(stored, expires, signature)
-    assert not services.media_signature_is_valid(stored, expires, signature, now=int(expires) + 1)
+    assert playback.media_signature_is_valid(stored, expires, signature)
+    assert not playback.media_signature_is_valid(stored, expires, signature, now=int(expires) + 1)
 
 
 def test_tampered_or_missing_signatures_are_refused(app, client, stored):
-    query = parse_qs(urlsplit(services.signed_media_url(stored)).query)
+    query = parse_qs(urlsplit(playback.signed_media_url(stored)).query)
     expires, signature = query["e"][0], query["s"][0]
     assert client.get(f"/media/{stored}").status_code == 403
     assert client.get(f"/media/{stored}?e={expires}&s={'0' * 64}").status_code == 403
@@ -62,12 +65,12 @@ def test_tampered_or_missing_signatures_are_refused(app, client, stored):
 
 
 def test_signed_but_missing_audio_is_404(app, client):
-    assert client.get(path_of(services.signed_media_url("lessons/9/hi/gone.wav"))).status_code == 404
+    assert client.get(path_of(playback.signed_media_url("lessons/9/hi/gone.wav"))).status_code == 404
 
 
 def test_malformed_keys_never_reach_the_disk(app, client):
-    assert client.get(path_of(services.signed_media_url("../secret_key"))).status_code in (403, 404)
-    assert client.get(path_of(services.signed_media_url("lessons/../../secret_key"))).status_code == 404
+    assert client.get(path_of(playback.signed_media_url("../secret_key"))).status_code in (403, 404)
+    assert client.get(path_of(playback.signed_media_url("lessons/../../secret_key"))).status_code == 404
 
 
 def test_staff_hear_audio_only_when_logged_in_with_the_role(app, client, login, stored):

@@ -7,7 +7,12 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from audio import services, starter, store, typed
+from audio import (
+    playback,
+    starter,
+    store,
+    typed,
+)
 from audio.models import Lesson, LessonSegment, LessonTrack
 from core.db import db
 from core.seed import SEED_DATA
@@ -118,12 +123,12 @@ def test_a_corrected_script_rerenders_only_what_changed_and_recorded_audio_stays
 def test_typed_words_are_said_in_production_and_played_offline_in_the_sandbox(app):
     starter.load()
     lesson = db.session.scalar(select(Lesson).filter_by(starter_slug="07-handwashing"))
-    said = services.lesson_playlist(lesson.id, "hi")
+    said = playback.lesson_playlist(lesson.id, "hi")
     assert said[0].voice == "Google.hi-IN-Standard-A" and "/media/lessons/" in said[0].url  # rendering kept
     assert said[0].text == LIBRARY["07-handwashing"]["hi"].segments[0]
     app.config["TTS_OFFLINE"] = "on"
     try:
-        played = services.lesson_playlist(lesson.id, "hi")
+        played = playback.lesson_playlist(lesson.id, "hi")
     finally:
         app.config["TTS_OFFLINE"] = "auto"
     assert played[0].text == "" and "/media/lessons/" in played[0].url

@@ -7,7 +7,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from audio import services, store
+from audio import (
+    playback,
+    recording_pipeline,
+    store,
+)
 from audio.models import Recording
 from core.db import db
 
@@ -79,14 +83,14 @@ def test_missing_and_malformed_keys(media_store):
 
 def test_recording_pipeline_and_serving_on_each_store(media_store, client, work, twilio_server, audio_files):
     url = twilio_server.add_recording("RE" + "d" * 32, (200, audio_files.speech_wav.read_bytes()))
-    recording, _ = services.register_recording("RE" + "d" * 32, source_url=url)
+    recording, _ = recording_pipeline.register_recording("RE" + "d" * 32, source_url=url)
     work("audio")
     db.session.expire_all()
     recording = db.session.get(Recording, recording.id)
     assert recording.status == Recording.READY
     with store.local_file(recording.recognition_key) as path, wave.open(str(path)) as wav:
         assert (wav.getframerate(), wav.getnchannels()) == (16000, 1)
-    media = services.signed_media_url(recording.playback_key).removeprefix("https://chaupal.example.org")
+    media = playback.signed_media_url(recording.playback_key).removeprefix("https://chaupal.example.org")
     response = client.get(media)
     assert response.status_code == 200 and response.data == store.read_bytes(recording.playback_key)
 

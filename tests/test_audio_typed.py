@@ -7,7 +7,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from audio import services, store, typed
+from audio import (
+    lesson_library,
+    store,
+    typed,
+)
 from audio.models import Lesson, LessonTrack
 from core.db import db
 from core.models import Topic
@@ -37,7 +41,7 @@ def test_a_script_is_cut_into_parts_at_blank_lines():
     ],
 )
 def test_a_script_that_cannot_be_spoken_is_refused_with_a_reason(app, title, script, message):
-    with pytest.raises(services.LibraryError, match=message):
+    with pytest.raises(lesson_library.LibraryError, match=message):
         typed.create_typed_lesson(title, "hi", None, script)
     assert db.session.scalars(select(Lesson)).all() == []
 
@@ -49,18 +53,20 @@ def test_recorded_audio_replaces_the_synthetic_voice(app, audio_files):
     rendered = [s.playback_key for s in track.segments]
     assert all(store.exists(key) for key in rendered)
     with audio_files.speech_mp3.open("rb") as stream:
-        services.save_track(lesson, "hi", TITLE, stream, "speech.mp3")
+        lesson_library.save_track(lesson, "hi", TITLE, stream, "speech.mp3")
     assert not track.synthetic and all(not s.text for s in track.segments)
     assert not any(store.exists(key) for key in rendered)  # the synthetic renderings are gone
 
 
 def test_a_campaign_playing_a_typed_lesson_plays_its_offline_rendering(app):
-    from campaigns import services as campaigns
+    from campaigns import (
+        broadcast_content,
+    )
     from tests.campaigns_fixtures import make_campaign
 
     lesson = typed.create_typed_lesson(TITLE, "hi", None, SCRIPT)
-    services.set_lesson_status(lesson.id, Lesson.PUBLISHED)
-    urls = campaigns.content_urls(make_campaign(lesson_id=str(lesson.id)), "hi")
+    lesson_library.set_lesson_status(lesson.id, Lesson.PUBLISHED)
+    urls = broadcast_content.content_urls(make_campaign(lesson_id=str(lesson.id)), "hi")
     assert len(urls) == len(PARTS) and all("/media/lessons/" in url for url in urls)
 
 

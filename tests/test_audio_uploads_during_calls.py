@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from audio import services
+from audio import lesson_library
 from audio.models import Lesson
 from core.db import db
 from ivr.models import Call
@@ -19,7 +19,7 @@ from tests.ivr_fixtures import sid
 def call_while_decoding(monkeypatch, twilio_post):
     """Each decode of staff audio lets a new call come in halfway; returns what each call heard."""
     heard = []
-    real_decode = services.decode_for_library
+    real_decode = lesson_library.decode_for_library
 
     def decode_with_a_call(path, *args, **kwargs):
         call = {"CallSid": sid("CA"), "AccountSid": ACCOUNT_SID, "From": "+919800060001", "To": "+18005550100",
@@ -28,7 +28,7 @@ def call_while_decoding(monkeypatch, twilio_post):
         heard.append((call["CallSid"], ET.fromstring(answer.get_data())))
         return real_decode(path, *args, **kwargs)
 
-    monkeypatch.setattr(services, "decode_for_library", decode_with_a_call)
+    monkeypatch.setattr(lesson_library, "decode_for_library", decode_with_a_call)
     return heard
 
 
@@ -53,6 +53,6 @@ def test_a_call_while_a_story_is_published_is_answered(app, audio_files, call_wh
     contact = make_contact()
     recording = make_processed_recording(audio_files.speech_wav, contact_id=contact.id, kind="story",
                                          consent="anonymous", language_code="hi")  # fmt: skip
-    services.publish_story_from_recording(recording.id, "My pit", "hi")
+    lesson_library.publish_story_from_recording(recording.id, "My pit", "hi")
     db.session.expire_all()
     assert answered_normally(call_while_decoding)

@@ -18,7 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from campaigns import schedule, services
+from campaigns import (
+    campaign_reports,
+    campaign_runs,
+    schedule,
+)
 from campaigns.models import Campaign, CampaignRun, Delivery
 from core import queue
 from core.db import db, utcnow
@@ -161,7 +165,7 @@ def test_thousand_calls_with_a_killed_worker(app, clock, twilio_server, twilio_p
     # Phase A: Monday 11:00 local, well inside the window (10:00-18:00).
     phases = [pin(app, clock, monday(11))]
     campaign = make_campaign(max_attempts="1")
-    services.schedule_campaign(campaign, Campaign.NOW)
+    campaign_runs.schedule_campaign(campaign, Campaign.NOW)
     worker = start_worker(app, phases[0][1], log, started)
     wait_for(lambda: len(twilio_server.created("Calls")) >= 80, "80 calls", 120, worker, log)
     twilio_server.faults.append(Fault(status=201, hang_after_accepting=5))  # Twilio accepts, answers late
@@ -222,7 +226,7 @@ def test_thousand_calls_with_a_killed_worker(app, clock, twilio_server, twilio_p
     expected = send_status_callbacks(twilio_post, accepted)
     expected["voice:failed"] = INVALID
     expected["voice:skipped"] = OPTED_OUT_LATER
-    report = services.progress(db.session.get(Campaign, campaign.id))
+    report = campaign_reports.progress(db.session.get(Campaign, campaign.id))
     assert report["states"] == dict(expected)
     assert report["recipients"] == CONTACTS - OPTED_OUT_BEFORE
     listened = [i for i in range(len(accepted)) if outcome(i) == "completed" and i % 2 == 0]

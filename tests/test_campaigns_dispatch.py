@@ -6,7 +6,14 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from campaigns import dispatch, services
+from campaigns import (
+    campaign_controls,
+    campaign_reports,
+    campaign_runs,
+    dispatch,
+    sending,
+    status_callbacks,
+)
 from campaigns.models import Campaign, CampaignRun, Delivery
 from core import twilio
 from core.db import db, utcnow
@@ -21,8 +28,8 @@ clock = campaigns_fixtures.clock
 
 
 def start(campaign: Campaign, when: str = "now") -> CampaignRun:
-    services.schedule_campaign(campaign, when)
-    return services.start_run(campaign.id)
+    campaign_runs.schedule_campaign(campaign, when)
+    return campaign_runs.start_run(campaign.id)
 
 
 def drain(work) -> None:
@@ -50,7 +57,7 @@ def test_run_sends_each_contact_once_inside_the_window(clock, people, work, twil
     outsider = make_contact(district="Lucknow")
     run = start(make_campaign())
     assert {d.contact_id for d in deliveries(run)} == {p.id for p in people}
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
     rows = deliveries(run)
     assert [d.state for d in rows] == [Delivery.SENT] * 3
@@ -66,11 +73,11 @@ def test_nothing_goes_out_before_the_window_opens(clock, people, work, twilio_se
     clock(monday(19, 30))
     run = start(make_campaign())
     assert {d.not_before for d in deliveries(run)} == {monday(10) + timedelta(days=1)}
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
     assert twilio_server.created("Calls") == []
     clock(monday(10, 0, weeks=0) + timedelta(days=1, seconds=5))
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
     assert len(twilio_server.created("Calls")) == 3
 
@@ -79,7 +86,7 @@ def test_a_send_job_outside_the_window_requeues_for_the_next_opening(clock, peop
     clock(monday(11))
     run = start(make_campaign())
     clock(monday(18, 0, weeks=0) + timedelta(seconds=1))
-    services.send(deliveries(run)[0].id)
+    sending.send(deliveries(run)[0].id)
     row = deliveries(run)[0]
     assert (row.state, row.enqueued_at) == (Delivery.QUEUED, None)
     assert row.not_before == monday(10) + timedelta(days=1)
@@ -91,7 +98,7 @@ def test_opt_out_after_scheduling_is_honoured_at_send_time(clock, people, work, 
     run = start(make_campaign())
     people[0].opted_out_at = utcnow()
     db.session.commit()
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
     skipped = next(d for d in deliveries(run) if d.contact_id == people[0].id)
     assert (skipped.state, skipped.reason) == (Delivery.SKIPPED, "opted_out")
@@ -102,7 +109,7 @@ def test_invalid_number_fails_with_a_readable_reason_and_no_retry(clock, people,
     clock(monday(11))
     twilio_server.invalid_numbers.add(people[1].phone)
     run = start(make_campaign())
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
     failed = next(d for d in deliveries(run) if d.contact_id == people[1].id)
     assert (failed.state, failed.error_code, failed.reason_detail) == (
@@ -118,7 +125,7 @@ def test_unsubscribed_sms_opts_the_contact_out(clock, people, work, twilio_serve
     twilio_server.unsubscribed_numbers.add(people[0].phone)
     campaign = make_campaign(kind="sms", content="none", sms_hi="{name} जी, नया पाठ सुनें")
     run = start(campaign)
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
     db.session.expire_all()
     assert people[0].opted_out_at is not None
@@ -136,10 +143,10 @@ def test_read_timeout_is_reconciled_not_resent(clock, people, twilio_server, mon
     row = deliveries(run)[0]
     twilio_server.faults.append(Fault(status=201, hang_after_accepting=2))
     with pytest.raises(requests.RequestException):
-        services.send(row.id)
+        sending.send(row.id)
     row = deliveries(run)[0]
     assert (row.state, row.claim_token, row.provider_sid) == (Delivery.SENDING, None, None)
-    services.send(row.id)  # what RQ's retry does
+    sending.send(row.id)  # what RQ's retry does
     row = deliveries(run)[0]
     (call,) = calls_to(twilio_server, row.contact.phone)
     assert (row.state, row.provider_sid) == (Delivery.SENT, call["sid"])
@@ -152,8 +159,8 @@ def test_interrupted_send_that_never_reached_twilio_is_sent_once(clock, people, 
     assert dispatch.claim(row)  # a worker claimed it and died before the REST call
     row.claimed_at = utcnow() - timedelta(seconds=dispatch.CLAIM_SECONDS + 1)
     db.session.commit()
-    services.send(row.id)
-    services.send(row.id)
+    sending.send(row.id)
+    sending.send(row.id)
     assert len(calls_to(twilio_server, row.contact.phone)) == 1
     assert deliveries(run)[0].state == Delivery.SENT
 
@@ -164,14 +171,14 @@ def test_a_fresh_claim_is_not_taken_over(clock, people, twilio_server):
     row = deliveries(run)[0]
     assert dispatch.claim(row)
     assert dispatch.claim(row) is None
-    services.send(row.id)
+    sending.send(row.id)
     assert twilio_server.created("Calls") == []
 
 
 def test_callbacks_never_move_backwards_and_duplicates_retry_once(clock, people, work, twilio_post):
     clock(monday(17, 30))
     run = start(make_campaign(max_attempts="3", retry_minutes="60"))
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
     row = deliveries(run)[0]
     path = f"/ivr/broadcast/{row.id}/status"
@@ -197,7 +204,7 @@ def test_status_before_the_sid_is_stored_fills_it_in(clock, people, twilio_post)
 def test_machine_answer_hangs_up_and_counts_as_not_reached(clock, people, work, twilio_server, twilio_post):
     clock(monday(11))
     run = start(make_campaign(machine_action="hangup"))
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
     row = deliveries(run)[0]
     assert calls_to(twilio_server, row.contact.phone)[0]["form"]["MachineDetection"] == "Enable"
@@ -214,13 +221,13 @@ def test_pause_holds_sends_and_cancel_closes_them(clock, people, twilio_server):
     clock(monday(11))
     campaign = make_campaign()
     run = start(campaign)
-    services.pause(campaign)
-    services.send(deliveries(run)[0].id)
+    campaign_controls.pause(campaign)
+    sending.send(deliveries(run)[0].id)
     assert deliveries(run)[0].state == Delivery.QUEUED
-    services.resume(campaign)
-    services.send(deliveries(run)[0].id)
-    services.cancel(campaign)
-    services.send(deliveries(run)[1].id)
+    campaign_controls.resume(campaign)
+    sending.send(deliveries(run)[0].id)
+    campaign_controls.cancel(campaign)
+    sending.send(deliveries(run)[1].id)
     assert [d.state for d in deliveries(run)] == [Delivery.SENT, Delivery.CANCELED, Delivery.CANCELED]
     assert len(twilio_server.created("Calls")) == 1
 
@@ -228,19 +235,19 @@ def test_pause_holds_sends_and_cancel_closes_them(clock, people, twilio_server):
 def test_run_finishes_and_weekly_campaign_books_its_next_run(clock, people, work, app):
     clock(monday(10, 0))
     campaign = make_campaign()
-    services.schedule_campaign(campaign, "weekly", monday(10, 0))
-    run = services.start_run(campaign.id)
-    assert services.start_run(campaign.id) is None  # the start job running twice opens no second run
+    campaign_runs.schedule_campaign(campaign, "weekly", monday(10, 0))
+    run = campaign_runs.start_run(campaign.id)
+    assert campaign_runs.start_run(campaign.id) is None  # the start job running twice opens no second run
     assert campaign.next_run_at == monday(10, weeks=1)
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
-    assert services.tick(run.id) is True  # calls still out could need a retry
+    assert campaign_runs.tick(run.id) is True  # calls still out could need a retry
     for row in deliveries(run):
-        services.record_call_status(row.id, {"CallSid": row.provider_sid, "CallStatus": "completed"})
-    assert services.tick(run.id) is False
+        status_callbacks.record_call_status(row.id, {"CallSid": row.provider_sid, "CallStatus": "completed"})
+    assert campaign_runs.tick(run.id) is False
     db.session.expire_all()
     assert (run.status, campaign.status) == (CampaignRun.DONE, Campaign.SCHEDULED)
-    report = services.progress(campaign)
+    report = campaign_reports.progress(campaign)
     assert (report["recipients"], report["reached"]) == (3, 3)
 
 
@@ -248,10 +255,10 @@ def test_sms_body_is_in_the_contacts_language_with_placeholders_filled():
     campaign = make_campaign(kind="both", sms_hi="{name} जी: {title} {line}", sms_en="{name}: {title}")
     hindi = make_contact(district="Sitapur", name="Asha")
     english = make_contact(district="Sitapur", name="Kavita", language_code="en")
-    body = services.sms_body(Delivery(campaign=campaign, contact=hindi, channel=Delivery.SMS))
+    body = sending.sms_body(Delivery(campaign=campaign, contact=hindi, channel=Delivery.SMS))
     assert body == "Asha जी: Twin pits (hi) +15005550006"
     assert (
-        services.sms_body(Delivery(campaign=campaign, contact=english, channel=Delivery.SMS))
+        sending.sms_body(Delivery(campaign=campaign, contact=english, channel=Delivery.SMS))
         == "Kavita: Twin pits (hi)"
     )
 
@@ -260,14 +267,14 @@ def test_a_retry_after_the_run_finished_reopens_it(clock, people, work, twilio_p
     clock(monday(11))
     campaign = make_campaign(max_attempts="2")
     run = start(campaign)
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     drain(work)
     late, *others = deliveries(run)
     for row in others:
-        services.record_call_status(row.id, {"CallSid": row.provider_sid, "CallStatus": "completed"})
-    late.sent_at = utcnow() - timedelta(hours=services.RESULT_WAIT_HOURS + 1)  # its result never came
+        status_callbacks.record_call_status(row.id, {"CallSid": row.provider_sid, "CallStatus": "completed"})
+    late.sent_at = utcnow() - timedelta(hours=status_callbacks.RESULT_WAIT_HOURS + 1)  # its result never came
     db.session.commit()
-    assert services.tick(run.id) is False
+    assert campaign_runs.tick(run.id) is False
     twilio_post(f"/ivr/broadcast/{late.id}/status", {"CallSid": late.provider_sid, "CallStatus": "busy"})
     db.session.expire_all()
     assert (run.status, campaign.status) == (CampaignRun.RUNNING, Campaign.RUNNING)

@@ -7,7 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from audio.models import Lesson
-from campaigns import services
+from campaigns import (
+    campaign_reports,
+    campaign_runs,
+)
 from campaigns.models import Campaign, CampaignListMember, CampaignRun, Delivery
 from core.db import db, utcnow
 from tests import campaigns_fixtures
@@ -160,7 +163,7 @@ def test_test_send_calls_the_officer_at_any_hour(client, login, clock, work, twi
     work("campaigns")
     (call,) = twilio_server.created("Calls")
     assert call["form"]["To"] == "+919811111111"
-    assert services.progress(campaign)["recipients"] == 0  # test sends stay out of the report
+    assert campaign_reports.progress(campaign)["recipients"] == 0  # test sends stay out of the report
 
 
 def test_export_masks_numbers(client, login, clock):
@@ -168,8 +171,8 @@ def test_export_masks_numbers(client, login, clock):
     officer = login("officer", districts=["Sitapur"])
     make_contact(phone="+919800011122", district="Sitapur", name="Asha")
     campaign = make_campaign(user=officer)
-    services.schedule_campaign(campaign, "now")
-    services.start_run(campaign.id)
+    campaign_runs.schedule_campaign(campaign, "now")
+    campaign_runs.start_run(campaign.id)
     body = client.get(f"/campaigns/{campaign.id}/export.csv").get_data(as_text=True)
     assert "'+91••••••••22,Asha,Sitapur,voice,1,queued" in body  # the leading + is neutralised
     assert "+919800011122" not in body

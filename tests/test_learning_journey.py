@@ -12,7 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from campaigns import services as campaign_services
+from campaigns import (
+    campaign_runs,
+)
 from campaigns.models import Delivery
 from core.db import db
 from core.models import District
@@ -194,7 +196,7 @@ def test_a_silent_learner_gets_exactly_one_refresher_inside_the_window(
     learning_clock(later(START, 9) - timedelta(minutes=55))  # 10:05 IST
     db.session.expire_all()
     delivery = db.session.scalar(select(Delivery))
-    campaign_services.tick(delivery.run_id)
+    campaign_runs.tick(delivery.run_id)
     db.session.commit()
     work("campaigns")
     calls = twilio_server.created("Calls")

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from audio import services as audio
+from audio import lesson_library
 from audio.models import Lesson, Recording
 from core.db import db
 from ivr.models import Consent
@@ -33,7 +33,9 @@ def story(twilio_post, twilio_server, work, audio_files):
 def test_named_consent_keeps_the_name_and_the_phone_says_it(story, twilio_post):
     recording = story("1")
     assert recording.consent == Recording.NAMED == db.session.scalar(select(Consent.choice))
-    lesson = audio.publish_story_from_recording(recording.id, "Pit lining", "en", contributor_name="Ramesh")
+    lesson = lesson_library.publish_story_from_recording(
+        recording.id, "Pit lining", "en", contributor_name="Ramesh"
+    )
     assert lesson.contributor_name == "Ramesh"
     listener = Phone(twilio_post, caller="+919812366602")
     listener.dial().press("2").press("2")  # the only story plays at once
@@ -43,7 +45,9 @@ def test_named_consent_keeps_the_name_and_the_phone_says_it(story, twilio_post):
 def test_anonymous_consent_drops_the_name_even_if_a_curator_types_it(story, twilio_post):
     recording = story("2")
     assert recording.consent == Recording.ANONYMOUS
-    lesson = audio.publish_story_from_recording(recording.id, "Pit lining", "en", contributor_name="Ramesh")
+    lesson = lesson_library.publish_story_from_recording(
+        recording.id, "Pit lining", "en", contributor_name="Ramesh"
+    )
     assert lesson.contributor_name == "" and lesson.status == Lesson.PUBLISHED
     listener = Phone(twilio_post, caller="+919812366603")
     listener.dial().press("2").press("2")  # the only story plays at once
@@ -53,6 +57,6 @@ def test_anonymous_consent_drops_the_name_even_if_a_curator_types_it(story, twil
 def test_trainers_only_consent_can_never_become_a_story(story):
     recording = story("3")
     assert recording.consent == Recording.TRAINERS_ONLY
-    with pytest.raises(audio.LibraryError, match="trainers only"):
-        audio.publish_story_from_recording(recording.id, "Pit lining", "en")
+    with pytest.raises(lesson_library.LibraryError, match="trainers only"):
+        lesson_library.publish_story_from_recording(recording.id, "Pit lining", "en")
     assert db.session.scalar(select(Lesson).filter_by(kind=Lesson.STORY)) is None

@@ -12,8 +12,11 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy import func, select
 
-from audio import services as audio
-from audio import store
+from audio import (
+    lesson_library,
+    store,
+    voice_erasure,
+)
 from audio.models import Lesson, Recording
 from core import queue
 from core.db import db
@@ -83,7 +86,9 @@ def caller_with_history(app, twilio_post, twilio_server, work, audio_files, text
     work("audio")  # downloaded and converted; the transcription job waits in its queue
     recording = db.session.scalar(select(Recording).filter_by(recording_sid=recording_sid))
     assert recording.status == Recording.READY, recording.reason_detail
-    story = audio.publish_story_from_recording(recording.id, "My pit", "en", contributor_name="Ramesh")
+    story = lesson_library.publish_story_from_recording(
+        recording.id, "My pit", "en", contributor_name="Ramesh"
+    )
     text_message("the pit is full, what now?")
     text_message("CALL ME")
     simulator_state = {"caller": NUMBER, "call_sid": sid("CA")}
@@ -206,7 +211,7 @@ def test_a_failed_erasure_stays_pending_and_runs_again(app, monkeypatch, work):
     def store_down(contact_id):
         raise store.StoreError("the bucket did not answer")
 
-    monkeypatch.setattr(audio, "erase_contact_audio", store_down)
+    monkeypatch.setattr(voice_erasure, "erase_contact_audio", store_down)
     with pytest.raises(store.StoreError):
         services.run_erasure(erasure.id)
     db.session.expire_all()
@@ -250,7 +255,7 @@ def test_staff_see_a_failed_erasure_which_a_job_finishes(client, login, monkeypa
     def store_down(contact_id):
         raise store.StoreError("the bucket did not answer")
 
-    monkeypatch.setattr(audio, "erase_contact_audio", store_down)
+    monkeypatch.setattr(voice_erasure, "erase_contact_audio", store_down)
     html = client.post(f"/people/{contact.id}/erase", data=form).get_data(as_text=True)
     assert f"Erasure {db.session.scalar(select(Erasure.id))}: pending" in html
     assert "the bucket did not answer" in html

@@ -5,8 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from audio import services as audio
-from audio import store
+from audio import (
+    recording_pipeline,
+    store,
+    voice_retention,
+)
 from audio.models import Lesson, Recording
 from core import queue
 from core.config import ConfigError, build_config, validate
@@ -25,7 +28,7 @@ def stored_recording(created_at, contact=None) -> Recording:
     db.session.add(recording)
     db.session.flush()
     for name in ("original", "recognition", "playback"):
-        key = audio.recording_key(recording.id, name)
+        key = recording_pipeline.recording_key(recording.id, name)
         store.write_bytes(key, tiny_wav())
         setattr(recording, f"{name}_key", key)
     db.session.commit()
@@ -44,30 +47,32 @@ def test_old_unpublished_audio_is_deleted_and_published_stories_stay(app):
     old, published, recent = stored_recording(OLD), stored_recording(OLD), stored_recording(utcnow())
     draft = story_from(old, Lesson.RETIRED)
     story_from(published, Lesson.PUBLISHED)
-    assert audio.expire_old_recordings(365) == 1
+    assert voice_retention.expire_old_recordings(365) == 1
     db.session.expire_all()
     assert store.keys(f"recordings/{old.id}/") == [] and store.keys(f"lessons/{draft.id}/") == []
     assert db.session.get(Lesson, draft.id) is None
     expired = db.session.get(Recording, old.id)
-    assert expired.original_key == "" and audio.AUDIO_EXPIRED in expired.flags  # the row stays for counts
+    assert (
+        expired.original_key == "" and voice_retention.AUDIO_EXPIRED in expired.flags
+    )  # the row stays for counts
     assert (
         len(store.keys(f"recordings/{published.id}/")) == 3
         and len(store.keys(f"recordings/{recent.id}/")) == 3
     )
-    assert audio.expire_old_recordings(365) == 0  # nothing twice
-    assert audio.expire_old_recordings(0) == 0  # 0 keeps forever
+    assert voice_retention.expire_old_recordings(365) == 0  # nothing twice
+    assert voice_retention.expire_old_recordings(0) == 0  # 0 keeps forever
 
 
 def test_zero_keeps_recordings_forever(app):
     old = stored_recording(OLD)
-    assert audio.expire_old_recordings(0) == 0
+    assert voice_retention.expire_old_recordings(0) == 0
     assert len(store.keys(f"recordings/{old.id}/")) == 3
 
 
 def test_files_left_by_a_job_racing_an_erasure_are_removed(app):
     store.write_bytes("recordings/999/original.wav", tiny_wav())
     kept = stored_recording(utcnow())
-    assert audio.remove_orphaned_recording_files() == 1
+    assert voice_retention.remove_orphaned_recording_files() == 1
     assert store.keys("recordings/999/") == [] and len(store.keys(f"recordings/{kept.id}/")) == 3
 
 

@@ -20,7 +20,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from audio import services, store
+from audio import (
+    recording_pipeline,
+    store,
+)
 from audio.models import Recording
 from core import queue
 from core.config import ROOT
@@ -175,7 +178,7 @@ def sid(number: int) -> str:
 
 def register(twilio_server, number: int, data: bytes, trickle_seconds: float = 0.0, **fields) -> Recording:
     url = twilio_server.add_recording(sid(number), (200, data), trickle_seconds=trickle_seconds)
-    recording, _ = services.register_recording(sid(number), source_url=url, **fields)
+    recording, _ = recording_pipeline.register_recording(sid(number), source_url=url, **fields)
     return recording
 
 
@@ -342,7 +345,7 @@ def test_a_trickling_download_gives_up_with_a_reason(app, work, twilio_server, a
     from audio import fetch
 
     monkeypatch.setattr(fetch, "DOWNLOAD_SECONDS", 0.5)
-    monkeypatch.setattr(services, "FETCH_RETRY_INTERVALS", [0])  # one retry, at once
+    monkeypatch.setattr(recording_pipeline, "FETCH_RETRY_INTERVALS", [0])  # one retry, at once
     recording = register(twilio_server, 1, audio_files.speech_wav.read_bytes(), trickle_seconds=3)
     work("audio")
     recording = reload(recording.id)
@@ -412,9 +415,11 @@ def test_recordings_arriving_while_redis_is_down_are_kept_and_fetched_when_it_re
     assert [reload(r.id).status for r in recordings] == [Recording.PENDING] * 5  # committed, not lost
     own_redis.restart()
     assert queue.get_queue("audio").count == 0  # the jobs were never enqueued
-    db.session.execute(db.update(Recording).values(updated_at=utcnow() - services.PENDING_DEADLINE * 2))
+    db.session.execute(
+        db.update(Recording).values(updated_at=utcnow() - recording_pipeline.PENDING_DEADLINE * 2)
+    )
     db.session.commit()
-    assert sorted(services.sweep_stuck_recordings()) == [r.id for r in recordings]
+    assert sorted(recording_pipeline.sweep_stuck_recordings()) == [r.id for r in recordings]
     work("audio")
     ready = sum(reload(r.id).status == Recording.READY for r in recordings)
     assert ready == 5
@@ -600,7 +605,9 @@ def test_a_job_lost_with_its_worker_is_recovered_by_the_sweeper(
     kill_when(lambda: sid(1) in twilio_server.downloads, spawn_worker())
     queue.redis_connection().flushdb()  # the job is gone: no queue entry, no registry, no retry
     assert reload(recording.id).status == Recording.DOWNLOADING
-    db.session.execute(db.update(Recording).values(updated_at=utcnow() - services.DOWNLOADING_DEADLINE * 2))
+    db.session.execute(
+        db.update(Recording).values(updated_at=utcnow() - recording_pipeline.DOWNLOADING_DEADLINE * 2)
+    )
     db.session.commit()
     assert queue.enqueue_due(jobs.PERIODIC)  # the periodic clock's next tick
     spawn_worker()

@@ -11,7 +11,9 @@ from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
-from campaigns import services
+from campaigns import (
+    campaign_runs,
+)
 from campaigns.models import CampaignRun, Delivery
 from core import queue
 from core.db import db
@@ -70,10 +72,10 @@ def test_throttled_or_failing_twilio_is_retried_with_backoff_and_sends_each_once
     clock(monday(11))
     people = [make_contact(district="Sitapur", name=f"Person {i}") for i in range(3)]
     campaign = make_campaign()
-    services.schedule_campaign(campaign, "now")
-    run = services.start_run(campaign.id)
+    campaign_runs.schedule_campaign(campaign, "now")
+    run = campaign_runs.start_run(campaign.id)
     twilio_server.faults.extend([FAULTS[kind]] * 6)  # every attempt of the first two rounds fails
-    services.tick(run.id)
+    campaign_runs.tick(run.id)
     waits = []
     for interval in (10, 60):  # the first two waits of the retry intervals in core.queue
         attempt_round(app)

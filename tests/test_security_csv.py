@@ -8,7 +8,10 @@ import csv
 import io
 import re
 
-from campaigns import services
+from campaigns import (
+    campaign_reports,
+    campaign_runs,
+)
 from core import metrics
 from core.config import ROOT
 from core.contact_import import Lookups, parse_row
@@ -52,9 +55,9 @@ def test_the_campaign_export_neutralises_formulas(app, login):
     officer = login("officer", districts=["Sitapur"])
     make_contact(district="Sitapur", name=FORMULAS[0])
     campaign = make_campaign(user=officer)
-    services.schedule_campaign(campaign, "now")
-    services.start_run(campaign.id)
-    rows = cells(services.export_csv(campaign))
+    campaign_runs.schedule_campaign(campaign, "now")
+    campaign_runs.start_run(campaign.id)
+    rows = cells(campaign_reports.export_csv(campaign))
     assert dangerous(rows) == [] and any(value == "'" + FORMULAS[0] for row in rows for value in row)
 
 

@@ -6,7 +6,7 @@ recording "truncated".
 
 from sqlalchemy import select
 
-from audio import services
+from audio import recording_pipeline
 from audio.models import Recording
 from core.db import db
 from ivr.models import RecordingTake
@@ -16,7 +16,9 @@ from tests.ivr_fixtures import Phone, sid
 
 def test_a_huge_reported_duration_does_not_flag_a_good_recording(app, work, twilio_server, audio_files):
     url = twilio_server.add_recording("RE" + "d" * 32, (200, audio_files.speech_wav.read_bytes()))
-    recording, _ = services.register_recording("RE" + "d" * 32, source_url=url, reported_seconds=10**12)
+    recording, _ = recording_pipeline.register_recording(
+        "RE" + "d" * 32, source_url=url, reported_seconds=10**12
+    )
     work("audio")
     db.session.expire_all()
     recording = db.session.get(Recording, recording.id)
@@ -32,6 +34,9 @@ def test_a_forged_duration_in_the_callback_is_not_stored(app, twilio_post):
 
 
 def test_a_plausible_duration_is_kept(app):
-    assert services.plausible_seconds(14, 120) == 14
-    assert services.plausible_seconds(121, 120) == 121
-    assert services.plausible_seconds(10**9, 120) is None and services.plausible_seconds(-3, 120) is None
+    assert recording_pipeline.plausible_seconds(14, 120) == 14
+    assert recording_pipeline.plausible_seconds(121, 120) == 121
+    assert (
+        recording_pipeline.plausible_seconds(10**9, 120) is None
+        and recording_pipeline.plausible_seconds(-3, 120) is None
+    )

@@ -7,7 +7,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from audio import services as audio_services
+from audio import recording_pipeline
 from audio.models import Recording
 from core import queue
 from core.config import ROOT
@@ -32,7 +32,7 @@ def register_question(twilio_server, audio_files) -> Recording:
     """A caller's question recorded in the twin-pit menu, as the IVR registers it."""
     sid = "RE" + "7" * 32
     url = twilio_server.add_recording(sid, (200, audio_files.speech_wav.read_bytes()))
-    recording, _ = audio_services.register_recording(
+    recording, _ = recording_pipeline.register_recording(
         sid,
         source_url=url,
         kind=Recording.QUESTION,

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from audio import services as audio_services
+from audio import lesson_library
 from audio.models import Lesson, Recording
 from core.db import db, utcnow
 from core.models import StaffUser
@@ -86,7 +86,7 @@ def _retire_story(review: Review) -> None:
     # after the decision committed, so a refused decision never takes a story off the line.
     lesson = db.session.get(Lesson, review.lesson_id) if review.lesson_id else None
     if lesson is not None and lesson.status == Lesson.PUBLISHED:
-        audio_services.set_lesson_status(lesson.id, Lesson.RETIRED)
+        lesson_library.set_lesson_status(lesson.id, Lesson.RETIRED)
 
 
 def reject(recording_id: int, version: int | None, staff: StaffUser, reason: str) -> Review:
@@ -157,7 +157,7 @@ def approve_story(
         before = _set_decision(review, Review.APPROVED, staff)
     try:
         lesson = _publish(recording, title, topic_ids, cuts, name_spoken)
-    except audio_services.LibraryError as error:
+    except lesson_library.LibraryError as error:
         db.session.rollback()
         review.status, review.reason = before["status"], ""
         db.session.commit()
@@ -191,7 +191,7 @@ def approve_reply(recording_id: int, version: int | None, staff: StaffUser) -> R
 def _publish(recording: Recording, title: str, topic_ids: list[int], cuts, name_spoken: bool) -> Lesson:
     contact = recording.contact
     named = name_spoken and recording.consent == Recording.NAMED and contact is not None
-    return audio_services.publish_story_from_recording(
+    return lesson_library.publish_story_from_recording(
         recording.id,
         title,
         recording.language_code or "hi",

@@ -8,8 +8,14 @@ from typing import BinaryIO
 from pydub import AudioSegment
 from sqlalchemy import case, delete, or_, select, update
 
-from audio import convert, fetch, store
-from audio import services as audio_services
+from audio import (
+    convert,
+    fetch,
+    lesson_library,
+    playback,
+    recording_pipeline,
+    store,
+)
 from audio.models import Lesson, Recording
 from core import queue, twilio
 from core.db import db, utcnow
@@ -187,9 +193,9 @@ def _store_answer(question: Question, upload: BinaryIO, filename: str) -> tuple[
     """Decode the upload (refusing bad audio with a reason), trim it, and keep an 8 kHz phone copy."""
     try:
         with store.scratch_dir() as folder:
-            path = audio_services.receive_upload(upload, filename, folder)
-            sound = audio_services.decode_for_library(path, ANSWER_MAX_SECONDS)
-    except audio_services.LibraryError as error:
+            path = lesson_library.receive_upload(upload, filename, folder)
+            sound = lesson_library.decode_for_library(path, ANSWER_MAX_SECONDS)
+    except lesson_library.LibraryError as error:
         raise HelpDeskError(str(error)) from error
     data = convert.wav_bytes(convert.phone_copy(convert.trim_silence(sound)))
     key = f"recordings/{question.recording_id}/answer-{hashlib.sha256(data).hexdigest()[:12]}.wav"
@@ -300,14 +306,14 @@ def answer_for_call(question_id: int) -> tuple[str, Language] | None:
         return None
     code = question.recording.language_code or (question.recording.contact.language_code or "")
     language = db.session.get(Language, code) or db.session.get(Language, "en")
-    return audio_services.signed_media_url(question.answer_key), language
+    return playback.signed_media_url(question.answer_key), language
 
 
 def question_audio_url(question_id: int) -> str | None:
     """The signed URL of the caller's recorded question (replayed before its answer); None if gone."""
     question = db.session.get(Question, question_id)
     key = question.recording.playback_key if question is not None else ""
-    return audio_services.signed_media_url(key) if key else None
+    return playback.signed_media_url(key) if key else None
 
 
 def answer_heard(question_id: int) -> None:
@@ -343,17 +349,17 @@ def publish_with_answer(question_id: int, title: str, staff: StaffUser) -> Lesso
     recording = question.recording
     language = recording.language_code or "hi"
     try:
-        lesson = audio_services.publish_story_from_recording(
+        lesson = lesson_library.publish_story_from_recording(
             recording.id, title, language, topic_id=question.topic_id, publish=False
         )
         with store.scratch_dir() as folder:
             combined = _question_and_answer(recording, question, folder)
             with combined.open("rb") as upload:
-                audio_services.save_track(
+                lesson_library.save_track(
                     lesson, language, title or "Question and answer", upload, combined.name
                 )
-        lesson = audio_services.set_lesson_status(lesson.id, Lesson.PUBLISHED)
-    except audio_services.LibraryError as error:
+        lesson = lesson_library.set_lesson_status(lesson.id, Lesson.PUBLISHED)
+    except lesson_library.LibraryError as error:
         raise HelpDeskError(str(error)) from error
     question.lesson_id = lesson.id
     AuditEntry.record(staff, "publish_answer", question, {"lesson_id": None}, {"lesson_id": lesson.id})
@@ -363,7 +369,7 @@ def publish_with_answer(question_id: int, title: str, staff: StaffUser) -> Lesso
 
 def _question_and_answer(recording: Recording, question: Question, folder: Path) -> Path:
     with store.local_file(recording.playback_key) as path:
-        asked = convert.decode(path, audio_services.max_recording_seconds()).audio
+        asked = convert.decode(path, recording_pipeline.max_recording_seconds()).audio
     with store.local_file(question.answer_key) as path:
         answered = convert.decode(path, ANSWER_MAX_SECONDS).audio
     pause = AudioSegment.silent(PAUSE_MS, frame_rate=asked.frame_rate)

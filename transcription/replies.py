@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from audio import services as audio_services
+from audio import playback
 from audio.models import Lesson, Recording
 from core.db import db
 from transcription.models import Review
@@ -44,4 +44,4 @@ def replies_to_teller(contact_id: int) -> list[Recording]:
 
 def audio_url(recording: Recording) -> str:
     """A signed link to the reply's phone copy, for the line to play."""
-    return audio_services.signed_media_url(recording.playback_key)
+    return playback.signed_media_url(recording.playback_key)

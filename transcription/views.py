@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from audio import services as audio_services
+from audio import playback
 from audio.models import Recording
 from core import metrics, params
 from core.auth import role_required
@@ -402,7 +402,7 @@ def helpdesk_audio(question_id: int, which: str):
 
     question = db.get_or_404(Question, question_id)
     key = {"question": question.recording.playback_key, "answer": question.answer_key}.get(which)
-    if not key or not audio_services.staff_may_hear(key):
+    if not key or not playback.staff_may_hear(key):
         abort(404)
     return send_media(key, "private, max-age=300")
 

@@ -1,0 +1,57 @@
+"""Recorded audio for the line's prompts: uploaded per prompt and language, found at call time."""
+
+import re
+from typing import BinaryIO
+
+from sqlalchemy import select
+
+from audio import convert, lesson_library, playback, store
+from audio.models import PromptAudio
+from core.db import db, utcnow
+
+
+def prompt_audio_url(prompt_id: str, language_code: str) -> str | None:
+    """Signed URL of an uploaded recording of the prompt, or None to fall back to speech."""
+    key = db.session.scalar(
+        select(PromptAudio.playback_key).filter_by(prompt_id=prompt_id, language_code=language_code)
+    )
+    return playback.signed_media_url(key) if key else None
+
+
+def prompt_audio_keys(language_code: str) -> dict[str, str]:
+    """Every uploaded prompt recording in a language, {prompt id: stored key}, in one query."""
+    query = select(PromptAudio.prompt_id, PromptAudio.playback_key).filter_by(language_code=language_code)
+    return {prompt_id: key for prompt_id, key in db.session.execute(query) if key}
+
+
+PROMPT_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
+
+
+def save_prompt_audio(prompt_id: str, language_code: str, upload: BinaryIO, filename: str) -> PromptAudio:
+    """Store a recorded IVR prompt (trimmed, normalised, 8 kHz) replacing any earlier one."""
+    prompt_id = (prompt_id or "").strip().lower()
+    if not PROMPT_ID.match(prompt_id):
+        raise lesson_library.LibraryError("a prompt id uses lower-case letters, digits, '.', '_' or '-'")
+    with store.scratch_dir() as folder:
+        audio = lesson_library.decode_for_library(
+            lesson_library.receive_upload(upload, filename, folder), 5 * 60
+        )
+    key = lesson_library._put_wav(
+        f"prompts/{language_code}", prompt_id, convert.phone_copy(convert.trim_silence(audio))
+    )
+    query = select(PromptAudio).filter_by(prompt_id=prompt_id, language_code=language_code)
+    prompt = db.session.scalar(query)
+    old_key = prompt.playback_key if prompt else None
+    prompt = prompt or PromptAudio(prompt_id=prompt_id, language_code=language_code)
+    prompt.playback_key, prompt.uploaded_at = key, utcnow()
+    db.session.add(prompt)
+    db.session.commit()
+    if old_key and old_key != key:
+        store.delete(old_key)
+    return prompt
+
+
+def prompt_audio_list() -> list[PromptAudio]:
+    """Every uploaded prompt recording, by prompt and language."""
+    query = select(PromptAudio).order_by(PromptAudio.prompt_id, PromptAudio.language_code)
+    return list(db.session.scalars(query))
