@@ -3,10 +3,11 @@
 
 def init_app(app) -> None:
     """Register the officer pages, the reach table, engagement sources and the send worker's preload."""
-    from campaigns import analytics, audience, campaign_reports, jobs, views
+    from campaigns import analytics, audience, campaign_reports, jobs, poll_views, views
     from core import monitoring, queue
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(poll_views.bp)
     analytics.register_metrics()
     audience.register_own_sources()
     queue.add_preload(app, "campaigns", jobs.preload)

@@ -234,3 +234,63 @@ class Forward(db.Model):
 
     from_contact: Mapped[Contact | None] = relationship(foreign_keys=[from_contact_id])
     to_contact: Mapped[Contact | None] = relationship(foreign_keys=[to_contact_id])
+
+
+class Poll(db.Model):
+    """An officer's keypad poll: 1-5 questions, sent as a campaign or offered after a lesson."""
+
+    __tablename__ = "polls"
+
+    MAX_QUESTIONS, MAX_CHOICES = 5, 9
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)  # answers never linked to people
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    after_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    questions: Mapped[list["PollQuestion"]] = relationship(
+        back_populates="poll", cascade="all, delete-orphan", order_by="PollQuestion.position"
+    )
+
+
+class PollQuestion(db.Model):
+    """One question, typed in Hindi and English (the words name the keys); choices labelled for the results."""
+
+    __tablename__ = "poll_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text_hi: Mapped[str] = mapped_column(Text, default="")
+    text_en: Mapped[str] = mapped_column(Text, default="")
+    choices: Mapped[str] = mapped_column(Text, default="")  # labels, one per key from 1, separated by "|"
+
+    poll: Mapped[Poll] = relationship(back_populates="questions")
+
+    @property
+    def labels(self) -> list[str]:
+        return [label.strip() for label in self.choices.split("|") if label.strip()]
+
+    def text(self, language_code: str) -> str:
+        """The words in the language (the other one when it has none)."""
+        return (self.text_hi if language_code == "hi" else self.text_en) or self.text_en or self.text_hi
+
+
+class PollAnswer(db.Model):
+    """One key pressed for one question on one call; district, role and language kept for the results."""
+
+    __tablename__ = "poll_answers"
+    __table_args__ = (UniqueConstraint("question_id", "call_sid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("poll_questions.id", ondelete="CASCADE"), index=True)
+    call_sid: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"))
+    role: Mapped[str] = mapped_column(String(20), default="")
+    language_code: Mapped[str] = mapped_column(String(10), default="")
+    choice: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

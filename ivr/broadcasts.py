@@ -5,6 +5,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from campaigns import (
     broadcast_content,
+    polls,
     status_callbacks,
 )
 from core.twilio import public_url, row_id, webhook
@@ -95,6 +96,9 @@ def call(delivery_id: int):
     script = _script(delivery_id)
     if not script.hang_up and outreach.leads_into_line(delivery_id):
         return twiml(into_line())
+    poll = None if script.hang_up else polls.for_delivery(delivery_id)
+    if poll is not None:  # a poll campaign: the line's own screens ask the questions
+        return twiml(into_poll(poll.id))
     return twiml(broadcast_twiml(delivery_id, script))
 
 
@@ -102,6 +106,12 @@ def into_line() -> VoiceResponse:
     """A learning call (lesson, refresher, changed advice) continues in the line's own flow."""
     response = VoiceResponse()
     response.redirect(public_url("/ivr/voice"))
+    return response
+
+
+def into_poll(poll_id: int) -> VoiceResponse:
+    response = VoiceResponse()
+    response.redirect(public_url(f"/ivr/step/poll?poll={poll_id}"))
     return response
 
 

@@ -156,6 +156,20 @@ _PROMPTS = [
         "चौपाल के और पाठ और कहानियाँ सुनने के लिए 1 दबाएँ। चौपाल से आगे कोई कॉल न चाहें तो 3 दबाएँ।",
         "For more lessons and stories from Chaupal, press 1. If you want no more calls from Chaupal, press 3.",
     ),
+    # keypad polls: before the first question, after a lesson with a poll, and at the end
+    (
+        "poll_intro",
+        1,
+        "चौपाल की टीम के कुछ छोटे सवाल। किसी सवाल को छोड़ने के लिए स्टार दबाएँ।",
+        "A few short questions from the Chaupal team. To skip a question, press star.",
+    ),
+    (
+        "poll_offer",
+        1,
+        "चौपाल की टीम के कुछ छोटे सवालों का जवाब देने के लिए हैश दबाएँ।",
+        "To answer a few short questions from the Chaupal team, press hash.",
+    ),
+    ("poll_thanks", 1, "आपके जवाबों के लिए धन्यवाद।", "Thank you for your answers."),
 ]
 
 PROMPTS = {

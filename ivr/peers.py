@@ -4,7 +4,7 @@ The screens follow ivr.flow's rules; install() adds them, their prompts and the 
 """
 
 from audio.models import Lesson, Recording
-from ivr import flow, forwards, peer_prompts, prompts, reactions
+from ivr import flow, forwards, peer_prompts, polls, prompts, reactions
 from ivr.flow import Action, Go, Line, Menu, Turn
 from transcription import replies
 
@@ -17,11 +17,12 @@ def install() -> None:
     prompts.PROMPTS.update(peer_prompts.PROMPTS)
     if counts_before not in flow.BEFORE_ITEM:
         flow.BEFORE_ITEM = (*flow.BEFORE_ITEM, counts_before)
-    flow.SCREENS.update(SCREENS | forwards.SCREENS)
+    flow.SCREENS.update(SCREENS | forwards.SCREENS | polls.SCREENS)
     for hook, name in (
         (tried_after, "AFTER_ITEM"),
         (replies_after, "AFTER_ITEM"),
         (forwards.forward_after, "AFTER_ITEM"),
+        (polls.poll_after, "AFTER_ITEM"),
         (my_replies_offer, "MENU_EXTRAS"),
     ):
         if hook not in getattr(flow, name):

@@ -1,0 +1,178 @@
+"""Keypad polls: officers write 1-5 questions; callers answer by key; results by district, role and language.
+
+A poll is sent as a campaign (a voice campaign that plays no audio: the phone line asks the questions)
+or offered after a lesson. An anonymous poll stores no contact with its answers, so no export names anyone.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from campaigns import editing
+from campaigns.models import Campaign, Delivery, Poll, PollAnswer, PollQuestion
+from core.db import db
+from core.metrics import BAR, Table
+from core.models import Contact, District, StaffUser
+
+BREAKDOWNS = {"district": "District", "role": "Role", "language": "Language"}
+
+
+class PollError(ValueError):
+    """A poll that cannot be saved as written; the message says why."""
+
+
+@dataclass
+class QuestionForm:
+    text_hi: str
+    text_en: str
+    choices: str  # labels separated by "|"
+
+
+def create(title: str, questions: list[QuestionForm], anonymous: bool, user: StaffUser) -> Poll:
+    """Save a poll of 1-5 questions, each with its words and 2-9 labelled choices; PollError if not."""
+    if not title.strip():
+        raise PollError("give the poll a title")
+    asked = [q for q in questions if q.text_hi.strip() or q.text_en.strip()]
+    if not 1 <= len(asked) <= Poll.MAX_QUESTIONS:
+        raise PollError(f"a poll has 1 to {Poll.MAX_QUESTIONS} questions")
+    poll = Poll(title=title.strip()[:120], anonymous=anonymous, created_by_id=user.id)
+    for position, form in enumerate(asked):
+        poll.questions.append(_question(position, form))
+    db.session.add(poll)
+    db.session.commit()
+    return poll
+
+
+def _question(position: int, form: QuestionForm) -> PollQuestion:
+    labels = [label.strip() for label in form.choices.split("|") if label.strip()]
+    if not 2 <= len(labels) <= Poll.MAX_CHOICES:
+        raise PollError(f"question {position + 1}: give 2 to {Poll.MAX_CHOICES} choices separated by |")
+    return PollQuestion(
+        position=position,
+        text_hi=form.text_hi.strip(),
+        text_en=form.text_en.strip(),
+        choices="|".join(labels),
+    )
+
+
+def send_as_campaign(poll: Poll, district_ids: list[str], user: StaffUser) -> Campaign:
+    """A draft voice campaign for the poll (the officer schedules it on the campaign's page)."""
+    form = {"name": f"Poll: {poll.title}"[:120], "kind": Campaign.VOICE, "content": Campaign.NO_AUDIO}
+    campaign = editing.save_campaign(None, {**form, "district_ids": district_ids}, user)
+    poll.campaign_id = campaign.id
+    db.session.commit()
+    return campaign
+
+
+def attach_after_lesson(poll: Poll, lesson_id: int | None) -> None:
+    """Offer the poll after this lesson (None: after no lesson)."""
+    poll.after_lesson_id = lesson_id
+    db.session.commit()
+
+
+def for_delivery(delivery_id: int) -> Poll | None:
+    """The poll a campaign call asks, if its campaign sends one."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        return None
+    return db.session.scalar(select(Poll).filter_by(campaign_id=delivery.campaign_id).limit(1))
+
+
+def after_lesson(lesson_id: int) -> Poll | None:
+    """The poll offered after a lesson, if any."""
+    return db.session.scalar(
+        select(Poll).filter_by(after_lesson_id=lesson_id).order_by(Poll.id.desc()).limit(1)
+    )
+
+
+def answer(
+    question: PollQuestion, call_sid: str, contact: Contact | None, choice: int, language_code: str
+) -> None:
+    """Store one key for one question on one call (a replayed key press changes nothing)."""
+    found = db.session.scalar(select(PollAnswer).filter_by(question_id=question.id, call_sid=call_sid))
+    if found is not None or not 1 <= choice <= len(question.labels):
+        return
+    db.session.add(
+        PollAnswer(
+            question_id=question.id,
+            call_sid=call_sid,
+            contact_id=None if question.poll.anonymous or contact is None else contact.id,
+            district_id=contact.district_id if contact else None,
+            role=(contact.role or "") if contact else "",
+            language_code=language_code,
+            choice=choice,
+        )
+    )
+
+
+def results(question: PollQuestion) -> Table:
+    """Per choice: answers and share of all answers to the question."""
+    counts = dict(
+        db.session.execute(
+            select(PollAnswer.choice, func.count(PollAnswer.id))
+            .where(PollAnswer.question_id == question.id)
+            .group_by(PollAnswer.choice)
+        ).all()
+    )
+    total = sum(counts.values())
+    rows = [
+        (label, counts.get(n, 0), _share(counts.get(n, 0), total))
+        for n, label in enumerate(question.labels, 1)
+    ]
+    title = f"Q{question.position + 1}: {question.text_en or question.text_hi}"
+    return Table(f"poll-q{question.id}", title, ["Choice", "Answers", "Share (%)"], rows, BAR, [1])
+
+
+def breakdown(question: PollQuestion, by: str) -> Table:
+    """Per district, role or language: answers to each choice and their share within the group."""
+    group = {
+        "district": PollAnswer.district_id,
+        "role": PollAnswer.role,
+        "language": PollAnswer.language_code,
+    }[by]
+    found = db.session.execute(
+        select(group, PollAnswer.choice, func.count(PollAnswer.id))
+        .where(PollAnswer.question_id == question.id)
+        .group_by(group, PollAnswer.choice)
+    ).all()
+    names = dict(db.session.execute(select(District.id, District.name)).all()) if by == "district" else {}
+    groups: dict[str, dict[int, int]] = {}
+    for key, choice, count in found:
+        groups.setdefault(str(names.get(key, key) or "unknown"), {})[choice] = count
+    rows = [_group_row(name, counts, question.labels) for name, counts in sorted(groups.items())]
+    columns = [BREAKDOWNS[by], *[f"{label} (%)" for label in question.labels], "Answers"]
+    return Table(f"poll-q{question.id}-{by}", f"Q{question.position + 1} by {by}", columns, rows)
+
+
+def _group_row(name: str, counts: dict[int, int], labels: list[str]) -> tuple:
+    total = sum(counts.values())
+    return (name, *[_share(counts.get(n, 0), total) for n in range(1, len(labels) + 1)], total)
+
+
+def _share(count: int, total: int) -> float:
+    return round(100 * count / total, 1) if total else 0.0
+
+
+def csv_rows(poll: Poll) -> tuple[list[str], list[tuple]]:
+    """Every answer as a row (header, rows); an anonymous poll's rows carry no contact at all."""
+    header = ["question", "choice", "district", "role", "language", "answered_at"]
+    header += [] if poll.anonymous else ["contact_id"]
+    names = dict(db.session.execute(select(District.id, District.name)).all())
+    rows = []
+    for question in poll.questions:
+        query = select(PollAnswer).filter_by(question_id=question.id).order_by(PollAnswer.id)
+        for found in db.session.scalars(query):
+            rows.append(_csv_row(poll, question, found, names))
+    return header, rows
+
+
+def _csv_row(poll: Poll, question: PollQuestion, found: PollAnswer, names: dict) -> tuple:
+    label = question.labels[found.choice - 1]
+    place = names.get(found.district_id, "")
+    row = (question.position + 1, label, place, found.role, found.language_code, found.created_at.isoformat())
+    return row if poll.anonymous else (*row, found.contact_id or "")
+
+
+def all_polls() -> list[Poll]:
+    """Every poll, newest first."""
+    return list(db.session.scalars(select(Poll).order_by(Poll.id.desc())))
