@@ -4,7 +4,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import select
 
-from audio import services as audio
+from audio import playback
 from campaigns import polls
 from campaigns.models import Poll
 from core import csv_export
@@ -64,7 +64,7 @@ def show(poll_id: int):
         by=by,
         breakdowns=polls.BREAKDOWNS,
         districts=_districts(),
-        lessons=audio.published_lessons("en"),
+        lessons=playback.published_lessons("en"),
     )
 
 
