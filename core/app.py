@@ -22,6 +22,7 @@ from core import (
     people_views,
     queue,
     sandbox,
+    staff_views,
     words,
 )
 from core.logs import configure_logging
@@ -60,6 +61,7 @@ def register_core_pages(app: Flask) -> None:
     app.register_blueprint(people_views.bp)
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(failed_jobs.bp)
+    app.register_blueprint(staff_views.bp)
 
 
 def init_packages(app: Flask) -> None:
@@ -130,6 +132,7 @@ NAV = [
     ("sms.inbox", lazy_gettext("Text messages"), ("curator",)),
     ("api_admin.token_list", lazy_gettext("API"), ()),
     ("failed_jobs.index", lazy_gettext("Failed jobs"), ()),
+    ("staff.index", lazy_gettext("Staff"), ()),
 ]
 
 
