@@ -16,6 +16,7 @@ class Recording(db.Model):
 
     # kinds
     STORY, QUESTION, ANSWER, UPLOAD = "story", "question", "answer", "upload"
+    NAME = "name"  # a caller saying their own name, played before their stories (only with their consent)
     REPLY = "reply"  # a listener's reply to a peer story (lesson_id: the story)
     # consent given on the phone before recording
     NAMED, ANONYMOUS, TRAINERS_ONLY = "named", "anonymous", "trainers_only"

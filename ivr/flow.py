@@ -483,8 +483,19 @@ def _intro(turn: Turn, lesson_id: int) -> list[Line]:
     others = [line for before in BEFORE_ITEM for line in before(turn)]
     if lesson.kind != Lesson.STORY:
         return others
-    named = [Line("story_by", {"name": lesson.contributor_name})] if lesson.contributor_name else []
-    return named + _teller(turn, lesson) + others
+    return _named(lesson) + _teller(turn, lesson) + others
+
+
+def _named(lesson: Lesson) -> list[Line]:
+    """The teller's name (only when they agreed): in their own voice if they recorded it, else in words."""
+    if not lesson.contributor_name:
+        return []
+    voice = services.name_recording_url(lesson)
+    return (
+        [Line("story_by_voice"), Line(url=voice)]
+        if voice
+        else [Line("story_by", {"name": lesson.contributor_name})]
+    )
 
 
 def _teller(turn: Turn, lesson: Lesson) -> list[Line]:
@@ -699,13 +710,44 @@ def _decide(decision: str, again: bool = False) -> Callable[[Turn], Go]:
     def decide(turn: Turn) -> Go:
         take = services.take_for(turn.call, turn.int_arg("take"))
         services.decide_take(take, decision)
+        kept = (f"recording_kept_{take.consent.kind}",)
+        if decision == RecordingTake.KEPT and _may_ask_name(turn, take.consent):
+            return Go("name_offer", notice=kept)
         if decision == RecordingTake.KEPT:
-            return Go("menu", notice=(f"recording_kept_{take.consent.kind}",))
+            return Go("menu", notice=kept)
         if again:
             return Go("record", {"consent": take.consent_id})
         return Go("menu", notice=("recording_discarded",))
 
     return decide
+
+
+# --- a caller's own name, in their voice, for the stories they share with their name ---
+
+
+def _may_ask_name(turn: Turn, given: Consent) -> bool:
+    """Once per call, after a story kept with the caller's name, if the line has no recording of their name."""
+    named_story = given.kind == Recording.STORY and given.choice == Consent.NAMED
+    contact_id = turn.call.contact_id
+    return bool(
+        named_story and contact_id and not turn.call.offered("name") and not services.has_name(contact_id)
+    )
+
+
+@screen("name_offer")
+def name_offer(turn: Turn) -> Menu:
+    """1: record their name (a few seconds, reviewed like any recording); star: not now."""
+    return Menu([Line("name_offer")], {"1": _record_name}, back=Go("menu"), on_enter=_asked_name)
+
+
+def _asked_name(turn: Turn) -> None:
+    turn.call.mark_offered("name")
+
+
+def _record_name(turn: Turn) -> Go:
+    given = services.record_consent(turn.call, Recording.NAME, None, prompts.PROMPTS["name_offer"], "1",
+                                    Consent.NAMED)  # fmt: skip
+    return Go("record", {"consent": given.id})
 
 
 # --- first call: who is calling, by keypad (skippable) ---

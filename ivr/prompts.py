@@ -102,6 +102,27 @@ _PROMPTS = [
     ),
     ("playback_previous_story", 1, "पिछली कहानी के लिए 4 दबाएँ।", "Press 4 for the previous story."),
     ("playback_next_story", 1, "अगली कहानी के लिए 6 दबाएँ।", "Press 6 for the next story."),
+    ("story_by_voice", 1, "यह कहानी सुना रहे हैं:", "This story is told by:"),  # then their recorded name
+    (
+        "name_offer",
+        1,
+        "आपने अपनी कहानी अपने नाम के साथ साझा की है। अपना नाम अपनी आवाज़ में रिकॉर्ड करने के लिए 1 दबाएँ, "
+        "फिर हर कहानी से पहले आपका नाम आपकी आवाज़ में सुनाया जाएगा। अभी नहीं, तो स्टार दबाएँ।",
+        "You shared your story with your name. To record your name in your own voice, press 1: it will be "
+        "played before each of your stories. Not now: press star.",
+    ),
+    (
+        "record_name",
+        1,
+        "बीप के बाद केवल अपना नाम बोलिए, फिर हैश दबाएँ।",
+        "After the beep, say only your name, then press hash.",
+    ),
+    (
+        "recording_kept_name",
+        1,
+        "धन्यवाद! हमारी टीम इसे सुनेगी, फिर आपकी कहानियों से पहले आपका नाम आपकी आवाज़ में सुनाया जाएगा।",
+        "Thank you! Once our team has listened to it, your stories will start with your name in your voice.",
+    ),
     ("story_by", 2, "यह कहानी सुना रहे हैं: {name}।", "A story from {name}."),
     # who told it (their work and district, from their registration), before each story
     (

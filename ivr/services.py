@@ -36,6 +36,7 @@ from ivr.models import (
 from learning import erasure as learning_erasure
 from transcription import erasure as transcription_erasure
 from transcription import jobs as transcription_jobs
+from transcription import review_queue
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +269,36 @@ def _in_topic_order(found: list) -> list:
     """Lessons in curriculum order: by their topic's place in the topic list, then their own order."""
     places = dict(db.session.execute(select(Topic.id, Topic.position)).all())
     return sorted(found, key=lambda row: places.get(row[0].topic_id, len(places)))
+
+
+def _name_recording(contact_id: int) -> Recording | None:
+    query = (
+        select(Recording)
+        .where(Recording.contact_id == contact_id, Recording.kind == Recording.NAME)
+        .where(Recording.consent == Recording.NAMED)
+        .order_by(Recording.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def has_name(contact_id: int) -> bool:
+    """True once the caller has recorded their name (whatever its review says: they are asked once)."""
+    return _name_recording(contact_id) is not None
+
+
+def name_recording_url(lesson: Lesson) -> str | None:
+    """The story teller's name in their own voice: ready, consented to, and not rejected by a curator."""
+    recording = db.session.get(Recording, lesson.source_recording_id) if lesson.source_recording_id else None
+    name = _name_recording(recording.contact_id) if recording is not None and recording.contact_id else None
+    if (
+        name is None
+        or name.status != Recording.READY
+        or not name.playback_key
+        or review_queue.rejected(name.id)
+    ):
+        return None
+    return playback.signed_media_url(name.playback_key)
 
 
 def story_teller(lesson: Lesson) -> tuple[str | None, District | None]:

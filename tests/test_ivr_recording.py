@@ -75,7 +75,7 @@ def test_story_recorded_listened_to_re_recorded_and_kept(phone, caller, work, tw
     call.press("3")  # record again
     assert call.twiml.find("Record") is not None
     call.record(second).press("1")
-    assert "Your story has been saved" in call.said and "To listen to lessons" in call.said
+    assert "Your story has been saved" in call.said and "your name in your own voice" in call.said  # named
     assert recordings() == []  # kept, but the file is not complete yet
     call.recording_status(second)
 

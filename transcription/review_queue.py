@@ -136,3 +136,9 @@ def _transcript(transcript_id: int) -> Transcript:
     if transcript is None:
         raise LookupError(f"no transcript with id {transcript_id}")
     return transcript
+
+
+def rejected(recording_id: int) -> bool:
+    """True if a curator has rejected the recording (the line must not play it)."""
+    status = db.session.scalar(select(Review.status).filter_by(recording_id=recording_id))
+    return status == Review.REJECTED
