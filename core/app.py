@@ -22,6 +22,7 @@ from core import (
     people_views,
     queue,
     sandbox,
+    session_expiry,
     staff_views,
     words,
 )
@@ -43,6 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     auth.init_app(app)
     i18n.init_app(app)
     words.init_app(app)
+    session_expiry.init_app(app)
     headers.init_app(app)
     monitoring.init_app(app)
     # X-Forwarded-For is believed only from the proxies configured: a client reaching the app
