@@ -177,7 +177,7 @@ def test_listening_figures_say_how_fresh_they_are_and_catch_up_when_refreshed(cl
 def test_the_seed_command_fills_a_database_for_the_benchmark(tmp_path):
     url = f"sqlite:///{tmp_path / 'line.db'}"
     result = CliRunner().invoke(
-        cli.cli, ["analytics", "seed", "--events", "2000", "--days", "30", "--database-url", url]
+        cli.command_line(), ["analytics", "seed", "--events", "2000", "--days", "30", "--database-url", url]
     )
     assert result.exit_code == 0, result.output
     engine = create_engine(url)
@@ -187,7 +187,9 @@ def test_the_seed_command_fills_a_database_for_the_benchmark(tmp_path):
         sessions = connection.execute(text("SELECT count(*) FROM ivr_listen_sessions")).scalar()
     engine.dispose()
     assert calls + events == 2000 and calls == 400 and sessions > 0
-    again = CliRunner().invoke(cli.cli, ["analytics", "seed", "--events", "2000", "--database-url", url])
+    again = CliRunner().invoke(
+        cli.command_line(), ["analytics", "seed", "--events", "2000", "--database-url", url]
+    )
     assert again.exit_code != 0 and "already holds calls" in again.output  # never mixed with real calls
 
 

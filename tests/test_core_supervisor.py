@@ -11,7 +11,7 @@ import pytest
 
 from core import queue
 from core.app import create_app
-from core.cli import Supervisor
+from core.supervisor import Supervisor
 from tests.conftest import log_in
 from tests.factories import make_staff
 

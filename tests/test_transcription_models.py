@@ -7,7 +7,7 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from core.cli import cli
+from core.cli import command_line
 from tests.transcription_fixtures import TEST_MODEL
 from transcription import model_files
 
@@ -99,7 +99,9 @@ def chaupal(app, tmp_path):
     }
 
     def run(*args, **extra_env):
-        return CliRunner().invoke(cli, list(args), env={**env, **extra_env}, catch_exceptions=False)
+        return CliRunner().invoke(
+            command_line(), list(args), env={**env, **extra_env}, catch_exceptions=False
+        )
 
     return run
 
