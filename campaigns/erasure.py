@@ -2,7 +2,7 @@
 
 from sqlalchemy import delete, update
 
-from campaigns.models import CampaignListMember, Delivery, Forward
+from campaigns.models import CampaignListMember, Delivery, Forward, PollAnswer
 from core.db import db
 
 
@@ -18,7 +18,11 @@ def erase_contact(contact_id: int) -> list[str]:
     received = db.session.execute(
         update(Forward).where(Forward.to_contact_id == contact_id).values(to_contact_id=None)
     ).rowcount
+    answers = db.session.execute(
+        update(PollAnswer).where(PollAnswer.contact_id == contact_id).values(contact_id=None)
+    ).rowcount
     return [
+        f"{answers} poll answer(s) kept for the results without any link to the person",
         f"{deliveries} campaign delivery(ies) deleted",
         f"{members} campaign list membership(s) deleted",
         f"{shared + received} forward(s) kept for horizontal reach without any link to the person",

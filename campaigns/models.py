@@ -293,4 +293,6 @@ class PollAnswer(db.Model):
     role: Mapped[str] = mapped_column(String(20), default="")
     language_code: Mapped[str] = mapped_column(String(10), default="")
     choice: Mapped[int] = mapped_column(Integer)
+    # people this answer stands for: 1 for a caller's key, the raised hands a motivator counted in a meeting
+    hands: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -92,24 +92,48 @@ def answer(
     found = db.session.scalar(select(PollAnswer).filter_by(question_id=question.id, call_sid=call_sid))
     if found is not None or not 1 <= choice <= len(question.labels):
         return
-    db.session.add(
-        PollAnswer(
-            question_id=question.id,
-            call_sid=call_sid,
-            contact_id=None if question.poll.anonymous or contact is None else contact.id,
-            district_id=contact.district_id if contact else None,
-            role=(contact.role or "") if contact else "",
-            language_code=language_code,
-            choice=choice,
-        )
+    db.session.add(_answer_row(question, call_sid, contact, choice, language_code))
+
+
+def _answer_row(
+    question: PollQuestion, call_sid: str, contact: Contact | None, choice: int, code: str
+) -> PollAnswer:
+    return PollAnswer(
+        question_id=question.id,
+        call_sid=call_sid,
+        contact_id=None if question.poll.anonymous or contact is None else contact.id,
+        district_id=contact.district_id if contact else None,
+        role=(contact.role or "") if contact else "",
+        language_code=code,
+        choice=choice,
     )
+
+
+def by_id(poll_id: int) -> Poll | None:
+    """The poll with this id, or None."""
+    return db.session.get(Poll, poll_id)
+
+
+def hand_count(
+    question: PollQuestion, call_sid: str, contact: Contact | None, choice: int, hands: int, code: str
+) -> None:
+    """A village meeting's raised hands for one choice: one row per call, question and choice."""
+    # The call SID is made per choice so the (question, call) uniqueness still stops a replayed count.
+    found = db.session.scalar(
+        select(PollAnswer).filter_by(question_id=question.id, call_sid=f"{call_sid}:{choice}")
+    )
+    if found is not None or not 1 <= choice <= len(question.labels) or hands < 0:
+        return
+    answer_row = _answer_row(question, f"{call_sid}:{choice}", contact, choice, code)
+    answer_row.hands = hands
+    db.session.add(answer_row)
 
 
 def results(question: PollQuestion) -> Table:
     """Per choice: answers and share of all answers to the question."""
     counts = dict(
         db.session.execute(
-            select(PollAnswer.choice, func.count(PollAnswer.id))
+            select(PollAnswer.choice, func.sum(PollAnswer.hands))
             .where(PollAnswer.question_id == question.id)
             .group_by(PollAnswer.choice)
         ).all()
@@ -131,7 +155,7 @@ def breakdown(question: PollQuestion, by: str) -> Table:
         "language": PollAnswer.language_code,
     }[by]
     found = db.session.execute(
-        select(group, PollAnswer.choice, func.count(PollAnswer.id))
+        select(group, PollAnswer.choice, func.sum(PollAnswer.hands))
         .where(PollAnswer.question_id == question.id)
         .group_by(group, PollAnswer.choice)
     ).all()
@@ -155,7 +179,7 @@ def _share(count: int, total: int) -> float:
 
 def csv_rows(poll: Poll) -> tuple[list[str], list[tuple]]:
     """Every answer as a row (header, rows); an anonymous poll's rows carry no contact at all."""
-    header = ["question", "choice", "district", "role", "language", "answered_at"]
+    header = ["question", "choice", "people", "district", "role", "language", "answered_at"]
     header += [] if poll.anonymous else ["contact_id"]
     names = dict(db.session.execute(select(District.id, District.name)).all())
     rows = []
@@ -169,7 +193,8 @@ def csv_rows(poll: Poll) -> tuple[list[str], list[tuple]]:
 def _csv_row(poll: Poll, question: PollQuestion, found: PollAnswer, names: dict) -> tuple:
     label = question.labels[found.choice - 1]
     place = names.get(found.district_id, "")
-    row = (question.position + 1, label, place, found.role, found.language_code, found.created_at.isoformat())
+    when = found.created_at.isoformat()
+    row = (question.position + 1, label, found.hands, place, found.role, found.language_code, when)
     return row if poll.anonymous else (*row, found.contact_id or "")
 
 

@@ -11,6 +11,7 @@ def init_app(app) -> None:
         courses,
         expert_line,
         jobs,
+        meetings,
         peers,
         services,
         simulator_views,
@@ -24,6 +25,7 @@ def init_app(app) -> None:
     peers.install()  # listeners talk back: counts, "I tried this"
     expert_line.install()  # experts calling from their account's phone answer questions
     analytics.register_metrics()
+    meetings.register_metrics()
     services.register_engagement_sources()
     queue.add_periodic(app, jobs.PERIODIC)
     # core's people pages ask the phone line to erase someone: the phone line reaches every package.

@@ -307,3 +307,17 @@ class PromptText(db.Model):
     version: Mapped[int] = mapped_column(Integer)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class MeetingListen(db.Model):
+    """A lesson or story played to a village meeting: every attendee counted as a group listener."""
+
+    __tablename__ = "ivr_meeting_listens"
+    __table_args__ = (UniqueConstraint("call_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("ivr_calls.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    headcount: Mapped[int] = mapped_column(Integer)  # people listening, typed by the motivator
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

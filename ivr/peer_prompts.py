@@ -170,6 +170,58 @@ _PROMPTS = [
         "To answer a few short questions from the Chaupal team, press hash.",
     ),
     ("poll_thanks", 1, "आपके जवाबों के लिए धन्यवाद।", "Thank you for your answers."),
+    # village-meeting mode (motivators): a lesson played to a group on loudspeaker
+    (
+        "menu_meeting",
+        1,
+        "गाँव की बैठक में पाठ सुनाने के लिए 8 दबाएँ।",
+        "To play a lesson to a village meeting, press 8.",
+    ),
+    (
+        "meeting_headcount",
+        1,
+        "अभी कितने लोग सुन रहे हैं? संख्या दबाइए, फिर हैश दबाएँ।",
+        "How many people are listening now? Type the number, then press hash.",
+    ),
+    (
+        "meeting_headcount_invalid",
+        1,
+        "कृपया 1 से 500 के बीच की संख्या दबाइए।",
+        "Please type a number from 1 to 500.",
+    ),
+    (
+        "meeting_choose_intro",
+        1,
+        "बैठक में कौन सा पाठ या कहानी सुनाएँ?",
+        "Which lesson or story shall we play to the meeting?",
+    ),
+    (
+        "meeting_pause",
+        1,
+        "अब आपस में बात कीजिए। समूह आगे सुनने के लिए तैयार हो, तब 1 दबाएँ।",
+        "Now talk it over together. When the group is ready to go on, press 1.",
+    ),
+    (
+        "meeting_question_offer",
+        1,
+        "समूह का सवाल हमारे विशेषज्ञों के लिए रिकॉर्ड करने के लिए 3 दबाएँ।",
+        "To record the group's question for our experts, press 3.",
+    ),
+    (
+        "meeting_poll_offer",
+        1,
+        "हाथ उठवाकर कुछ सवालों के जवाब गिनने के लिए 4 दबाएँ।",
+        "To count raised hands for a few questions, press 4.",
+    ),
+    ("meeting_next", 1, "दूसरा पाठ सुनाने के लिए 1 दबाएँ।", "To play another lesson, press 1."),
+    ("meeting_end", 1, "बैठक ख़त्म करने के लिए स्टार दबाएँ।", "To end the meeting, press star."),
+    (
+        "meeting_hands_count",
+        1,
+        "विकल्प {digit}: {label}। इसके लिए कितने लोगों ने हाथ उठाया? संख्या दबाइए, फिर हैश दबाएँ।",
+        "Choice {digit}: {label}. How many people raised their hands for it? Type the number, then press hash.",
+    ),
+    ("meeting_thanks", 1, "बैठक में चौपाल सुनाने के लिए धन्यवाद।", "Thank you for bringing Chaupal to the meeting."),
 ]
 
 PROMPTS = {

@@ -4,7 +4,7 @@ The screens follow ivr.flow's rules; install() adds them, their prompts and the 
 """
 
 from audio.models import Lesson, Recording
-from ivr import flow, forwards, peer_prompts, polls, prompts, reactions
+from ivr import flow, forwards, meetings, peer_prompts, polls, prompts, reactions
 from ivr.flow import Action, Go, Line, Menu, Turn
 from transcription import replies
 
@@ -17,13 +17,14 @@ def install() -> None:
     prompts.PROMPTS.update(peer_prompts.PROMPTS)
     if counts_before not in flow.BEFORE_ITEM:
         flow.BEFORE_ITEM = (*flow.BEFORE_ITEM, counts_before)
-    flow.SCREENS.update(SCREENS | forwards.SCREENS | polls.SCREENS)
+    flow.SCREENS.update(SCREENS | forwards.SCREENS | polls.SCREENS | meetings.SCREENS)
     for hook, name in (
         (tried_after, "AFTER_ITEM"),
         (replies_after, "AFTER_ITEM"),
         (forwards.forward_after, "AFTER_ITEM"),
         (polls.poll_after, "AFTER_ITEM"),
         (my_replies_offer, "MENU_EXTRAS"),
+        (meetings.meeting_offer, "MENU_EXTRAS"),
     ):
         if hook not in getattr(flow, name):
             setattr(flow, name, (*getattr(flow, name), hook))

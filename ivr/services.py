@@ -28,6 +28,7 @@ from ivr.models import (
     LessonProgress,
     ListenEvent,
     ListenSession,
+    MeetingListen,
     PromptText,
     RecordingTake,
     SmsMessage,
@@ -741,6 +742,7 @@ def _erase_phone_line_rows(contact_id: int) -> list[str]:
         "listening summar(ies)": _unlink(ListenSession, contact_id),
         "feedback answer(s)": _unlink(Feedback, contact_id),
         '"I tried this" answer(s)': _unlink(TriedIt, contact_id),
+        "village meeting listen(s)": _unlink(MeetingListen, contact_id),
     }
     return [f"{result.rowcount} {what} deleted" for what, result in deleted.items()] + [
         f"{count} {what} kept for statistics without any link to the person"
@@ -809,6 +811,7 @@ def expire_call_logs(days: int, now=None) -> dict[str, int]:
         "first calls": db.session.execute(delete(FirstCall).where(FirstCall.first_call_at < cutoff)).rowcount,
         "feedback": _unlink_before(Feedback, Feedback.created_at, cutoff),
         '"I tried this" answers': _unlink_before(TriedIt, TriedIt.created_at, cutoff),
+        "village meeting listens": _unlink_before(MeetingListen, MeetingListen.created_at, cutoff),
         "text messages": db.session.execute(
             delete(SmsMessage).where(SmsMessage.created_at < cutoff)
         ).rowcount,

@@ -104,6 +104,7 @@ def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
         "first calls": 1,
         "feedback": 1,
         '"I tried this" answers': 1,
+        "village meeting listens": 0,
         "text messages": 1,
         "callbacks": 1,
     }
