@@ -91,7 +91,10 @@ def bound_webhook_waits(_session, _transaction, connection) -> None:
     webhook = in_webhook()
     wait_ms = int(current_app.config["WEBHOOK_DB_WAIT_MS"]) if webhook else SQLITE_BUSY_MS
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+        # a statement per transaction otherwise: set only when this connection's wait changes
+        if connection.info.get("chaupal_busy_ms") != wait_ms:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+            connection.info["chaupal_busy_ms"] = wait_ms
     elif webhook and connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {2 * wait_ms}")

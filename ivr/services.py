@@ -2,6 +2,7 @@
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, g
@@ -116,10 +117,31 @@ def active_languages() -> list[Language]:
     return list(db.session.scalars(select(Language).filter_by(active=True).order_by(Language.menu_digit)))
 
 
-def call_language(call: Call) -> Language:
-    """The language to speak on this call: the caller's choice, else DEFAULT_LANGUAGE."""
+@dataclass(frozen=True)
+class SpokenLanguage:
+    """What a call step needs of a language, read once per request (see call_language)."""
+
+    code: str
+    name: str
+    native_name: str
+    say_language: str
+    say_voice: str
+    menu_digit: int
+
+
+def call_language(call: Call) -> SpokenLanguage:
+    """The language to speak on this call: the caller's choice, else DEFAULT_LANGUAGE.
+
+    A step asks several times and commits in between; every commit expires ORM rows, so a Language
+    row was read again each time (2-4 queries a webhook). A plain copy kept for the request is not.
+    """
     code = call.language_code or current_app.config["DEFAULT_LANGUAGE"]
-    return db.session.get(Language, code) or active_languages()[0]
+    known = g.setdefault("chaupal_call_languages", {})
+    if code not in known:
+        row = db.session.get(Language, code) or active_languages()[0]
+        known[code] = SpokenLanguage(row.code, row.name, row.native_name, row.say_language, row.say_voice,
+                                     row.menu_digit)  # fmt: skip
+    return known[code]
 
 
 def set_language(call: Call, code: str) -> None:
