@@ -89,3 +89,9 @@ def test_a_reply_kept_for_trainers_is_never_published(twilio_post, twilio_server
     db.session.commit()
     with pytest.raises(decisions.ReviewError, match="trainers only"):
         decisions.approve_reply(reply.id, decisions.review_for(reply.id).version, make_staff("curator"))
+
+
+def test_the_review_queue_filters_replies(client, login):
+    login("curator")
+    page = client.get("/review/?kind=reply").get_data(as_text=True)
+    assert '<option value="reply" selected>reply</option>' in page

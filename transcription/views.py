@@ -69,7 +69,7 @@ def queue():
         args=request.args,
         counts=review_queue.status_counts(filters),
         statuses=Review.STATUSES,
-        kinds=(Recording.QUESTION, Recording.STORY, Recording.ANSWER),
+        kinds=(Recording.QUESTION, Recording.STORY, Recording.REPLY, Recording.ANSWER),
         flags=FLAGS,
         roles=Contact.ROLES,
         choices=_choices(),
