@@ -16,6 +16,7 @@ from campaigns import (
     campaign_runs,
     editing,
     schedule,
+    schedule_words,
     sms,
 )
 from campaigns.models import Campaign
@@ -91,7 +92,12 @@ def _playable_lessons() -> list[tuple[Lesson, str]]:
 @role_required("officer")
 def index():
     campaigns = editing.visible_campaigns(current_user)
-    return render_template("campaigns/index.html", campaigns=campaigns, progress=campaign_reports.progress)
+    return render_template(
+        "campaigns/index.html",
+        campaigns=campaigns,
+        progress=campaign_reports.progress,
+        when_it_sends=schedule_words.when_it_sends,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -138,6 +144,7 @@ def show(campaign_id: int):
         count=count,
         progress=campaign_reports.progress(campaign),
         timezone=schedule.zone().key,
+        when_it_sends=schedule_words.when_it_sends(campaign),
     )
 
 
