@@ -49,6 +49,8 @@ def ask(sharer_id: int | None, digits: str, lesson_id: int) -> tuple[Forward | N
     """Queue a forward of the item to the number typed; (the forward, "") or (None, why it was refused)."""
     sharer = db.session.get(Contact, sharer_id) if sharer_id else None
     phone = indian_mobile(digits)
+    if sharer is None or phone is None:
+        return None, UNKNOWN_CALLER if sharer is None else BAD_NUMBER
     refusal = _refusal(sharer, phone)
     if refusal:
         return None, refusal
@@ -65,11 +67,7 @@ def ask(sharer_id: int | None, digits: str, lesson_id: int) -> tuple[Forward | N
     return forward, ""
 
 
-def _refusal(sharer: Contact | None, phone: str | None) -> str:
-    if sharer is None:
-        return UNKNOWN_CALLER
-    if phone is None:
-        return BAD_NUMBER
+def _refusal(sharer: Contact, phone: str) -> str:
     if phone == sharer.phone:
         return OWN_NUMBER
     return DAILY_LIMIT if asked_today(sharer.id) >= per_day() else ""
@@ -109,7 +107,7 @@ def place(forward_id: int) -> None:
         )
         db.session.commit()
         return
-    _call(db.session.get(Forward, forward_id))
+    _call(forward)
 
 
 def _calling_hours() -> bool:
@@ -130,15 +128,19 @@ def _claim(forward_id: int) -> bool:
 
 
 def _call(forward: Forward) -> None:
+    friend = forward.to_contact
+    if friend is None:  # erased between the check and the call
+        _finish(forward, Forward.REFUSED, "the friend was removed")
+        return
     url = twilio.public_url(f"/ivr/step/forwarded?forward={forward.id}")  # the line's own screen for it
     try:
-        sent = twilio.place_call(forward.to_contact.phone, url, twilio.public_url("/ivr/status"))
+        sent = twilio.place_call(friend.phone, url, twilio.public_url("/ivr/status"))
     except twilio.TwilioError as error:
         _finish(forward, Forward.FAILED, str(error))
         return
     forward.call_sid, forward.placed_at = sent.sid, utcnow()
     _finish(forward, Forward.PLACED, "")
-    log.info("forward %s placed to %s", forward.id, mask_phone(forward.to_contact.phone))
+    log.info("forward %s placed to %s", forward.id, mask_phone(friend.phone))
 
 
 def _finish(forward: Forward, status: str, reason: str) -> None:

@@ -162,7 +162,8 @@ def breakdown(question: PollQuestion, by: str) -> Table:
     names = dict(db.session.execute(select(District.id, District.name)).all()) if by == "district" else {}
     groups: dict[str, dict[int, int]] = {}
     for key, choice, count in found:
-        groups.setdefault(str(names.get(key, key) or "unknown"), {})[choice] = count
+        name = names.get(key) if isinstance(key, int) else key
+        groups.setdefault(str(name or "unknown"), {})[choice] = count
     rows = [_group_row(name, counts, question.labels) for name, counts in sorted(groups.items())]
     columns = [BREAKDOWNS[by], *[f"{label} (%)" for label in question.labels], "Answers"]
     return Table(f"poll-q{question.id}-{by}", f"Q{question.position + 1} by {by}", columns, rows)

@@ -35,7 +35,7 @@ def forward(turn: Turn) -> Menu | Go:
 
 def _share(turn: Turn) -> Go:
     typed = turn.form.get("Digits", "").rstrip("#")
-    _, refusal = forwards.ask(turn.call.contact_id, typed, turn.int_arg("lesson"))
+    _, refusal = forwards.ask(turn.call.contact_id, typed, turn.int_arg("lesson") or 0)
     if refusal == forwards.BAD_NUMBER:  # a mistyped number: try again
         return Go("forward", _here(turn), notice=("forward_refused_number",))
     notice = f"forward_refused_{refusal}" if refusal else "forward_queued"
@@ -48,14 +48,15 @@ def forwarded(turn: Turn) -> Menu | Go:
     if found is None or found.to_contact_id != turn.call.contact_id:
         return Go("menu")
     lesson = found.lesson_id
-    kind = Lesson.STORY if db.session.get(Lesson, lesson).kind == Lesson.STORY else Lesson.LESSON
+    item = db.session.get(Lesson, lesson)
+    kind = Lesson.STORY if item is not None and item.kind == Lesson.STORY else Lesson.LESSON
     sharer = found.from_contact.name if found.from_contact and found.from_contact.name else ""
     intro = (
         Line(f"forward_intro_{kind}", {"name": sharer}) if sharer else Line(f"forward_intro_{kind}_unnamed")
     )
     items = playback.lesson_playlist(lesson, turn.language.code)
     played = [Line(url=item.url, text=item.text, voice=item.voice) for item in items]
-    options = {"1": Go("menu"), STOP_KEY: _stop}
+    options: dict[str, Action] = {"1": Go("menu"), STOP_KEY: _stop}
     return Menu([intro, *played, Line("forward_options")], options, back=Go("menu"), on_silence=Go("menu"))
 
 

@@ -16,7 +16,7 @@ from core.db import db
 from core.metrics import BAR, DASHBOARD, Filters, Table
 from core.models import Contact
 from ivr import analytics
-from ivr.flow import Go, Line, Menu, Turn, choice_list
+from ivr.flow import Action, Go, Line, Menu, Turn, choice_list
 from ivr.models import MeetingListen
 
 MEETING_KEY = "8"  # on the main menu, for motivators
@@ -38,7 +38,7 @@ def meeting(turn: Turn) -> Menu | Go:
     contact = turn.call.contact
     if contact is None or contact.role != Contact.MOTIVATOR:  # the role check, on every entry
         return Go("menu")
-    options = dict.fromkeys(TYPED - {"0"}, _headcount)
+    options: dict[str, Action] = dict.fromkeys(TYPED - {"0"}, _headcount)
     return Menu(
         [Line("meeting_headcount")],
         options,
@@ -128,7 +128,7 @@ def meeting_after(turn: Turn) -> Menu | Go:
     lesson_id = turn.int_arg("lesson")
     if lesson_id is None:
         return Go("menu")
-    options = {
+    options: dict[str, Action] = {
         "1": Go("meeting_choose", {"n": turn.args.get("n", "")}),
         "3": Go("consent", {"kind": Recording.QUESTION, "lesson": lesson_id}),
     }
@@ -152,7 +152,7 @@ def meeting_hands(turn: Turn) -> Menu | Go:
     asked = [Line(text=question.text(turn.language.code))] if choice == 1 else []
     label = question.labels[choice - 1]
     lines = [*asked, Line("meeting_hands_count", {"digit": choice, "label": label})]
-    options = dict.fromkeys(TYPED, _hands)
+    options: dict[str, Action] = dict.fromkeys(TYPED, _hands)
     skip = _next_hands(turn, poll_id, number, choice, len(question.labels))
     return Menu(lines, options, back=skip, timeout=GROUP_SECONDS, digits=3, number=_hands)
 
@@ -165,6 +165,8 @@ def _next_hands(turn: Turn, poll_id: int, number: int, choice: int, choices: int
 def _hands(turn: Turn) -> Go:
     poll = polls.by_id(turn.int_arg("poll") or 0)
     number, choice = turn.int_arg("q") or 0, turn.int_arg("c") or 1
+    if poll is None or number >= len(poll.questions):
+        return Go("meeting_after", _state(turn))
     question = poll.questions[number]
     count = _typed(turn) or 0
     polls.hand_count(question, turn.call.call_sid, turn.call.contact, choice, count, turn.language.code)

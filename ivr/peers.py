@@ -54,7 +54,7 @@ def tried_after(turn: Turn) -> tuple[list[Line], dict[str, Action]]:
 
 
 def _tried(turn: Turn) -> Go:
-    reactions.record_tried(turn.call, turn.int_arg("lesson"))
+    reactions.record_tried(turn.call, turn.int_arg("lesson") or 0)
     kept = {key: value for key, value in turn.args.items() if key in ("lesson", "topic", "kind", "rated")}
     return Go("after", kept, notice=("tried_thanks",))
 

@@ -33,15 +33,17 @@ def poll_question(turn: Turn) -> Menu | Go:
         return Go("menu", notice=("poll_thanks",))
     question = poll.questions[number]
     intro = [Line("poll_intro")] if number == 0 else []
-    options = {str(key): _answer(key) for key in range(1, len(question.labels) + 1)}
+    options: dict[str, Action] = {str(key): _answer(key) for key in range(1, len(question.labels) + 1)}
     following = Go("poll", {"poll": poll.id, "q": number + 1})
     return Menu([*intro, Line(text=question.text(turn.language.code))], options, back=following)
 
 
 def _answer(key: int):
     def answer(turn: Turn) -> Go:
-        poll = db.session.get(Poll, turn.int_arg("poll"))
+        poll = db.session.get(Poll, turn.int_arg("poll") or 0)
         number = turn.int_arg("q") or 0
+        if poll is None or number >= len(poll.questions):
+            return Go("menu")
         question = poll.questions[number]
         polls.answer(question, turn.call.call_sid, turn.call.contact, key, turn.language.code)
         return Go("poll", {"poll": poll.id, "q": number + 1})

@@ -183,7 +183,7 @@ def approve_reply(recording_id: int, version: int | None, staff: StaffUser) -> R
         before = _set_decision(review, Review.APPROVED, staff)
         review.published_at = review.decided_at
         AuditEntry.record(staff, "approve_reply", review, before, _review_state(review))
-    story_id = recording.lesson_id
+    story_id = recording.lesson_id or 0  # cannot_publish refused a reply without its story
     recognition.reply_published(story_id, len(replies.published_replies(story_id)))
     return review
 
