@@ -118,21 +118,22 @@ def measure(
 ) -> dict:
     """CPU ms per request for the app's scripted calls and for the floor, from one process and run."""
     app_client = SignedClient(inst.app(), inst.auth_token)
+    floor = SignedClient(floor_app(inst.auth_token, inst.folder / "floor.db"), inst.auth_token)
     numbers = callers.caller_numbers(calls + warm_up)
     for number in numbers[:warm_up]:  # first calls build caches and register the callers
         scripted_call(app_client, number)
+        floor_call(floor, number, 10)
     app_client.cpu.clear()
-    if profile:
-        profile.enable()
-    for number in numbers[warm_up:]:
-        scripted_call(app_client, number)
-    if profile:
-        profile.disable()
-    floor = SignedClient(floor_app(inst.auth_token, inst.folder / "floor.db"), inst.auth_token)
-    floor_call(floor, numbers[0], warm_up)
     floor.cpu.clear()
+    # Interleaved call by call, so both sides see the same machine (a neighbour's burst hits both).
     for number in numbers[warm_up:]:
-        floor_call(floor, number, max(1, len(app_client.cpu) // calls))
+        done = len(app_client.cpu)
+        if profile:
+            profile.enable()
+        scripted_call(app_client, number)
+        if profile:
+            profile.disable()
+        floor_call(floor, number, len(app_client.cpu) - done)
     app_ms = 1000 * sum(app_client.cpu) / len(app_client.cpu)
     floor_ms = 1000 * sum(floor.cpu) / len(floor.cpu)
     return {"calls": calls, "requests": len(app_client.cpu), "app_cpu_ms_per_request": round(app_ms, 2),
