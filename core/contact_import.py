@@ -69,7 +69,9 @@ class ContactImport:
 class Lookups:
     """Languages, places and topics read once per import (small tables), so rows cost no queries."""
 
-    def __init__(self):
+    def __init__(self, district_ids: list[int] | None = None):
+        # An officer's import may only name their own districts; None (admins) allows every place.
+        self.district_ids = set(district_ids) if district_ids is not None else None
         self.languages = set(db.session.scalars(select(Language.code)))
         self.topics = {t.slug: t.id for t in db.session.scalars(select(Topic))}
         self.places = {
@@ -79,10 +81,10 @@ class Lookups:
         }  # fmt: skip
 
 
-def import_file(file: TextIO, dry_run: bool = False) -> ContactImport:
+def import_file(file: TextIO, dry_run: bool = False, district_ids: list[int] | None = None) -> ContactImport:
     """Check every row (reading only); unless a dry run or a row is bad, write them in batches."""
     report = ContactImport(dry_run=dry_run)
-    lookups = Lookups()
+    lookups = Lookups(district_ids)
     check(file, report, lookups)
     if not report.problems and not dry_run:
         file.seek(0)
@@ -111,12 +113,15 @@ def _check_rows(reader: csv.DictReader, report: ContactImport, lookups: Lookups)
         db.session.rollback()  # no read transaction held across the file: SQLite can checkpoint meanwhile
         for line, problems, values in batch:
             report.rows += 1
-            _check_row(report, seen, existing, line, problems, values)
+            _check_row(report, seen, existing, line, problems, values, lookups.district_ids)
 
 
-def _check_row(report, seen, existing, line, problems, values) -> None:
+def _check_row(report, seen, existing, line, problems, values, district_ids) -> None:
     if values and values["phone"] in seen:
         problems.append(f"duplicate of line {seen[values['phone']]}")
+    outside = district_ids is not None and values and values["phone"] in existing
+    if outside and existing[values["phone"]] not in district_ids:
+        problems.append("this number belongs to a contact outside your districts")
     if problems:
         report.add_error(f"line {line}: {'; '.join(problems)}")
         return
@@ -178,10 +183,12 @@ def _write_row(contact: Contact | None, values: dict) -> None:
             setattr(contact, name, value)
 
 
-def _existing_phones(phones: list[str]) -> set[str]:
+def _existing_phones(phones: list[str]) -> dict[str, int | None]:
+    """The numbers already known, each with its contact's district."""
     if not phones:
-        return set()
-    return set(db.session.scalars(select(Contact.phone).where(Contact.phone.in_(phones))))
+        return {}
+    found = db.session.execute(select(Contact.phone, Contact.district_id).where(Contact.phone.in_(phones)))
+    return dict(found.tuples().all())
 
 
 def _batches(rows: Iterator, size: BatchSize | None = None) -> Iterator[list]:
@@ -219,6 +226,8 @@ def parse_row(row: dict, lookups: Lookups) -> tuple[list[str], dict | None]:
         problems.append(f"language '{cell['language']}' is not known")
     topic_ids, topic_problem = _resolve_topics(cell["topics"], lookups)
     problems += [p for p in (place_problem, topic_problem) if p]
+    if lookups.district_ids is not None and places.get("district_id") not in lookups.district_ids:
+        problems.append("the district must be one of yours")
     values = {"phone": phone, "name": cell["name"][:120], "role": role, "language_code": language, **places}
     return problems, ({**values, "topic_ids": topic_ids} if phone else None)
 
@@ -266,13 +275,13 @@ def report_path(upload_id: str) -> Path:
     return uploads_dir() / f"{upload_id}.json"
 
 
-def run_upload(upload_id: str, dry_run: bool) -> ContactImport | None:
+def run_upload(upload_id: str, dry_run: bool, district_ids: list[int] | None = None) -> ContactImport | None:
     """Import a saved upload, keep its report next to it and delete the file (it holds numbers)."""
     path = upload_path(upload_id)
     if not path.exists():
         return None  # already done (a job can run twice) or erased
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as file:
-        report = import_file(file, dry_run=dry_run)
+        report = import_file(file, dry_run=dry_run, district_ids=district_ids)
     report_path(upload_id).write_text(json.dumps(asdict(report)))
     path.unlink()
     prune_reports()

@@ -3,6 +3,9 @@
 from core import contact_import
 
 
-def import_contacts(upload_id: str, dry_run: bool) -> None:
-    """Check (and unless a dry run, write) an uploaded contact CSV; its report is kept for the page."""
-    contact_import.run_upload(upload_id, dry_run)
+def import_contacts(upload_id: str, dry_run: bool, district_ids: list[int] | None = None) -> None:
+    """Check (and unless a dry run, write) an uploaded contact CSV; its report is kept for the page.
+
+    district_ids: the officer's districts, which every row must name (None: an admin, any place).
+    """
+    contact_import.run_upload(upload_id, dry_run, district_ids)

@@ -1,6 +1,17 @@
 """Staff pages for the contact directory: list, edit, opt-out, CSV import and export."""
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from core import contact_import, jobs, people, queue
@@ -72,7 +83,7 @@ def _districts_for_current_user() -> list[District]:
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@role_required(StaffUser.ADMIN)
+@role_required(StaffUser.OFFICER)
 def import_csv():
     if request.method == "POST":
         upload = request.files.get("file")
@@ -90,7 +101,10 @@ def _queue_import(upload, dry_run: bool) -> str | None:
     upload_id = contact_import.new_upload_id()
     path = contact_import.upload_path(upload_id)
     upload.save(path)
-    if queue.enqueue_now("default", jobs.import_contacts, upload_id, dry_run, job_timeout=3600):
+    allowed = current_user.district_ids()
+    districts = sorted(allowed) if allowed is not None else None
+    if queue.enqueue_now("default", jobs.import_contacts, upload_id, dry_run, districts, job_timeout=3600):
+        session["imports"] = [*session.get("imports", [])[-19:], upload_id]
         return upload_id
     path.unlink()
     flash("The job queue cannot be reached just now: nothing was imported. Try again in a minute.", "error")
@@ -98,8 +112,10 @@ def _queue_import(upload, dry_run: bool) -> str | None:
 
 
 @bp.get("/import/<upload_id>")
-@role_required(StaffUser.ADMIN)
+@role_required(StaffUser.OFFICER)
 def import_report(upload_id: str):
+    if current_user.role != StaffUser.ADMIN and upload_id not in session.get("imports", []):
+        abort(404)  # an officer reads only the reports of their own uploads
     report = contact_import.saved_report(upload_id)
     return render_template(
         "core/people_import.html", report=report, waiting=report is None, columns=people.CSV_COLUMNS

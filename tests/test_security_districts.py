@@ -5,10 +5,13 @@ test_security_routes keeps each role to its pages). Every route an officer may u
 ids of another district's objects; a new route with an id nobody here knows how to fill fails the test.
 """
 
+import json
+
 import pytest
 from werkzeug.routing import Rule
 
 from campaigns.models import Campaign
+from core import contact_import
 from core.db import db
 from core.models import Contact, SandboxMessage
 from ivr import simulated_numbers
@@ -34,7 +37,14 @@ def other_district(app):
     call = SandboxMessage(sid="CA" + "5" * 32, kind=SandboxMessage.CALL, to=contact.phone, url="/ivr/voice")
     db.session.add(call)
     db.session.commit()
-    ids = {"contact_id": contact.id, "campaign_id": campaign.id, "message_id": call.id}
+    report = contact_import.report_path("lucknowupload")  # an import report of Lucknow's officer
+    report.write_text(json.dumps({"dry_run": True, "errors": [f"line 2: {SECRET_NAME}"]}))
+    ids = {
+        "contact_id": contact.id,
+        "campaign_id": campaign.id,
+        "message_id": call.id,
+        "upload_id": "lucknowupload",
+    }
     shared = {"course_id": make_course([make_lesson()]).id}
     return {**ids, **shared, "call_id": simulated_call(app, officer), "phone": contact.phone}
 
