@@ -1,7 +1,11 @@
 """Plain, translated words for the values staff see: roles and what went wrong."""
 
-from flask import Flask
-from flask_babel import lazy_gettext
+from flask import Flask, g
+from flask_babel import get_locale, lazy_gettext
+from sqlalchemy import select
+
+from core.db import db
+from core.models import Language
 
 ROLE_NAMES = {
     "admin": lazy_gettext("admin"),
@@ -37,7 +41,11 @@ ERROR_TEXTS = {
 def init_app(app: Flask) -> None:
     """Give templates the words for roles and errors."""
     app.jinja_env.globals.update(
-        role_name=role_name, error_title=error_title, error_text=error_text, error_detail=error_detail
+        role_name=role_name,
+        error_title=error_title,
+        error_text=error_text,
+        error_detail=error_detail,
+        language_name=language_name,
     )
 
 
@@ -61,3 +69,15 @@ def error_detail(error) -> str:
     said = getattr(error, "description", None)
     stock = getattr(type(error), "description", None)
     return said if isinstance(said, str) and said != stock else ""
+
+
+def language_name(code: str | None) -> str:
+    """A caller's language as staff say it (Hindi, हिन्दी), never its code; blank when not known."""
+    if not code:
+        return str(lazy_gettext("not known"))
+    if "language_names" not in g:  # one query per page, not one per row
+        g.language_names = {row.code: row for row in db.session.scalars(select(Language))}
+    language = g.language_names.get(code)
+    if language is None:
+        return code
+    return language.native_name if str(get_locale()) == "hi" else language.name

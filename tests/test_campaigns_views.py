@@ -112,7 +112,7 @@ def test_campaign_page_previews_audio_and_sms(client, login):
     key = db.session.get(Lesson, campaign.lesson_id).tracks[0].segments[0].playback_key
     audio = f'<audio controls preload="none" src="https://chaupal.example.org/media/{key}?e='
     assert audio in page
-    assert "UCS-2 · 1 segment(s)" in page
+    assert "characters · 1 segment(s)" in page and "UCS-2" not in page  # plain words: no encodings
 
 
 def test_uploaded_list_reports_bad_rows_and_keeps_good_ones(client, login):
