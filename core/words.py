@@ -13,6 +13,13 @@ ROLE_NAMES = {
     "officer": lazy_gettext("district officer"),
 }
 
+CONTACT_ROLES = {
+    "mason": lazy_gettext("mason"),
+    "motivator": lazy_gettext("motivator"),
+    "official": lazy_gettext("official"),
+    "other": lazy_gettext("other"),
+}
+
 ERROR_TITLES = {
     400: lazy_gettext("The form could not be read"),
     401: lazy_gettext("Please log in"),
@@ -46,6 +53,7 @@ def init_app(app: Flask) -> None:
         error_text=error_text,
         error_detail=error_detail,
         language_name=language_name,
+        contact_role=contact_role,
     )
 
 
@@ -81,3 +89,8 @@ def language_name(code: str | None) -> str:
     if language is None:
         return code
     return language.native_name if str(get_locale()) == "hi" else language.name
+
+
+def contact_role(role: str | None) -> str:
+    """A caller's role as staff say it, in the page's language."""
+    return str(CONTACT_ROLES.get(role or "", role or ""))

@@ -7,9 +7,13 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
+from sqlalchemy import select
 
+from core.db import db
 from core.i18n import COOKIE
+from core.models import District, State
 from tests.conftest import csrf_token
+from tests.factories import make_contact
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "core" / "translations" / "hi" / "LC_MESSAGES"
@@ -120,3 +124,14 @@ def _latin_words(page: str) -> set[str]:
     body = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", body)
     return {word for word in re.findall(r"[A-Za-z]{2,}", text)} - LATIN_ALLOWED - {"English"}
+
+
+def test_translated_pages_have_no_english_left_in_hindi(client, login):
+    admin = login("admin", districts=["Sitapur"])
+    make_contact(name="Ramesh", district="Sitapur", role="mason")
+    client.set_cookie(COOKIE, "hi")
+    places = db.session.scalars(select(District.name).union(select(State.name)))
+    data = {admin.username, "Ramesh", *places}  # names of people and places stay as written
+    for path in ("/account", "/staff/", "/staff/new", "/people/", "/no-such-page"):
+        page = client.get(path).get_data(as_text=True)
+        assert _latin_words(page) - {w for d in data for w in re.findall(r"[A-Za-z]{2,}", d)} == set(), path
