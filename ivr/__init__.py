@@ -8,12 +8,14 @@ def init_app(app) -> None:
         analytics,
         answers,
         broadcasts,
+        call_records,
+        contact_erasure,
         courses,
+        demo_start,
         expert_line,
         jobs,
         meetings,
         peers,
-        services,
         simulator_views,
         sms,
         views,
@@ -26,8 +28,8 @@ def init_app(app) -> None:
     expert_line.install()  # experts calling from their account's phone answer questions
     analytics.register_metrics()
     meetings.register_metrics()
-    services.register_engagement_sources()
+    call_records.register_engagement_sources()
     queue.add_periodic(app, jobs.PERIODIC)
     # core's people pages ask the phone line to erase someone: the phone line reaches every package.
-    app.extensions["chaupal.erase_now"] = services.erase_now
-    app.extensions["chaupal.seeders"].append(services.seed)  # the living demo, after the lessons exist
+    app.extensions["chaupal.erase_now"] = contact_erasure.erase_now
+    app.extensions["chaupal.seeders"].append(demo_start.seed)  # the living demo, after the lessons exist

@@ -3,7 +3,10 @@
 from flask import Blueprint, Response, abort, request
 
 from core.twilio import public_url, webhook
-from ivr import services, twiml
+from ivr import (
+    prompt_editing,
+    twiml,
+)
 from transcription import helpdesk, recognition
 
 bp = Blueprint("answers", __name__, url_prefix="/ivr")
@@ -12,7 +15,7 @@ REPLAY_KEY = "1"
 
 def _words(name: str, language) -> twiml.Speech:
     """One of the outbound calls' prompts (ivr/prompts.py: editable by admins like every other)."""
-    text = services.prompt_words(name, language.code)
+    text = prompt_editing.prompt_words(name, language.code)
     return twiml.Speech(text, say_language=language.say_language, voice=language.say_voice)
 
 

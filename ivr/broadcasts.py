@@ -9,7 +9,7 @@ from campaigns import (
     status_callbacks,
 )
 from core.twilio import public_url, row_id, webhook
-from ivr.services import prompt_words
+from ivr.prompt_editing import prompt_words
 from learning import outreach
 
 bp = Blueprint("broadcasts", __name__)

@@ -106,7 +106,9 @@ def people_erase(phone: str, yes: bool) -> None:
     """Delete everything about the person with this phone number, and print what was removed."""
     from core import people
     from core.logs import mask_phone
-    from ivr import services as phone_line
+    from ivr import (
+        contact_erasure,
+    )
 
     app = make_app()
     with app.app_context():
@@ -115,7 +117,7 @@ def people_erase(phone: str, yes: bool) -> None:
             raise click.ClickException(f"no contact with the number {mask_phone(phone)}")
         if not yes:
             click.confirm(f"Delete everything about contact #{contact.id}? This cannot be undone", abort=True)
-        erasure = phone_line.erase_now(contact, "command")
+        erasure = contact_erasure.erase_now(contact, "command")
         click.echo(f"Erasure {erasure.id} of contact #{erasure.contact_id}: {erasure.status}")
         for line in erasure.lines:
             click.echo(f"  {line}")

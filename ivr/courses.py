@@ -9,7 +9,15 @@ from sqlalchemy import select
 
 from audio import playback
 from core.db import db
-from ivr import course_prompts, flow, learning_offers, prompts, questions, services
+from ivr import (
+    course_prompts,
+    flow,
+    learning_offers,
+    listening,
+    missed_calls,
+    prompts,
+    questions,
+)
 from ivr.flow import Go, Line, Menu, Turn
 from ivr.learning_offers import enrolment_of, now_ms
 from ivr.models import Call, Callback, ListenEvent
@@ -88,8 +96,8 @@ def _segment_started(position: int) -> Callable[[Turn], None]:
         learner, lesson_id = enrolment_of(turn), turn.int_arg("lesson")
         if learner is None or lesson_id is None:
             return
-        services.log_listen(turn.call, lesson_id, position, ListenEvent.START)
-        services.save_progress(turn.call, lesson_id, position, None)
+        listening.log_listen(turn.call, lesson_id, position, ListenEvent.START)
+        listening.save_progress(turn.call, lesson_id, position, None)
         enrolment.note_segment(learner, position, turn.call.call_sid)
 
     return started
@@ -101,8 +109,8 @@ def _segment_done(position: int, length: int) -> Callable[[Turn], Go]:
         if learner is None or lesson_id is None:
             return Go("menu")
         finished = position + 1 >= length
-        services.log_listen(turn.call, lesson_id, position, ListenEvent.COMPLETE)
-        services.save_progress(turn.call, lesson_id, position + 1, None, done=finished)
+        listening.log_listen(turn.call, lesson_id, position, ListenEvent.COMPLETE)
+        listening.save_progress(turn.call, lesson_id, position + 1, None, done=finished)
         if not finished:
             enrolment.note_segment(learner, position + 1, turn.call.call_sid)
             return Go("course_play", {"enrol": learner.id, "lesson": lesson_id, "pos": position + 1})
@@ -140,7 +148,7 @@ def call_back_if_dropped(call: Call) -> None:
     if learner is None:
         return
     learner.callback_for_sid = call.call_sid
-    services.queue_callback(call.contact.id, RESUME_PREFIX + call.call_sid)
+    missed_calls.queue_callback(call.contact.id, RESUME_PREFIX + call.call_sid)
 
 
 SCREENS = {

@@ -24,7 +24,18 @@ from audio.models import Lesson, Recording
 from core.db import db
 from core.models import Contact, District, Topic
 from core.twilio import public_url
-from ivr import prompts, services, twiml
+from ivr import (
+    call_records,
+    consent_takes,
+    contact_erasure,
+    listening,
+    missed_calls,
+    phone_opt_out,
+    phone_registration,
+    prompt_editing,
+    prompts,
+    twiml,
+)
 from ivr.models import Call, Consent, Erasure, ListenEvent, RecordingTake
 from transcription import helpdesk
 
@@ -43,7 +54,7 @@ class Turn:
 
     @property
     def language(self):
-        return services.call_language(self.call)
+        return call_records.call_language(self.call)
 
     def int_arg(self, name: str) -> int | None:
         value = self.args.get(name, "")
@@ -113,11 +124,11 @@ def screen(name: str):
 
 def incoming(form) -> VoiceResponse:
     """A call arrives (or a call we placed is answered): reject for callback, or start the flow."""
-    call = services.apply_status(form)
-    if services.wants_callback(call):
-        services.request_callback(call)
+    call = call_records.apply_status(form)
+    if missed_calls.wants_callback(call):
+        missed_calls.request_callback(call)
         return twiml.reject_busy()
-    known = call.language_code or helpdesk.expert_by_phone(services.caller_number(form) or "")
+    known = call.language_code or helpdesk.expert_by_phone(call_records.caller_number(form) or "")
     return render(Turn(call, {}, form), Go("home" if known else "language"))
 
 
@@ -125,13 +136,13 @@ def show_step(name: str, form, args) -> VoiceResponse:
     """Show a screen reached by a Redirect or <Record action>."""
     if name not in SCREENS:
         name = "menu"
-    call = services.open_call(form)
+    call = call_records.open_call(form)
     return render(Turn(call, {}, form), Go(name, _clean(args)))
 
 
 def press_key(name: str, form, args) -> VoiceResponse:
     """Act on the key pressed (or the silence) on a screen's <Gather>."""
-    call = services.open_call(form)
+    call = call_records.open_call(form)
     turn = Turn(call, _clean(args), form)
     if name not in SCREENS:
         return render(turn, Go("menu"))
@@ -223,7 +234,7 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
         elif url:
             spoken.append(twiml.Speech(url=url))
         else:
-            words = services.prompt_words(line.prompt_id, language.code, **line.values)
+            words = prompt_editing.prompt_words(line.prompt_id, language.code, **line.values)
             spoken.append(twiml.Speech(words, say_language=language.say_language, voice=language.say_voice))
     return spoken
 
@@ -256,7 +267,7 @@ MAIN_MENU = [
 
 @screen("language")
 def language_menu(turn: Turn) -> Menu:
-    languages = services.active_languages()
+    languages = call_records.active_languages()
     lines = [Line("language_option", {"digit": lang.menu_digit}, language=lang) for lang in languages]
     options = {str(lang.menu_digit): _choose_language(lang.code) for lang in languages}
     return Menu(lines, options, back=Go("menu") if turn.call.language_code else None)
@@ -264,7 +275,7 @@ def language_menu(turn: Turn) -> Menu:
 
 def _choose_language(code: str) -> Callable[[Turn], Go]:
     def choose(turn: Turn) -> Go:
-        services.set_language(turn.call, code)
+        call_records.set_language(turn.call, code)
         return Go("menu", notice=("welcome",))
 
     return choose
@@ -294,7 +305,7 @@ def _answer_waiting(turn: Turn) -> Menu | None:
 
 def _new_answer_offer(turn: Turn) -> Menu | None:
     """A question and its expert answer published since the last call, in a topic the caller follows."""
-    since, topics = services.previous_call_at(turn.call), services.followed_topics(turn.call)
+    since, topics = call_records.previous_call_at(turn.call), listening.followed_topics(turn.call)
     if since is None or not topics:
         return None
     code = turn.language.code
@@ -339,14 +350,14 @@ MENU_EXTRAS: tuple[Callable[[Turn], list[tuple[Line, str, Go]]], ...] = ()
 
 def _own_lesson(turn: Turn) -> tuple[Line, Go] | None:
     """The lesson left unfinished (to continue where it stopped), else the next one not yet heard."""
-    unfinished = services.unfinished_lesson(turn.call)
+    unfinished = listening.unfinished_lesson(turn.call)
     if unfinished is not None:
         progress, lesson, title = unfinished
         here = {"lesson": lesson.id, "topic": progress.topic_id, "kind": lesson.kind}
         return Line("resume_offer", {"title": title}), Go(
             "play", {**here, "pos": progress.position, "intro": 1}
         )
-    found = services.next_lesson(turn.call)
+    found = listening.next_lesson(turn.call)
     if found is None:
         return None
     lesson, title = found
@@ -358,8 +369,8 @@ def registration_due(call: Call) -> bool:
     """Ask who is calling once per call, and only after the caller has heard something (the budget)."""
     return (
         not call.offered("registration")
-        and services.needs_registration(call)
-        and services.heard_content(call)
+        and phone_registration.needs_registration(call)
+        and phone_registration.heard_content(call)
     )
 
 
@@ -413,7 +424,7 @@ def lessons(turn: Turn) -> Menu | Go:
 
 @screen("stories")
 def stories(turn: Turn) -> Menu | Go:
-    found = services.stories_nearby_first(turn.call)
+    found = listening.stories_nearby_first(turn.call)
     items = [
         (track.title, Go("play", {"lesson": lesson.id, "kind": Lesson.STORY, "intro": 1}))
         for lesson, track in found
@@ -490,7 +501,7 @@ def _named(lesson: Lesson) -> list[Line]:
     """The teller's name (only when they agreed): in their own voice if they recorded it, else in words."""
     if not lesson.contributor_name:
         return []
-    voice = services.name_recording_url(lesson)
+    voice = listening.name_recording_url(lesson)
     return (
         [Line("story_by_voice"), Line(url=voice)]
         if voice
@@ -499,9 +510,9 @@ def _named(lesson: Lesson) -> list[Line]:
 
 
 def _teller(turn: Turn, lesson: Lesson) -> list[Line]:
-    role, district = services.story_teller(lesson)
+    role, district = listening.story_teller(lesson)
     code = turn.language.code
-    words = {"role": services.prompt_words(f"role_{role}", code) if role else ""}
+    words = {"role": prompt_editing.prompt_words(f"role_{role}", code) if role else ""}
     words["district"] = district.name_in(code) if district else ""
     said = "_".join(part for part in ("role", "district") if words[part])
     return [Line(f"teller_{said}", {k: v for k, v in words.items() if v})] if said else []
@@ -524,7 +535,7 @@ def _siblings(turn: Turn) -> tuple[list[int], int]:
     kind = turn.args.get("kind", Lesson.LESSON)
     topic_id = turn.int_arg("topic") if kind == Lesson.LESSON else None
     if kind == Lesson.STORY:
-        ids = [lesson.id for lesson, _ in services.stories_nearby_first(turn.call)]
+        ids = [lesson.id for lesson, _ in listening.stories_nearby_first(turn.call)]
     else:
         ids = [lesson.id for lesson, _ in playback.published_lessons(turn.language.code, topic_id, kind=kind)]
     lesson_id = turn.int_arg("lesson")
@@ -534,8 +545,8 @@ def _siblings(turn: Turn) -> tuple[list[int], int]:
 def _started(position: int) -> Callable[[Turn], None]:
     def started(turn: Turn) -> None:
         lesson_id = turn.int_arg("lesson")
-        services.log_listen(turn.call, lesson_id, position, ListenEvent.START)
-        services.save_progress(turn.call, lesson_id, position, turn.int_arg("topic"))
+        listening.log_listen(turn.call, lesson_id, position, ListenEvent.START)
+        listening.save_progress(turn.call, lesson_id, position, turn.int_arg("topic"))
 
     return started
 
@@ -543,9 +554,9 @@ def _started(position: int) -> Callable[[Turn], None]:
 def _advance(position: int, length: int, event: str) -> Callable[[Turn], Go]:
     def advance(turn: Turn) -> Go:
         lesson_id = turn.int_arg("lesson")
-        services.log_listen(turn.call, lesson_id, position, event)
+        listening.log_listen(turn.call, lesson_id, position, event)
         done = position + 1 >= length
-        services.save_progress(turn.call, lesson_id, position + 1, turn.int_arg("topic"), done=done)
+        listening.save_progress(turn.call, lesson_id, position + 1, turn.int_arg("topic"), done=done)
         return Go("play", {**_here(turn.args), "pos": position + 1})
 
     return advance
@@ -586,7 +597,7 @@ def after(turn: Turn) -> Menu:
 
 def _feedback(useful: bool) -> Callable[[Turn], Go]:
     def feedback(turn: Turn) -> Go:
-        services.record_feedback(turn.call, turn.int_arg("lesson"), useful)
+        listening.record_feedback(turn.call, turn.int_arg("lesson"), useful)
         if registration_due(turn.call):  # the first lesson is over: a good moment to ask who is calling
             return Go("register", notice=("feedback_thanks",))
         return Go("after", {**_here(turn.args), "rated": 1}, notice=("feedback_thanks",))
@@ -609,7 +620,9 @@ def answers(turn: Turn) -> Menu | Go:
 
 
 def _question_label(question, code: str) -> str:
-    return question.topic.name(code) if question.topic else services.prompt_words("answers_no_topic", code)
+    return (
+        question.topic.name(code) if question.topic else prompt_editing.prompt_words("answers_no_topic", code)
+    )
 
 
 @screen("answer")
@@ -649,7 +662,7 @@ def consent(turn: Turn) -> Menu | Go:
 def _consent(kind: str, key: str, choice: str) -> Callable[[Turn], Go]:
     def answer(turn: Turn) -> Go:
         prompt = prompts.PROMPTS[f"consent_{kind}"]
-        given = services.record_consent(turn.call, kind, turn.int_arg("lesson"), prompt, key, choice)
+        given = consent_takes.record_consent(turn.call, kind, turn.int_arg("lesson"), prompt, key, choice)
         if not given.given:
             return Go("menu", notice=("consent_declined",))
         return Go("record", {"consent": given.id})
@@ -659,7 +672,7 @@ def _consent(kind: str, key: str, choice: str) -> Callable[[Turn], Go]:
 
 @screen("record")
 def record(turn: Turn) -> RecordStep | Go:
-    given = services.consent_for(turn.call, turn.int_arg("consent"))
+    given = consent_takes.consent_for(turn.call, turn.int_arg("consent"))
     if given is None:  # no consent, no <Record>
         return Go("menu")
     minutes = {"minutes": max(1, int(current_app.config["MAX_RECORDING_SECONDS"]) // 60)}
@@ -671,22 +684,22 @@ def record(turn: Turn) -> RecordStep | Go:
 @screen("recorded")
 def recorded(turn: Turn) -> Go:
     """Twilio's <Record action>: the caller finished (the file may not exist yet; see settle_take)."""
-    given = services.consent_for(turn.call, turn.int_arg("consent"))
+    given = consent_takes.consent_for(turn.call, turn.int_arg("consent"))
     if given is None:
         return Go("menu")
     if not turn.form.get("RecordingSid"):
         return Go("record_empty", {"consent": given.id})
-    take = services.note_take(given, turn.form)
+    take = consent_takes.note_take(given, turn.form)
     db.session.commit()
     if turn.form.get("RecordingDuration") == "0":
-        services.decide_take(take, RecordingTake.DISCARDED)
+        consent_takes.decide_take(take, RecordingTake.DISCARDED)
         return Go("record_empty", {"consent": given.id})
     return Go("review", {"take": take.id})
 
 
 @screen("record_empty")
 def record_empty(turn: Turn) -> Menu | Go:
-    given = services.consent_for(turn.call, turn.int_arg("consent"))
+    given = consent_takes.consent_for(turn.call, turn.int_arg("consent"))
     if given is None:
         return Go("menu")
     return Menu([Line("recording_empty")], {"1": Go("record", {"consent": given.id})}, back=Go("menu"))
@@ -694,7 +707,7 @@ def record_empty(turn: Turn) -> Menu | Go:
 
 @screen("review")
 def review(turn: Turn) -> Menu | Go:
-    take = services.take_for(turn.call, turn.int_arg("take"))
+    take = consent_takes.take_for(turn.call, turn.int_arg("take"))
     if take is None or take.decision != RecordingTake.PENDING:
         return Go("menu")
     listen = [Line(url=take.recording_url)] if turn.args.get("listen") and take.recording_url else []
@@ -708,8 +721,8 @@ def review(turn: Turn) -> Menu | Go:
 
 def _decide(decision: str, again: bool = False) -> Callable[[Turn], Go]:
     def decide(turn: Turn) -> Go:
-        take = services.take_for(turn.call, turn.int_arg("take"))
-        services.decide_take(take, decision)
+        take = consent_takes.take_for(turn.call, turn.int_arg("take"))
+        consent_takes.decide_take(take, decision)
         kept = (f"recording_kept_{take.consent.kind}",)
         if decision == RecordingTake.KEPT and _may_ask_name(turn, take.consent):
             return Go("name_offer", notice=kept)
@@ -730,7 +743,7 @@ def _may_ask_name(turn: Turn, given: Consent) -> bool:
     named_story = given.kind == Recording.STORY and given.choice == Consent.NAMED
     contact_id = turn.call.contact_id
     return bool(
-        named_story and contact_id and not turn.call.offered("name") and not services.has_name(contact_id)
+        named_story and contact_id and not turn.call.offered("name") and not listening.has_name(contact_id)
     )
 
 
@@ -745,7 +758,7 @@ def _asked_name(turn: Turn) -> None:
 
 
 def _record_name(turn: Turn) -> Go:
-    given = services.record_consent(turn.call, Recording.NAME, None, prompts.PROMPTS["name_offer"], "1",
+    given = consent_takes.record_consent(turn.call, Recording.NAME, None, prompts.PROMPTS["name_offer"], "1",
                                     Consent.NAMED)  # fmt: skip
     return Go("record", {"consent": given.id})
 
@@ -769,7 +782,7 @@ def _asked_registration(turn: Turn) -> None:
 
 @screen("register_state")
 def register_state(turn: Turn) -> Menu | Go:
-    role, states = turn.args.get("role"), services.states_with_districts()
+    role, states = turn.args.get("role"), phone_registration.states_with_districts()
     if role not in Contact.ROLES or not states:
         return Go("menu")
     if len(states) == 1:  # nothing to choose
@@ -782,14 +795,16 @@ def register_state(turn: Turn) -> Menu | Go:
 @screen("register_district")
 def register_district(turn: Turn) -> Menu | Go:
     role, state_id = turn.args.get("role"), turn.int_arg("state")
-    districts = services.districts_of(state_id) if state_id else []
+    districts = phone_registration.districts_of(state_id) if state_id else []
     if role not in Contact.ROLES or not districts:
         return Go("register")
     here = {"role": role, "state": state_id}
     items = [
         (d.name_in(turn.language.code), Go("register_confirm", {**here, "district": d.id})) for d in districts
     ]
-    single_state = len(services.states_with_districts()) == 1  # its question was skipped going forward
+    single_state = (
+        len(phone_registration.states_with_districts()) == 1
+    )  # its question was skipped going forward
     back = Go("register") if single_state else Go("register_state", {"role": role})
     return choice_list(turn, "register_district", "register_district_intro", items, back=back)
 
@@ -800,7 +815,7 @@ def register_confirm(turn: Turn) -> Menu | Go:
     role, district = turn.args.get("role"), db.session.get(District, turn.int_arg("district") or 0)
     if role not in Contact.ROLES or district is None:
         return Go("register")
-    role_name = services.prompt_words(f"role_{role}", turn.language.code)
+    role_name = prompt_editing.prompt_words(f"role_{role}", turn.language.code)
     code = turn.language.code
     heard = {"role": role_name, "district": district.name_in(code), "state": district.state.name_in(code)}
     options = {"1": _save_registration(role, district.id), "2": Go("register")}
@@ -809,7 +824,7 @@ def register_confirm(turn: Turn) -> Menu | Go:
 
 def _save_registration(role: str, district_id: int) -> Callable[[Turn], Go]:
     def save(turn: Turn) -> Go:
-        saved = services.register(turn.call, role, district_id)
+        saved = phone_registration.register(turn.call, role, district_id)
         return Go("menu", notice=("register_thanks",) if saved else ())
 
     return save
@@ -829,7 +844,11 @@ def more(turn: Turn) -> Menu | Go:
         return Menu([Line("more_language"), Line("back_hint")], language, back=Go("menu"))
     if contact.opted_out_at:
         return Go("more_stopped")
-    options = {"1": _stop_choice(services.opt_out_by_phone, "stopped"), "2": Go("erase_confirm"), **language}
+    options = {
+        "1": _stop_choice(phone_opt_out.opt_out_by_phone, "stopped"),
+        "2": Go("erase_confirm"),
+        **language,
+    }
     mode = "missed_call_off" if contact.missed_call_mode else "missed_call_on"
     options["4"] = _missed_call_mode(not contact.missed_call_mode)
     lines = [Line("stop_options"), Line("more_language"), Line(mode), Line("back_hint")]
@@ -840,7 +859,7 @@ def _missed_call_mode(on: bool) -> Callable[[Turn], Go]:
     """Key 4: the caller rings, we reject the call (free for them) and call straight back."""
 
     def switch(turn: Turn) -> Go:
-        services.set_missed_call_mode(turn.call.contact, on)
+        missed_calls.set_missed_call_mode(turn.call.contact, on)
         return Go("menu", notice=("missed_call_is_on" if on else "missed_call_is_off",))
 
     return switch
@@ -853,7 +872,7 @@ def more_stopped(turn: Turn) -> Menu | Go:
     if contact is None or not contact.opted_out_at:
         return Go("more")
     options = {
-        "1": _stop_choice(services.opt_in_by_phone, "restarted"),
+        "1": _stop_choice(phone_opt_out.opt_in_by_phone, "restarted"),
         "2": Go("erase_confirm"),
         "3": Go("language"),
     }
@@ -878,7 +897,7 @@ def erase_confirm(turn: Turn) -> Menu | Go:
 
 
 def _erase(turn: Turn) -> Go:
-    services.request_erasure(turn.call.contact, Erasure.BY_CALLER)
+    contact_erasure.request_erasure(turn.call.contact, Erasure.BY_CALLER)
     return Go("erased")
 
 

@@ -7,7 +7,9 @@ from audio import playback
 from audio.models import Lesson
 from campaigns import forwards
 from core.db import db
-from ivr import services
+from ivr import (
+    phone_opt_out,
+)
 from ivr.flow import Action, Go, Line, Menu, Turn
 
 SHARE_KEY, STOP_KEY = "8", "3"
@@ -62,7 +64,7 @@ def forwarded(turn: Turn) -> Menu | Go:
 
 def _stop(turn: Turn) -> Go:
     if turn.call.contact is not None:
-        services.opt_out_by_phone(turn.call.contact)
+        phone_opt_out.opt_out_by_phone(turn.call.contact)
     return Go("menu", notice=("stopped",))
 
 

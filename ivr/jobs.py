@@ -10,7 +10,15 @@ from core.config import retention_days
 from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact
-from ivr import analytics, reactions, services, sms, sms_spool
+from ivr import (
+    analytics,
+    call_log_retention,
+    contact_erasure,
+    listening,
+    reactions,
+    sms,
+    sms_spool,
+)
 from ivr.models import Callback, RecordingTake
 from transcription import recognition
 
@@ -68,7 +76,7 @@ def delete_discarded_take(take_id: int) -> None:
 
 def send_listen_milestones() -> int:
     """Weekly: count each published story's distinct listeners and let curators' recognition thank its teller."""
-    listeners = services.story_listeners()
+    listeners = listening.story_listeners()
     queued = recognition.record_listeners(listeners)
     queued += recognition.record_reactions(reactions.useful_per_story(), reactions.tried_per_story())
     return len(queued)
@@ -76,7 +84,7 @@ def send_listen_milestones() -> int:
 
 def erase_contact(erasure_id: int) -> None:
     """Carry out a pending erasure request (from the phone menu, or retried after a failure)."""
-    services.run_erasure(erasure_id)
+    contact_erasure.run_erasure(erasure_id)
 
 
 def delete_twilio_recording(recording_sid: str) -> None:
@@ -86,7 +94,7 @@ def delete_twilio_recording(recording_sid: str) -> None:
 
 def sweep_erasures() -> int:
     """Enqueue erasures still pending after their job was lost or failed."""
-    pending = services.sweep_erasures()
+    pending = contact_erasure.sweep_erasures()
     if pending:
         log.warning("re-enqueued %d pending erasure(s): %s", len(pending), pending)
     return len(pending)
@@ -97,7 +105,9 @@ def enforce_retention() -> dict:
 
     Transcripts follow RETENTION_DAYS_TRANSCRIPTS in the transcription package's own periodic job.
     """
-    counts = services.expire_call_logs(retention_days(current_app.config, "RETENTION_DAYS_CALL_LOGS"))
+    counts = call_log_retention.expire_call_logs(
+        retention_days(current_app.config, "RETENTION_DAYS_CALL_LOGS")
+    )
     log.info("retention: call logs %s", counts or "kept (RETENTION_DAYS_CALL_LOGS=0)")
     return counts
 

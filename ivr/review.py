@@ -17,7 +17,11 @@ from audio import (
 from audio.models import Lesson
 from core.db import db
 from core.models import Contact, District, State, Topic
-from ivr import prompts, services
+from ivr import (
+    phone_registration,
+    prompt_editing,
+    prompts,
+)
 
 PLACEHOLDER = "…"  # a slot with nothing real to fill it (a count, a person's name)
 
@@ -33,7 +37,7 @@ def sentences(language_code: str) -> list[Sentence]:
     found = []
     for prompt in prompts.PROMPTS.values():
         for values in _fillings(prompt.id, language_code):
-            words = services.prompt_words(prompt.id, language_code, **values)
+            words = prompt_editing.prompt_words(prompt.id, language_code, **values)
             found.append(Sentence(prompt.id, words))
     return list(dict.fromkeys(found))
 
@@ -61,16 +65,20 @@ def _values(prompt_id: str, name: str, code: str) -> list[str]:
     if name == "name" and prompt_id == "item_option":
         return list_items(code)
     if name == "role":
-        return [services.prompt_words(f"role_{role}", code) for role in Contact.ROLES]
+        return [prompt_editing.prompt_words(f"role_{role}", code) for role in Contact.ROLES]
     if name in ("district", "state"):
-        return [services.place_name(place, code) for place in _places(name)]
+        return [phone_registration.place_name(place, code) for place in _places(name)]
     return []
 
 
 def list_items(code: str) -> list[str]:
     """Every name a keypad list can say: topics, lesson and story titles, states and districts."""
     topics = [topic.name(code) for topic in db.session.scalars(select(Topic).order_by(Topic.position))]
-    places = [services.place_name(place, code) for kind in ("state", "district") for place in _places(kind)]
+    places = [
+        phone_registration.place_name(place, code)
+        for kind in ("state", "district")
+        for place in _places(kind)
+    ]
     return list(dict.fromkeys([*topics, *titles(code), *places]))
 
 

@@ -24,7 +24,10 @@ from core.auth import role_required
 from core.config import is_on
 from core.db import db
 from core.twilio import is_sid, webhook
-from ivr import services, sms_spool
+from ivr import (
+    inbound_sms,
+    sms_spool,
+)
 from ivr.models import SmsMessage
 
 log = logging.getLogger(__name__)
@@ -124,7 +127,7 @@ def incoming():
     body = request.form.get("Body", "").replace("\x00", "")[:MAX_BODY_CHARACTERS]
     keyword = understand(body)
     try:
-        reply_id, language = services.receive_sms(request.form, body, keyword, script_language(body))
+        reply_id, language = inbound_sms.receive_sms(request.form, body, keyword, script_language(body))
     except (OperationalError, SQLTimeoutError) as error:
         reply_id, language = _keep_for_later(request.form, keyword, error), script_language(body)
     if answered_by_twilio(body):
@@ -135,7 +138,7 @@ def incoming():
 def receive_spooled(entry: dict) -> None:
     """Act on a message the webhook kept aside (no reply now: the webhook answered at the time)."""
     body = entry.get("Body", "")
-    services.receive_sms(entry, body, understand(body), script_language(body))
+    inbound_sms.receive_sms(entry, body, understand(body), script_language(body))
 
 
 def _keep_for_later(form, keyword: str, error: Exception) -> str | None:
@@ -150,12 +153,12 @@ def _keep_for_later(form, keyword: str, error: Exception) -> str | None:
 @role_required("curator")
 def inbox():
     show = request.args.get("show", SmsMessage.NEW)
-    return render_template("ivr/sms_inbox.html", messages=services.sms_inbox(show), show=show)
+    return render_template("ivr/sms_inbox.html", messages=inbound_sms.sms_inbox(show), show=show)
 
 
 @bp.post("/<int:message_id>/read")
 @role_required("curator")
 def mark_read(message_id: int):
-    if not services.mark_sms_read(message_id):
+    if not inbound_sms.mark_sms_read(message_id):
         abort(404)
     return redirect(url_for("sms.inbox"), code=303)

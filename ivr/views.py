@@ -9,7 +9,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import role_required
 from core.twilio import webhook
-from ivr import courses, flow, languages, review, services, twiml
+from ivr import (
+    call_records,
+    consent_takes,
+    courses,
+    flow,
+    languages,
+    prompt_editing,
+    review,
+    twiml,
+)
 from ivr import prompts as prompt_texts
 
 log = logging.getLogger(__name__)
@@ -53,7 +62,7 @@ def key(name: str):
 @bp.post("/status")
 @call_webhook
 def status():
-    call = services.apply_status(request.form)
+    call = call_records.apply_status(request.form)
     courses.call_back_if_dropped(call)
     return _twiml(twiml.empty())
 
@@ -63,7 +72,7 @@ def status():
 def recording_status():
     consent_id = request.args.get("consent", "")
     if consent_id.isdigit() and request.form.get("RecordingSid"):
-        services.recording_status(int(consent_id), request.form)
+        consent_takes.recording_status(int(consent_id), request.form)
     return _twiml(twiml.empty())
 
 
@@ -92,13 +101,13 @@ def edit_prompt(prompt_id: str):
             if language.code not in request.form:
                 continue  # a language the form did not show keeps its words
             try:
-                outcome = services.save_prompt_words(prompt_id, language.code, request.form.get(language.code, ""),
+                outcome = prompt_editing.save_prompt_words(prompt_id, language.code, request.form.get(language.code, ""),
                                                      current_user.id)  # fmt: skip
                 flash(f"{language.name}: {outcome}.", "info")
             except ValueError as error:
                 flash(f"{language.name}: {error}", "error")
         return redirect(url_for("ivr.edit_prompt", prompt_id=prompt_id))
-    row = next(r for r in services.prompt_table() if r["prompt"].id == prompt_id)
+    row = next(r for r in prompt_editing.prompt_table() if r["prompt"].id == prompt_id)
     return render_template("ivr/prompt_edit.html", row=row, languages=languages.all_languages())
 
 
@@ -146,7 +155,7 @@ def language_switch(code: str):
 @role_required("admin", "curator")
 def sentences():
     """Every sentence the line can say in one language, list items and outbound calls included."""
-    languages = services.active_languages()
+    languages = call_records.active_languages()
     code = request.args.get("language") or (languages[0].code if languages else "")
     language = next((lang for lang in languages if lang.code == code), None)
     if language is None:
@@ -160,5 +169,8 @@ def sentences():
 def prompts():
     upload = url_for("audio.prompts") if "audio.prompts" in current_app.view_functions else None
     return render_template(
-        "ivr/prompts.html", rows=services.prompt_table(), languages=services.active_languages(), upload=upload
+        "ivr/prompts.html",
+        rows=prompt_editing.prompt_table(),
+        languages=call_records.active_languages(),
+        upload=upload,
     )

@@ -129,7 +129,9 @@ def test_the_analytics_summary_keeps_to_the_tokens_districts(api, make_token):
 
 
 def test_an_erased_person_disappears_from_every_answer(api, make_token):
-    from ivr import services as ivr
+    from ivr import (
+        contact_erasure,
+    )
 
     recording = make_recording("Sitapur", Recording.NAMED)
     story = make_lesson(kind=Lesson.STORY, source_recording_id=recording.id)
@@ -137,7 +139,7 @@ def test_an_erased_person_disappears_from_every_answer(api, make_token):
     secret = make_token(sees_phones=True)
     phone, person_id = person.phone, person.id
     assert api("GET", f"/contacts/{person.id}", secret).status_code == 200
-    ivr.erase_now(person, "staff")
+    contact_erasure.erase_now(person, "staff")
     assert api("GET", f"/contacts/{person_id}", secret).status_code == 404
     for path in ("/recordings", "/enrolments", "/quiz-results"):
         assert all(r["contact_id"] != person_id for r in api("GET", path, secret).json["results"]), path

@@ -95,9 +95,11 @@ def test_the_demo_is_never_made_in_production(app):
     try:
         with pytest.raises(demo.ProductionDemoError):
             demo.make()
-        from ivr import services
+        from ivr import (
+            demo_start,
+        )
 
-        assert services.seed(demo=True) == [
+        assert demo_start.seed(demo=True) == [
             "the living demo (stories, a question, call history) is never made in production"
         ]
     finally:

@@ -4,7 +4,10 @@ import pytest
 from sqlalchemy import select
 
 from core.db import db
-from ivr import prompts, services
+from ivr import (
+    prompt_editing,
+    prompts,
+)
 from ivr.models import Consent
 from tests.conftest import csrf_token
 from tests.ivr_fixtures import Phone
@@ -27,17 +30,19 @@ def test_an_admin_rewords_a_prompt_and_callers_hear_it(client, login, twilio_pos
 def test_placeholders_must_stay(app, login):
     admin = login("admin")
     with pytest.raises(ValueError, match=r"\{title\}"):
-        services.save_prompt_words("resume_offer", "en", "Press 1 to go on.", admin.id)
+        prompt_editing.save_prompt_words("resume_offer", "en", "Press 1 to go on.", admin.id)
     with pytest.raises(ValueError, match="no such|there is no prompt"):
-        services.save_prompt_words("nope", "en", "x", admin.id)
+        prompt_editing.save_prompt_words("nope", "en", "x", admin.id)
 
 
 def test_empty_words_go_back_to_the_shipped_text(app, login):
     admin = login("admin")
-    services.save_prompt_words("welcome_back", "en", "Good to hear you again.", admin.id)
-    assert services.prompt_words("welcome_back", "en") == "Good to hear you again."
-    assert services.save_prompt_words("welcome_back", "en", "  ", admin.id) == "back to the shipped words"
-    assert services.prompt_words("welcome_back", "en") == prompts.text("welcome_back", "en")
+    prompt_editing.save_prompt_words("welcome_back", "en", "Good to hear you again.", admin.id)
+    assert prompt_editing.prompt_words("welcome_back", "en") == "Good to hear you again."
+    assert (
+        prompt_editing.save_prompt_words("welcome_back", "en", "  ", admin.id) == "back to the shipped words"
+    )
+    assert prompt_editing.prompt_words("welcome_back", "en") == prompts.text("welcome_back", "en")
 
 
 def test_consent_keeps_the_edited_words_and_their_version(app, login, twilio_post):
@@ -45,7 +50,7 @@ def test_consent_keeps_the_edited_words_and_their_version(app, login, twilio_pos
     words = (
         "Other workers will hear your story. Press 1 to share with your name, 2 without, 3 for trainers only."
     )
-    services.save_prompt_words("consent_story", "en", words, admin.id)
+    prompt_editing.save_prompt_words("consent_story", "en", words, admin.id)
     phone = Phone(twilio_post, caller="+919800050002").dial().press("2").press("3")
     assert words in phone.said
     phone.press("2")

@@ -8,7 +8,11 @@ import pytest
 from audio.models import Lesson
 from core.db import db
 from core.models import Topic
-from ivr import prompts, review, services
+from ivr import (
+    prompt_editing,
+    prompts,
+    review,
+)
 from tests.ivr_fixtures import make_lesson
 
 POSTPOSITION = re.compile(r"\{(title|name|label|course)\}\s*(के|की|का|को|में|से|पर|ने)(?=[\s।,])")
@@ -53,7 +57,7 @@ def test_the_sentence_page_is_for_curators_and_admins(client, login):
 
 def test_outbound_words_are_prompts_that_admins_can_reword(twilio_post, login):
     admin = login("admin")
-    services.save_prompt_words("broadcast_missing", "en", "Sorry, nothing to play today.", admin.id)
+    prompt_editing.save_prompt_words("broadcast_missing", "en", "Sorry, nothing to play today.", admin.id)
     response = twilio_post("/ivr/broadcast/999", {"CallSid": "CA9", "CallStatus": "in-progress"})
     said = [verb.text for verb in ET.fromstring(response.get_data()).iter("Say")]
     assert said == ["Hello. A message for you from Chaupal.", "Sorry, nothing to play today."]

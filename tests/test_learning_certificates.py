@@ -69,7 +69,9 @@ def test_the_sms_is_in_the_learners_language_and_never_to_an_opted_out_number(
 def test_erasing_a_learner_removes_their_learning_and_their_certificate_stops_verifying(
     client, learning_clock
 ):
-    from ivr import services as line
+    from ivr import (
+        contact_erasure,
+    )
 
     learning_clock(START)
     lesson = make_lesson()
@@ -84,7 +86,7 @@ def test_erasing_a_learner_removes_their_learning_and_their_certificate_stops_ve
     certificate = certificates.finish(learner)
     db.session.commit()
     code = certificate.code
-    lines = line.erase_contact(person.id)
+    lines = contact_erasure.erase_contact(person.id)
     assert "1 certificate(s) deleted" in lines and "2 course enrolment(s) deleted" in lines
     assert "1 re-ask schedule row(s) deleted" in lines
     for model in (Answer, Certificate, Enrolment):

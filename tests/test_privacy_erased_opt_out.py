@@ -7,7 +7,9 @@ from sqlalchemy import select
 from core import contact_import, people
 from core.db import db
 from core.models import Contact, ErasedOptOut, SuppressionEvent
-from ivr import services as ivr
+from ivr import (
+    contact_erasure,
+)
 from ivr.models import Erasure
 from tests.factories import make_contact
 from tests.ivr_fixtures import Phone
@@ -20,7 +22,7 @@ CSV = (
 
 
 def erase(contact: Contact) -> Erasure:
-    erasure = ivr.erase_now(contact, Erasure.BY_COMMAND)
+    erasure = contact_erasure.erase_now(contact, Erasure.BY_COMMAND)
     assert erasure.status == Erasure.DONE, erasure.reason
     return erasure
 

@@ -201,10 +201,12 @@ def test_only_admins_may_erase(client, login):
 
 
 def test_a_failed_erasure_stays_pending_and_runs_again(app, monkeypatch, work):
-    from ivr import services
+    from ivr import (
+        contact_erasure,
+    )
 
     contact = make_contact(phone=NUMBER)
-    erasure = services.request_erasure(contact, Erasure.BY_CALLER)
+    erasure = contact_erasure.request_erasure(contact, Erasure.BY_CALLER)
     db.session.commit()
     assert db.session.get(Contact, contact.id).opted_out_at is not None  # no calls while it waits
 
@@ -213,13 +215,15 @@ def test_a_failed_erasure_stays_pending_and_runs_again(app, monkeypatch, work):
 
     monkeypatch.setattr(voice_erasure, "erase_contact_audio", store_down)
     with pytest.raises(store.StoreError):
-        services.run_erasure(erasure.id)
+        contact_erasure.run_erasure(erasure.id)
     db.session.expire_all()
     failed = db.session.get(Erasure, erasure.id)
     assert failed.status == Erasure.PENDING and "the bucket did not answer" in failed.reason
     assert db.session.scalar(select(Contact).filter_by(phone=NUMBER)) is not None
     monkeypatch.undo()
-    assert services.sweep_erasures(now=failed.created_at + services.ERASURE_RETRY_AFTER * 2) == [erasure.id]
+    assert contact_erasure.sweep_erasures(
+        now=failed.created_at + contact_erasure.ERASURE_RETRY_AFTER * 2
+    ) == [erasure.id]
     work("default")
     db.session.expire_all()
     assert db.session.get(Erasure, erasure.id).status == Erasure.DONE

@@ -10,7 +10,10 @@ from audio.models import Recording
 from core import queue
 from core.db import db
 from core.models import Contact
-from ivr import services, sms_spool
+from ivr import (
+    contact_erasure,
+    sms_spool,
+)
 from tests.factories import make_contact, make_staff
 from tests.ivr_fixtures import LINE_NUMBER, sid
 from transcription.models import AuditEntry, Review, Transcript
@@ -92,7 +95,7 @@ def test_the_erased_number_and_words_are_nowhere_not_even_in_storage_history(app
     contact = a_caller_with_curated_words()
     assert any(NUMBER.encode() in data for data in database_files().values()) or not database_files()
     admin = make_staff("admin")
-    erasure = services.erase_now(contact, "staff", admin.id)
+    erasure = contact_erasure.erase_now(contact, "staff", admin.id)
     assert erasure.status == "done", erasure.reason
     report = erasure.report
     assert "2 curator audit entr(ies) about them kept without their words" in report

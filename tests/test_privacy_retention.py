@@ -77,7 +77,10 @@ def test_files_left_by_a_job_racing_an_erasure_are_removed(app):
 
 
 def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
-    from ivr import analytics, services
+    from ivr import (
+        analytics,
+        call_log_retention,
+    )
 
     person = make_contact()
     lesson = make_lesson()
@@ -96,7 +99,7 @@ def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
     ])  # fmt: skip
     db.session.commit()
     analytics.refresh_summaries()  # the analytics pages' summaries of those calls go too
-    counts = services.expire_call_logs(730)
+    counts = call_log_retention.expire_call_logs(730)
     assert counts == {
         "calls": 1,
         "listening events": 1,
@@ -113,7 +116,7 @@ def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
     assert db.session.get(Call, new_call.id).contact_id == person.id
     assert db.session.scalars(select(SmsMessage.body)).all() == ["new text"]
     assert db.session.scalar(select(func.count()).select_from(ListenEvent)) == 1  # counted, not linked
-    assert services.expire_call_logs(0) == {}
+    assert call_log_retention.expire_call_logs(0) == {}
 
 
 def test_the_daily_jobs_are_declared_and_run_from_the_queue(app, work):

@@ -7,7 +7,10 @@ heard only the apology; `{digit:>3000000}` was accepted and made a 3 MB reply pe
 import pytest
 
 from core.db import db
-from ivr import prompts, services
+from ivr import (
+    prompt_editing,
+    prompts,
+)
 from ivr.models import PromptText
 from tests.conftest import csrf_token
 from tests.ivr_fixtures import Phone
@@ -47,20 +50,20 @@ def test_a_format_spec_in_the_language_menu_leaves_the_line_speaking(client, log
 def test_words_with_anything_but_plain_placeholders_are_refused(app, login, words):
     admin = login("admin")
     with pytest.raises(ValueError, match="not allowed"):
-        services.save_prompt_words("language_option", "en", words, admin.id)
+        prompt_editing.save_prompt_words("language_option", "en", words, admin.id)
     assert db.session.query(PromptText).count() == 0
 
 
 def test_words_are_bounded_and_keep_their_placeholders(app, login):
     admin = login("admin")
     with pytest.raises(ValueError, match="600"):
-        services.save_prompt_words("welcome", "en", "Welcome " * 100, admin.id)
+        prompt_editing.save_prompt_words("welcome", "en", "Welcome " * 100, admin.id)
     with pytest.raises(ValueError, match=r"\{digit\}"):
-        services.save_prompt_words("language_option", "en", "For English, press {name}.", admin.id)
-    assert services.save_prompt_words("language_option", "en", "English: {digit}.", admin.id).startswith(
-        "saved"
-    )
-    assert services.prompt_words("language_option", "en", digit=2) == "English: 2."
+        prompt_editing.save_prompt_words("language_option", "en", "For English, press {name}.", admin.id)
+    assert prompt_editing.save_prompt_words(
+        "language_option", "en", "English: {digit}.", admin.id
+    ).startswith("saved")
+    assert prompt_editing.prompt_words("language_option", "en", digit=2) == "English: 2."
 
 
 @pytest.mark.parametrize("words", ATTACKS)
@@ -70,4 +73,4 @@ def test_stored_words_that_fail_to_render_fall_back_to_the_shipped_words(app, lo
     db.session.commit()
     phone = Phone(twilio_post, caller="+919800060002").dial()
     assert "For English, press 2." in phone.said and APOLOGY not in phone.said
-    assert services.prompt_words("language_option", "en", digit=2) == "For English, press 2."
+    assert prompt_editing.prompt_words("language_option", "en", digit=2) == "For English, press 2."

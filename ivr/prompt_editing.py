@@ -1,0 +1,90 @@
+"""Admins' words for the line's prompts: the table of every prompt, edited words, versions."""
+
+import logging
+
+from flask import g
+from sqlalchemy import select
+
+from audio import prompt_audio
+from core.db import db
+from core.models import Language
+from ivr import prompts
+from ivr.models import (
+    PromptText,
+)
+
+log = logging.getLogger(__name__)
+
+
+def prompt_table() -> list[dict]:
+    """Every prompt with, per language (offered or not), its words and whether recorded audio replaces them."""
+    languages = list(db.session.scalars(select(Language).order_by(Language.menu_digit)))
+    edited = _edited_prompts()
+    rows = []
+    for prompt in prompts.PROMPTS.values():
+        cells = {
+            lang.code: {
+                # a language being prepared shows only its own words, not the fallback's
+                "text": prompt_words(prompt.id, lang.code)
+                if lang.code in prompt.text or (prompt.id, lang.code) in edited
+                else "",
+                "edited": (prompt.id, lang.code) in edited,
+                "audio": bool(prompt_audio.prompt_audio_url(prompt.id, lang.code)),
+            }
+            for lang in languages
+        }
+        rows.append({"prompt": prompt, "cells": cells})
+    return rows
+
+
+def _edited_prompts() -> dict[tuple[str, str], PromptText]:
+    # Read once per request: a call step speaks several prompts.
+    if "chaupal_prompt_texts" not in g:
+        g.chaupal_prompt_texts = {
+            (p.prompt_id, p.language_code): p for p in db.session.scalars(select(PromptText))
+        }
+    return g.chaupal_prompt_texts
+
+
+def prompt_words(prompt_id: str, language_code: str, **values) -> str:
+    """The words the line speaks: an admin's wording if there is one, else the shipped text."""
+    edited = _edited_prompts().get((prompt_id, language_code))
+    if edited is None:
+        return prompts.text(prompt_id, language_code, **values)
+    try:  # checked again here: words stored before the checks (or by hand) must not silence the line
+        prompts.check_words(edited.text, prompts.text(prompt_id, language_code))
+        return prompts.fill(edited.text, values) if values else edited.text
+    except prompts.WordsError as error:
+        log.warning(
+            "prompt %s (%s): edited words refused (%s); shipped words spoken", prompt_id, language_code, error
+        )
+        return prompts.text(prompt_id, language_code, **values)
+
+
+def prompt_version(prompt_id: str, language_code: str) -> int:
+    """The version of the words heard in that language (edits continue the shipped numbering)."""
+    edited = _edited_prompts().get((prompt_id, language_code))
+    return edited.version if edited else prompts.PROMPTS[prompt_id].version
+
+
+def save_prompt_words(prompt_id: str, language_code: str, text: str, staff_id: int) -> str:
+    """Set (or, with empty text, reset) an admin's wording; refuses text that drops or adds placeholders."""
+    prompt = prompts.PROMPTS.get(prompt_id)
+    if prompt is None:
+        raise ValueError(f"there is no prompt '{prompt_id}'")
+    text = " ".join(text.split())
+    shipped = prompts.text(prompt_id, language_code)
+    edited = db.session.scalar(select(PromptText).filter_by(prompt_id=prompt_id, language_code=language_code))
+    g.pop("chaupal_prompt_texts", None)
+    if not text or text == shipped:
+        if edited is not None:
+            db.session.delete(edited)
+        db.session.commit()
+        return "back to the shipped words"
+    prompts.check_words(text, shipped)
+    if edited is None:
+        edited = PromptText(prompt_id=prompt_id, language_code=language_code, version=prompt.version)
+        db.session.add(edited)
+    edited.text, edited.version, edited.updated_by = text, edited.version + 1, staff_id
+    db.session.commit()
+    return f"saved as version {edited.version}"
