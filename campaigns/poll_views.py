@@ -17,8 +17,8 @@ bp = Blueprint("polls", __name__, url_prefix="/polls", template_folder="template
 
 def _poll(poll_id: int) -> Poll:
     poll = db.session.get(Poll, poll_id)
-    if poll is None:
-        abort(404)
+    if poll is None or not polls.may_see(current_user, poll):
+        abort(404)  # another district's poll is not there for this officer
     return poll
 
 
@@ -26,7 +26,7 @@ def _poll(poll_id: int) -> Poll:
 @role_required("officer")
 def index():
     return render_template(
-        "campaigns/polls.html", polls=polls.all_polls(), questions=range(Poll.MAX_QUESTIONS)
+        "campaigns/polls.html", polls=polls.visible_polls(current_user), questions=range(Poll.MAX_QUESTIONS)
     )
 
 

@@ -199,6 +199,21 @@ def _csv_row(poll: Poll, question: PollQuestion, found: PollAnswer, names: dict)
     return row if poll.anonymous else (*row, found.contact_id or "")
 
 
+def may_see(user: StaffUser, poll: Poll) -> bool:
+    """Officers see their own polls, their district colleagues' and national ones; admins and curators all."""
+    allowed = user.district_ids()
+    if allowed is None or poll.created_by_id == user.id:
+        return True
+    creator = db.session.get(StaffUser, poll.created_by_id) if poll.created_by_id else None
+    made_for = creator.district_ids() if creator else None
+    return made_for is None or bool(made_for & allowed)
+
+
+def visible_polls(user: StaffUser) -> list[Poll]:
+    """The polls this staff member may open, newest first."""
+    return [poll for poll in all_polls() if may_see(user, poll)]
+
+
 def all_polls() -> list[Poll]:
     """Every poll, newest first."""
     return list(db.session.scalars(select(Poll).order_by(Poll.id.desc())))

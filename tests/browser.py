@@ -3,7 +3,6 @@
 Registered as a pytest plugin in conftest.py: use the fixtures `live_server`, `browser` and `page`.
 """
 
-import socket
 import subprocess
 import threading
 import time
@@ -13,19 +12,13 @@ import pytest
 from werkzeug.serving import make_server
 
 from core.app import create_app
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
     "--disable-background-networking", "--disable-component-update", "--autoplay-policy=no-user-gesture-required",
 ]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LiveServer:

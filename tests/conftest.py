@@ -4,32 +4,35 @@ Set TEST_DATABASE_URL to a PostgreSQL URL to run against PostgreSQL (a fresh dat
 for the run and dropped after); set TEST_REDIS_URL to use an existing Redis instead of starting one.
 """
 
-import contextvars
 import json
 import os
-import re
 import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from core import queue
 from core.app import create_app
 from core.db import db, upgrade
-from tests.factories import STAFF_PASSWORD, make_staff
-from tests.twilio_loopback import LoopbackTwilio
+from tests.factories import make_staff
 
 # generated audio files; real-browser fixtures; API tokens
-pytest_plugins = ["tests.audio_fixtures", "tests.browser", "tests.api_fixtures"]
+# The one way fixtures arrive: every fixture module is a plugin here (tests import helpers, never fixtures).
+from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL, IsolatedClient, log_in
+from tests.twilio_loopback import LoopbackTwilio
 
-ACCOUNT_SID = "AC" + "0" * 31 + "1"
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-PUBLIC_BASE_URL = "https://chaupal.example.org"
+pytest_plugins = [
+    "tests.audio_fixtures",
+    "tests.browser",
+    "tests.api_fixtures",
+    "tests.campaigns_fixtures",
+    "tests.learning_fixtures",
+    "tests.transcription_fixtures",
+]
 
 
 for proxy_setting in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
@@ -128,13 +131,6 @@ def _empty_tables() -> None:
             connection.execute(table.delete())
 
 
-class IsolatedClient(FlaskClient):
-    """Runs each request in its own app context, as in production, not in the test's."""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
 @pytest.fixture
 def client(app):
     app.test_client_class = IsolatedClient
@@ -144,21 +140,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-def csrf_token(client, page: str = "/login") -> str:
-    """The CSRF token of the client's session, read from a page's form."""
-    html = client.get(page).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, f"no CSRF token on {page}"
-    return match.group(1)
-
-
-def log_in(client, username: str, password: str = STAFF_PASSWORD):
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
-    )
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from audio import store
 from audio.models import Lesson, LessonSegment, LessonTrack
 from core.db import db
 from core.models import Topic
-from tests.conftest import ACCOUNT_SID, PUBLIC_BASE_URL
+from tests.helpers import ACCOUNT_SID, PUBLIC_BASE_URL
 
 LINE_NUMBER = "+18005550100"
 _sids = itertools.count(1)

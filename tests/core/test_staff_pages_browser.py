@@ -1,0 +1,100 @@
+"""Every staff page in Chromium at phone width (390 px): no sideways page scroll, no serious accessibility faults.
+
+axe-core (the npm package, vendored in tests/vendor with its licence) is injected into each page.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser import log_in
+from tests.campaigns_fixtures import make_campaign, make_lesson
+from tests.factories import STAFF_PASSWORD, make_contact, make_staff
+from tests.learning_fixtures import make_course, make_item
+
+pytestmark = pytest.mark.browser
+
+AXE = (Path(__file__).parent.parent / "vendor" / "axe.min.js").read_text()
+PHONE = {"width": 390, "height": 844}
+# Pages that are downloads or data for scripts, not pages a person reads.
+NOT_PAGES = (".csv", ".json", "/api/inbox")
+
+
+def staff_pages(app) -> list[str]:
+    """Every page without parameters that some staff role may open."""
+    rules = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and not rule.arguments]
+    declared = [
+        rule.rule for rule in rules if getattr(app.view_functions[rule.endpoint], "allowed_roles", None)
+    ]
+    return sorted(path for path in declared if not path.endswith(NOT_PAGES))
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def some_of_everything(officer) -> list[str]:
+    """Rows on every list and the pages of single things, so wide tables are tested with content."""
+    for number in range(12):
+        make_contact(name=f"Shanti Devi Kushwaha {number}", district="Sitapur", role="mason")
+    person = make_contact(name="Ramkumari Prajapati Vishwakarma", district="Sitapur")
+    lesson = make_lesson()
+    campaign = make_campaign(user=officer, name="Twin pit week in every gram panchayat of the district")
+    item = make_item(lesson=lesson)
+    course = make_course([lesson], post_items=[item])
+    return [
+        f"/people/{person.id}",
+        f"/audio/lessons/{lesson.id}",
+        f"/campaigns/{campaign.id}",
+        f"/campaigns/{campaign.id}/edit",
+        f"/learning/courses/{course.id}",
+        f"/learning/items/{item.id}",
+    ]
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than the screen."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    page.evaluate(AXE)
+    found = page.evaluate(
+        "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))"
+    )
+    return list(found)
+
+
+def check(page, url: str, problems: list[str]) -> None:
+    page.goto(url)
+    if overflow(page) > 0:
+        problems.append(f"{url}: {overflow(page)} px wider than a 390 px screen")
+    problems.extend(f"{url}: {line}" for line in serious_violations(page))
+
+
+def test_every_staff_page_fits_a_phone_and_passes_axe(phone_page, live_server, app):
+    problems: list[str] = []
+    check(phone_page, live_server.url + "/login", problems)
+    admin = make_staff("admin", districts=["Sitapur"])
+    things = some_of_everything(make_staff("officer", districts=["Sitapur"]))
+    log_in(phone_page, live_server, admin.username, STAFF_PASSWORD)
+    pages = staff_pages(app) + things
+    assert len(pages) > 20
+    for path in pages:
+        check(phone_page, live_server.url + path, problems)
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_menu_folds_away_on_a_phone(phone_page, live_server):
+    officer = make_staff("officer", districts=["Sitapur"])
+    log_in(phone_page, live_server, officer.username, STAFF_PASSWORD)
+    assert not phone_page.locator("header nav").is_visible()
+    phone_page.click("header summary")
+    assert phone_page.locator("header nav").is_visible()

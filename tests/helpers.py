@@ -1,0 +1,42 @@
+"""Helpers shared by the tests (fixtures live in conftest.py and the *_fixtures plugins, never here)."""
+
+import contextvars
+import re
+import socket
+
+from flask.testing import FlaskClient
+
+from tests.factories import STAFF_PASSWORD
+
+ACCOUNT_SID = "AC" + "0" * 31 + "1"
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_BASE_URL = "https://chaupal.example.org"
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as in production, not in the test's."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def csrf_token(client, page: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page's form."""
+    html = client.get(page).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def log_in(client, username: str, password: str = STAFF_PASSWORD):
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+    )
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,0 +1,106 @@
+"""From a Twilio recording to transcript, tags and flags with no human step, through real RQ workers."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from audio import recording_pipeline
+from audio.models import Recording
+from core import queue
+from core.config import ROOT
+from core.db import db
+from core.models import Topic
+from tests.transcription_fixtures import TEST_MODEL
+from transcription import (
+    asr,
+    jobs,
+    topic_tags,
+)
+from transcription.models import TopicTag, Transcript
+
+pytestmark = pytest.mark.usefixtures("test_model")
+
+
+def twin_pit() -> int:
+    return db.session.scalar(select(Topic.id).filter_by(slug="twin-pit"))
+
+
+def register_question(twilio_server, audio_files) -> Recording:
+    """A caller's question recorded in the twin-pit menu, as the IVR registers it."""
+    sid = "RE" + "7" * 32
+    url = twilio_server.add_recording(sid, (200, audio_files.speech_wav.read_bytes()))
+    recording, _ = recording_pipeline.register_recording(
+        sid,
+        source_url=url,
+        kind=Recording.QUESTION,
+        language_code="hi",
+        topic_id=twin_pit(),
+        reported_seconds=4,
+    )
+    return recording
+
+
+def assert_transcribed_tagged_and_flagged(recording_id: int) -> None:
+    db.session.expire_all()
+    transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording_id))
+    assert transcript.status == Transcript.READY and transcript.text.strip()
+    assert transcript.real_time_factor > 0 and transcript.model_language == "hi"
+    assert transcript.speech_seconds > 1 and Transcript.MOSTLY_SILENCE not in transcript.flag_list
+    assert transcript.priority >= 100  # a question with speech
+    tags = [(t.topic_id, t.source) for t in topic_tags.tags_for(recording_id)]
+    assert (twin_pit(), TopicTag.MENU) in tags
+
+
+def test_a_fetched_recording_is_transcribed_by_the_forking_worker(work, twilio_server, audio_files):
+    recording = register_question(twilio_server, audio_files)
+    work("audio")
+    assert db.session.get(Recording, recording.id).status == Recording.READY
+    work("transcription")
+    assert_transcribed_tagged_and_flagged(recording.id)
+    assert queue.get_queue("transcription").failed_job_registry.count == 0
+
+
+def worker_environment(app) -> dict:
+    """What `chaupal worker` needs to reach this test's database, Redis, media and model."""
+    return {
+        **os.environ,
+        "CHAUPAL_ENV": "development",  # INFO logging, so the preload line can be seen
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+        "MEDIA_DIR": app.config["MEDIA_DIR"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "TWILIO_ACCOUNT_SID": app.config["TWILIO_ACCOUNT_SID"],
+        "TWILIO_AUTH_TOKEN": app.config["TWILIO_AUTH_TOKEN"],
+        "VOSK_MODELS": f"hi={TEST_MODEL}",
+        "VOSK_DEMO_MODEL": "off",
+    }
+
+
+def test_a_worker_process_preloads_the_model_then_transcribes(app, work, twilio_server, audio_files):
+    recording_id = register_question(twilio_server, audio_files).id
+    work("audio")
+    db.session.remove()  # no transaction of ours holds the database while the worker writes
+    worker = subprocess.run(
+        [sys.executable, "-m", "core.cli", "worker", "transcription", "--burst", "--no-scheduler"],
+        env=worker_environment(app),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    # Loaded once in the parent before any work-horse forked; the work-horse did not load it again.
+    assert worker.stderr.count("loaded speech model") == 1, worker.stderr[-2000:]
+    assert worker.stderr.index("speech model ready") < worker.stderr.index("transcribe_recording")
+    assert_transcribed_tagged_and_flagged(recording_id)
+
+
+def test_preload_loads_the_configured_model_once(app, monkeypatch):
+    monkeypatch.setattr(asr, "_models", {})
+    jobs.preload()
+    jobs.preload()
+    assert list(asr._models) == [TEST_MODEL]
