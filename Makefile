@@ -5,13 +5,14 @@ run:
 	@scripts/setup
 	.venv/bin/chaupal up
 
+# Every test, on as many processes as the machine has cores (a file's tests stay in one process).
 test:
 	@scripts/setup --test
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n auto --dist loadfile
 
 # The quick loop while developing: lint, types, and the tests not marked slow or browser, on two cores.
 check: lint types
-	.venv/bin/python -m pytest -q -m "not slow and not browser" -n 2
+	.venv/bin/python -m pytest -q -m "not slow and not browser" -n auto --dist loadfile
 
 lint:
 	@scripts/setup
