@@ -1,0 +1,1 @@
+"""Plumbing shared by every package: app factory, configuration, database, queues, auth, Twilio, people and places."""

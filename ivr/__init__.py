@@ -5,9 +5,9 @@ def init_app(app) -> None:
     """Register the phone line's webhooks and staff pages, its analytics tables and the erasure entry."""
     from core import queue
     from ivr import (
-        analytics,
         answers,
         broadcasts,
+        call_figures,
         call_records,
         contact_erasure,
         courses,
@@ -26,7 +26,7 @@ def init_app(app) -> None:
     courses.install()  # the learning screens join the call flow
     peers.install()  # listeners talk back: counts, "I tried this"
     expert_line.install()  # experts calling from their account's phone answer questions
-    analytics.register_metrics()
+    call_figures.register_metrics()
     meetings.register_metrics()
     call_records.register_engagement_sources()
     queue.add_periodic(app, jobs.PERIODIC)

@@ -11,10 +11,10 @@ from core.db import db, utcnow
 from core.logs import mask_phone
 from core.models import Contact
 from ivr import (
-    analytics,
     call_log_retention,
     contact_erasure,
     listening,
+    listening_summaries,
     reactions,
     sms,
     sms_spool,
@@ -114,7 +114,7 @@ def enforce_retention() -> dict:
 
 def refresh_analytics() -> dict[str, int]:
     """Bring the summaries the analytics pages read (listening, first calls) up to date."""
-    counts = analytics.refresh_summaries()
+    counts = listening_summaries.refresh_summaries()
     log.info("analytics: summaries refreshed %s", counts)
     return counts
 

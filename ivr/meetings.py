@@ -15,7 +15,7 @@ from core import metrics
 from core.db import db
 from core.metrics import BAR, DASHBOARD, Filters, Table
 from core.models import Contact
-from ivr import analytics
+from ivr import call_figures
 from ivr.flow import Action, Go, Line, Menu, Turn, choice_list
 from ivr.models import MeetingListen
 
@@ -187,7 +187,7 @@ def group_listening(filters: Filters) -> Table:
         .group_by(MeetingListen.lesson_id)
     )
     found = db.session.execute(metrics.scoped(query, MeetingListen.contact_id, filters)).all()
-    titles = analytics.lesson_titles([row[0] for row in found])
+    titles = call_figures.lesson_titles([row[0] for row in found])
     rows = sorted(((titles.get(row[0], f"#{row[0]}"), row[1], row[2]) for row in found), key=lambda r: -r[2])
     columns = ["Lesson or story", "Village meetings", "Group listeners"]
     note = "Group listening: each attendee of a village meeting (the motivator's headcount) counts once."

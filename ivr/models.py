@@ -156,7 +156,7 @@ SUMMARY = ("heard_first", "went_on", "positions")  # ListenSession's figures, ke
 class ListenSession(db.Model):
     """One call's listening to one lesson or story, folded from its events for the analytics pages.
 
-    Rebuilt from ListenEvent by ivr.analytics.refresh_listen_sessions (periodic job), never written by calls.
+    Rebuilt from ListenEvent by ivr.listening_summaries.refresh_listen_sessions (periodic job), never written by calls.
     """
 
     __tablename__ = "ivr_listen_sessions"

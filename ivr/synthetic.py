@@ -14,7 +14,7 @@ from audio.models import Lesson, LessonSegment, LessonTrack, Recording
 from campaigns.models import Campaign, CampaignRun, Delivery
 from core.db import db
 from core.models import Block, Contact, District, Topic
-from ivr.analytics import refresh_summaries
+from ivr.listening_summaries import refresh_summaries
 from ivr.models import Call, Feedback, ListenEvent
 from transcription.models import Question, Review
 

@@ -151,3 +151,27 @@ def test_no_create_all_outside_tests():
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
             assert "create_all(" not in path.read_text(), path
+
+
+def test_the_readme_lists_every_module():
+    readme = (ROOT / "README.md").read_text()
+    missing = [
+        f"{package}/{path.stem}"
+        for package in PACKAGES
+        for path in sorted((ROOT / package).glob("*.py"))
+        if path.name != "__init__.py" and f"  - `{path.stem}`:" not in readme
+    ]
+    assert missing == []
+
+
+def test_no_module_outgrows_one_concept():
+    """Over 400 lines a module holds more than one concept (the call flow's engine and prompt table aside)."""
+    engines = {"ivr/flow.py", "ivr/prompts.py"}
+    long = [
+        f"{path.relative_to(ROOT)}: {lines}"
+        for package in PACKAGES
+        for path in (ROOT / package).glob("*.py")
+        if (lines := len(path.read_text().splitlines())) > 400
+        and path.relative_to(ROOT).as_posix() not in engines
+    ]
+    assert long == []

@@ -1,23 +1,22 @@
 """Curator pages: the review queue, the review page with its decisions, the help desk, audit and time-to-share."""
 
-import functools
 import io
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from audio import playback
 from audio.models import Recording
-from core import metrics, params
+from core import metrics
 from core.auth import role_required
 from core.db import db
-from core.models import Block, Contact, District, Language, StaffUser, Topic
-from core.params import iso_date, whole_number
+from core.models import Contact, StaffUser, Topic
+from core.params import whole_number
 from transcription import (
     decisions,
     helpdesk,
+    page_params,
     recognition,
     review_queue,
     share_times,
@@ -35,14 +34,6 @@ bp = Blueprint(
     static_url_path="/static",
     url_prefix="/review",
 )
-PAGE_SIZE = 50
-FLAGS = (
-    Transcript.NO_MODEL, Transcript.EMPTY, Transcript.LOW_CONFIDENCE, Transcript.MOSTLY_SILENCE,
-    Transcript.CLIPPING, Transcript.SHORT_SPEECH,
-)  # fmt: skip
-
-
-# --- the queue ---
 
 
 @bp.route("/")
@@ -50,13 +41,13 @@ FLAGS = (
 def queue():
     """The review queue, most urgent first, or search results when a query is given."""
     query = request.args.get("q", "").strip()
-    filters = _queue_filters(request.args)
-    pages = _pages(1 if query else review_queue.queue_size(filters))
+    filters = page_params.queue_filters(request.args)
+    pages = page_params.queue_pages(1 if query else review_queue.queue_size(filters))
     if query:
-        transcripts = transcript_search.search(query, limit=PAGE_SIZE)
+        transcripts = transcript_search.search(query, limit=page_params.PAGE_SIZE)
     else:
-        offset = (pages["page"] - 1) * PAGE_SIZE
-        transcripts = review_queue.review_queue(**vars(filters), limit=PAGE_SIZE, offset=offset)
+        offset = (pages["page"] - 1) * page_params.PAGE_SIZE
+        transcripts = review_queue.review_queue(**vars(filters), limit=page_params.PAGE_SIZE, offset=offset)
     items = [(t, topic_tags.tags_for(t.recording_id)) for t in transcripts]
     return render_template(
         "transcription/queue.html",
@@ -70,57 +61,10 @@ def queue():
         counts=review_queue.status_counts(filters),
         statuses=Review.STATUSES,
         kinds=(Recording.QUESTION, Recording.STORY, Recording.REPLY, Recording.ANSWER),
-        flags=FLAGS,
+        flags=page_params.FLAGS,
         roles=Contact.ROLES,
-        choices=_choices(),
+        choices=page_params.filter_choices(),
     )
-
-
-def _pages(total: int) -> dict:
-    """Which page of the queue to show (a page past the end shows the last), and how many there are."""
-    last = max(1, -(-total // PAGE_SIZE))
-    page = min(whole_number(request.args.get("page")) or 1, last)
-    first_item = (page - 1) * PAGE_SIZE + 1 if total else 0
-    return {
-        "page": page,
-        "last": last,
-        "total": total,
-        "first": first_item,
-        "to": min(page * PAGE_SIZE, total),
-    }
-
-
-def _queue_filters(args) -> review_queue.QueueFilters:
-    """Filters from the query string; anything unreadable is ignored rather than refused."""
-    status = args.get("status", Review.NEW)
-    return review_queue.QueueFilters(
-        kind=args.get("kind") or None,
-        language=args.get("language") or None,
-        topic_id=whole_number(args.get("topic")),
-        needs_listening=True if args.get("listen") == "1" else None,
-        flag=args.get("flag") or None,
-        status=status if status in Review.STATUSES else None,
-        district_id=whole_number(args.get("district")),
-        block_id=whole_number(args.get("block")),
-        role=args.get("role") if args.get("role") in Contact.ROLES else None,
-        date_from=iso_date(args.get("from")),
-        date_to=iso_date(args.get("to")),
-    )
-
-
-def _topics() -> list[Topic]:
-    return list(db.session.scalars(select(Topic).filter_by(active=True).order_by(Topic.position)))
-
-
-def _choices() -> dict:
-    return {
-        "languages": db.session.scalars(
-            select(Language).filter_by(active=True).order_by(Language.menu_digit)
-        ),
-        "topics": _topics(),
-        "districts": db.session.scalars(select(District).order_by(District.name)),
-        "blocks": db.session.scalars(select(Block).order_by(Block.name)),
-    }
 
 
 # --- one recording ---
@@ -147,7 +91,7 @@ def review(recording_id: int):
         question=db.session.scalar(select(Question).filter_by(recording_id=recording.id)),
         share_hours=share_times.share_time_hours(review),
         history=share_times.audit_log(50, "reviews", review.id),
-        topics=_topics(),
+        topics=page_params.active_topics(),
         Review=Review,
         Recording=Recording,
     )
@@ -206,9 +150,9 @@ def approve(recording_id: int):
     form = request.form
     try:
         cuts = {
-            "start_ms": _ms(form.get("start")),
-            "end_ms": _ms(form.get("end")),
-            "remove": _spans(form.get("remove")),
+            "start_ms": page_params.milliseconds(form.get("start")),
+            "end_ms": page_params.milliseconds(form.get("end")),
+            "remove": page_params.spans(form.get("remove")),
         }
     except ValueError:
         flash("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31.", "error")
@@ -289,40 +233,19 @@ def time_to_share():
 @bp.route("/analytics")
 @role_required("curator")
 def learning():
-    filters = metrics.parse_filters(request.args, current_user.district_ids(), _zone())
+    filters = metrics.parse_filters(request.args, current_user.district_ids(), page_params.local_zone())
     return metrics.render_page("transcription/learning.html", metrics.LEARNING, filters)
 
 
 @bp.route("/analytics/<slug>.csv")
 @role_required("curator")
 def learning_csv(slug: str):
-    filters = metrics.parse_filters(request.args, current_user.district_ids(), _zone())
+    filters = metrics.parse_filters(request.args, current_user.district_ids(), page_params.local_zone())
     return metrics.csv_download(metrics.table(metrics.LEARNING, slug, filters), filters)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-# --- the help desk ---
-
-
-def expert_required(view):
-    """Curators and admins, and any staff member marked as an expert."""
-
-    @functools.wraps(view)
-    @login_required
-    def guarded(*args, **kwargs):
-        if not helpdesk.may_answer(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-
-    guarded.allowed_roles = (StaffUser.ADMIN, StaffUser.CURATOR)  # plus experts of any role
-    return guarded
-
-
 @bp.route("/helpdesk/", endpoint="helpdesk")
-@expert_required
+@page_params.expert_required
 def helpdesk_queue():
     everyone = request.args.get("all") == "1"
     status = request.args.get("status") or None
@@ -330,7 +253,7 @@ def helpdesk_queue():
         "transcription/helpdesk.html",
         questions=helpdesk.questions(current_user, everyone=everyone, status=status),
         my_topics=helpdesk.expert_topic_ids(current_user),
-        topics=_topics(),
+        topics=page_params.active_topics(),
         everyone=everyone,
         status=status,
         Question=Question,
@@ -338,7 +261,7 @@ def helpdesk_queue():
 
 
 @bp.post("/helpdesk/topics")
-@expert_required
+@page_params.expert_required
 def expert_topics():
     helpdesk.set_expert_topics(
         current_user, [int(t) for t in request.form.getlist("topic_ids") if t.isdigit()]
@@ -348,7 +271,7 @@ def expert_topics():
 
 
 @bp.route("/helpdesk/<int:question_id>")
-@expert_required
+@page_params.expert_required
 def helpdesk_question(question_id: int):
     question = db.get_or_404(Question, question_id)
     transcript = db.session.scalar(select(Transcript).filter_by(recording_id=question.recording_id))
@@ -358,7 +281,7 @@ def helpdesk_question(question_id: int):
 
 
 @bp.post("/helpdesk/<int:question_id>/answer")
-@expert_required
+@page_params.expert_required
 def answer(question_id: int):
     upload = request.files.get("audio")
     stream, name = (upload.stream, upload.filename) if upload else (io.BytesIO(), "")
@@ -369,13 +292,13 @@ def answer(question_id: int):
 
 
 @bp.post("/helpdesk/<int:question_id>/call-again")
-@expert_required
+@page_params.expert_required
 def call_again(question_id: int):
     return _helpdesk_action(helpdesk.call_again, question_id, current_user, done="Calling the asker again.")
 
 
 @bp.post("/helpdesk/<int:question_id>/publish")
-@expert_required
+@page_params.expert_required
 def publish_answer(question_id: int):
     title = request.form.get("title", "")
     return _helpdesk_action(
@@ -395,7 +318,7 @@ def _helpdesk_action(action, question_id: int, *args, done: str):
 
 
 @bp.route("/helpdesk/<int:question_id>/audio/<which>")
-@expert_required
+@page_params.expert_required
 def helpdesk_audio(question_id: int, which: str):
     """The question or the answer, for experts who are not curators (curators also use audio.staff_file)."""
     from audio.views import send_media
@@ -405,22 +328,3 @@ def helpdesk_audio(question_id: int, which: str):
     if not key or not playback.staff_may_hear(key):
         abort(404)
     return send_media(key, "private, max-age=300")
-
-
-# --- small parsers ---
-
-
-def _ms(seconds: str | None) -> int | None:
-    """Seconds typed by a person ('12.5') as whole milliseconds; None if blank (ValueError if not a time)."""
-    return params.milliseconds(seconds)
-
-
-def _spans(text: str | None) -> list[list[int]]:
-    """'12.5-14, 30-31' as [[12500, 14000], [30000, 31000]]."""
-    spans = []
-    for part in filter(None, (p.strip() for p in (text or "").replace(";", ",").split(","))):
-        start, sep, end = part.partition("-")
-        if not sep:
-            raise ValueError(part)
-        spans.append([_ms(start), _ms(end)])
-    return spans

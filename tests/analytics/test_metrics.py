@@ -10,7 +10,7 @@ from campaigns import analytics as campaign_metrics
 from core import metrics
 from core.db import db
 from core.models import District
-from ivr import analytics as line_metrics
+from ivr import call_figures, listening_figures, listening_summaries, travel_figures
 from ivr.models import Call, ListenEvent
 from tests.analytics_fixtures import (
     IST,
@@ -39,7 +39,7 @@ def rows_by_first_column(table: metrics.Table) -> dict:
 def test_calls_unique_and_new_callers_per_day_match_the_call_rows():
     seed_line()
     filters = last_28_days()
-    table = line_metrics.calls_per_day(filters)
+    table = call_figures.calls_per_day(filters)
     expected = expected_calls_per_day(filters)
     assert [row[0] for row in table.rows] == filters.days()
     assert {d: v for d, v in rows_by_first_column(table).items() if any(v)} == expected
@@ -54,8 +54,8 @@ def test_a_late_evening_call_counts_on_the_next_local_day():
     evening = datetime.combine(today - timedelta(days=2), datetime.min.time(), UTC) + timedelta(hours=20)
     db.session.add(Call(call_sid="CA-late", contact_id=contact.id, started_at=evening))
     db.session.commit()
-    line_metrics.refresh_summaries()
-    rows = rows_by_first_column(line_metrics.calls_per_day(last_28_days()))
+    listening_summaries.refresh_summaries()
+    rows = rows_by_first_column(call_figures.calls_per_day(last_28_days()))
     assert rows[(today - timedelta(days=1)).isoformat()] == (
         1,
         1,
@@ -77,9 +77,9 @@ def test_calls_by_district_role_and_language_match_grouping_sql():
         if inside(row[0], filters)
     ]
     for table, column in (
-        (line_metrics.calls_by_place(filters), 2),
-        (line_metrics.calls_by_role(filters), 3),
-        (line_metrics.calls_by_language(filters), 4),
+        (call_figures.calls_by_place(filters), 2),
+        (call_figures.calls_by_role(filters), 3),
+        (call_figures.calls_by_language(filters), 4),
     ):
         counts, callers = Counter(r[column] or "unknown" for r in calls), defaultdict(set)
         for row in calls:
@@ -90,7 +90,7 @@ def test_calls_by_district_role_and_language_match_grouping_sql():
 def test_blocks_replace_districts_when_one_district_is_shown():
     seed_line()
     sitapur = db.session.scalar(select(District.id).filter_by(name="Sitapur"))
-    table = line_metrics.calls_by_place(last_28_days(district_ids=frozenset({sitapur})))
+    table = call_figures.calls_by_place(last_28_days(district_ids=frozenset({sitapur})))
     blocks = {name for (name,) in sql("SELECT b.name FROM blocks b WHERE b.district_id = :d", d=sitapur)}
     assert table.columns[0] == "Block"
     assert set(rows_by_first_column(table)) <= blocks | {"unknown"}
@@ -103,10 +103,10 @@ def test_listen_through_curves_are_shares_of_the_first_segment_listeners():
     seed_line()
     filters = last_28_days()
     starts = expected_starts(filters)
-    assert line_metrics.segment_starts(filters) == starts
-    table = line_metrics.listen_through(filters)
-    top = sorted(starts, key=lambda lesson: (-starts[lesson].get(0, 0), lesson))[: line_metrics.CURVES]
-    assert len(table.columns) == 1 + len(top) and len(top) == line_metrics.CURVES
+    assert listening_figures.segment_starts(filters) == starts
+    table = listening_figures.listen_through(filters)
+    top = sorted(starts, key=lambda lesson: (-starts[lesson].get(0, 0), lesson))[: listening_figures.CURVES]
+    assert len(table.columns) == 1 + len(top) and len(top) == listening_figures.CURVES
     for n, lesson in enumerate(top, start=1):
         assert table.columns[n].startswith(f"#{lesson} ")
         for row, position in zip(table.rows, range(len(table.rows)), strict=True):
@@ -123,9 +123,9 @@ def test_feedback_per_lesson_matches_the_feedback_rows():
     for lesson, useful, at in sql("SELECT lesson_id, useful, created_at FROM ivr_feedback"):
         if inside(at, filters):
             counts[lesson][0 if useful else 1] += 1
-    table = line_metrics.feedback_per_lesson(filters)
+    table = listening_figures.feedback_per_lesson(filters)
     shown = [(int(row[0].split()[0][1:]), row[1], row[2]) for row in table.rows]
-    most = sorted(counts.items(), key=lambda item: (-sum(item[1]), item[0]))[: line_metrics.TOP_ROWS]
+    most = sorted(counts.items(), key=lambda item: (-sum(item[1]), item[0]))[: listening_figures.TOP_ROWS]
     assert shown == [(lesson, yes, no) for lesson, (yes, no) in most] and len(counts) > len(shown)
 
 
@@ -144,8 +144,8 @@ def test_lessons_where_most_listeners_leave_in_the_first_segment_are_flagged():
                     ListenEvent(call_id=call.id, lesson_id=lesson.id, segment_position=position, event=event)
                 )
     db.session.commit()
-    line_metrics.refresh_listen_sessions()
-    table = line_metrics.drop_off(last_28_days())
+    listening_summaries.refresh_listen_sessions()
+    table = listening_figures.drop_off(last_28_days())
     rows = {int(row[0].split()[0][1:]): row[1:] for row in table.rows}
     assert rows[loses.id] == (6, 4, 66.7, "drop-off")
     assert rows[keeps.id] == (6, 1, 16.7, "")
@@ -173,10 +173,10 @@ def test_stories_travel_when_callers_from_other_blocks_listen():
             )
         )
     db.session.commit()
-    line_metrics.refresh_listen_sessions()
-    table = line_metrics.story_travel(last_28_days())
+    listening_summaries.refresh_listen_sessions()
+    table = travel_figures.story_travel(last_28_days())
     assert table.rows == [(f"#{story.id} Twin pits (hi)", "Kamla", "Biswan", 6, 3, 50.0)]
-    contributors = line_metrics.top_contributors(last_28_days())
+    contributors = travel_figures.top_contributors(last_28_days())
     assert contributors.rows == [("Sitapur", "Kamla", "Biswan", 1, 6)]
 
 
@@ -190,7 +190,7 @@ def test_officers_district_filter_keeps_every_table_to_their_people():
     filters = last_28_days(district_ids=frozenset({sitapur}))
     people = people_in(["Sitapur"])
     expected = expected_calls_per_day(last_28_days(), people)
-    table = line_metrics.calls_per_day(filters)
+    table = call_figures.calls_per_day(filters)
     assert {d: v for d, v in rows_by_first_column(table).items() if any(v)} == expected
     everyone = sum(v[0] for v in expected_calls_per_day(last_28_days()).values())
     assert 0 < sum(v[0] for v in expected.values()) < everyone
@@ -281,16 +281,16 @@ def test_role_language_and_topic_filters_narrow_the_counts():
     seed_line()
     masons = {c for (c,) in sql("SELECT id FROM contacts WHERE role = 'mason' AND language_code = 'hi'")}
     filters = last_28_days(role="mason", language="hi")
-    table = line_metrics.calls_per_day(filters)
+    table = call_figures.calls_per_day(filters)
     expected = expected_calls_per_day(last_28_days(), masons)
     assert {d: v for d, v in rows_by_first_column(table).items() if any(v)} == expected
     topic = sql("SELECT topic_id FROM lessons WHERE kind = 'lesson' ORDER BY id")[0][0]
-    by_topic = line_metrics.listens_by_topic(last_28_days(topic_id=topic))
+    by_topic = listening_figures.listens_by_topic(last_28_days(topic_id=topic))
     names = {n for (n,) in sql("SELECT name_en FROM topics WHERE id = :t", t=topic)}
     assert set(rows_by_first_column(by_topic)) == names
-    calls = line_metrics.calls_per_day(last_28_days(topic_id=topic))
+    calls = call_figures.calls_per_day(last_28_days(topic_id=topic))
     assert "the topic filter does not change this table" in calls.note  # calls are about no one topic
-    assert calls.rows == line_metrics.calls_per_day(last_28_days()).rows
+    assert calls.rows == call_figures.calls_per_day(last_28_days()).rows
 
 
 def test_csv_text_has_a_header_and_every_row():

@@ -12,7 +12,7 @@ from core import cli, csv_export
 from core.db import db
 from core.metrics import Filters
 from core.models import Block, District
-from ivr import analytics as line_metrics
+from ivr import listening_summaries
 from ivr.models import Call, ListenEvent
 from tests.analytics_fixtures import (
     IST,
@@ -168,7 +168,7 @@ def test_listening_figures_say_how_fresh_they_are_and_catch_up_when_refreshed(cl
     db.session.commit()
     page = client.get("/review/analytics").get_data(as_text=True)
     assert "Listening not summarised yet." in page and page_table(page, "drop-off") == []
-    assert line_metrics.refresh_listen_sessions() == 1
+    assert listening_summaries.refresh_listen_sessions() == 1
     page = client.get("/review/analytics").get_data(as_text=True)
     assert re.search(r"Listening figures as of \d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
     assert page_table(page, "drop-off")[0][1:3] == ["1", "1"]

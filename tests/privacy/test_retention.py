@@ -77,10 +77,7 @@ def test_files_left_by_a_job_racing_an_erasure_are_removed(app):
 
 
 def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
-    from ivr import (
-        analytics,
-        call_log_retention,
-    )
+    from ivr import call_log_retention, listening_summaries
 
     person = make_contact()
     lesson = make_lesson()
@@ -98,7 +95,7 @@ def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
         Callback(contact_id=person.id, missed_call_sid=sid("CA"), created_at=ANCIENT),
     ])  # fmt: skip
     db.session.commit()
-    analytics.refresh_summaries()  # the analytics pages' summaries of those calls go too
+    listening_summaries.refresh_summaries()  # the analytics pages' summaries of those calls go too
     counts = call_log_retention.expire_call_logs(730)
     assert counts == {
         "calls": 1,

@@ -1,0 +1,168 @@
+"""Analytics of listening: by topic, listen-through per segment, feedback and first-segment drop-off."""
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    distinct,
+    func,
+    select,
+)
+
+from audio.models import Lesson
+from core import metrics
+from core.db import db
+from core.metrics import BAR, LINE, Filters, Table
+from core.models import Topic
+from ivr import call_figures, listening_summaries
+from ivr.models import Feedback, ListenSession
+
+DROP_OFF_SHARE = 50.0  # flagged when more than this share of listeners leave in the first segment
+
+
+DROP_OFF_MIN_LISTENERS = 5  # fewer listeners say too little to flag a lesson
+
+
+CURVES = 5  # lessons drawn on the listen-through chart (those with the most listeners)
+
+
+TOP_ROWS = 20  # stories and lessons listed (the most heard first); the CSV has the same rows
+
+
+def _sessions(filters: Filters, *columns, kind: str | None = Lesson.LESSON, listeners: bool = True) -> Select:
+    """Sessions begun in the range (of lessons of `kind` and the filters' topic); `listeners`: by the filters' people."""
+    query = select(*columns).where(metrics.in_range(ListenSession.started_at, filters))
+    lessons = select(Lesson.id)
+    if kind:
+        lessons = lessons.where(Lesson.kind == kind)
+    if filters.topic_id:
+        lessons = lessons.where(Lesson.topic_id == filters.topic_id)
+    if kind or filters.topic_id:
+        query = query.where(ListenSession.lesson_id.in_(lessons))
+    return metrics.scoped(query, ListenSession.contact_id, filters) if listeners else query
+
+
+def _heard_first() -> ColumnElement:
+    return ListenSession.heard_first.is_(True)
+
+
+def _freshness(summary: str = listening_summaries.LISTEN_SESSIONS, what: str = "Listening") -> str:
+    moment = listening_summaries.as_of(summary)
+    return f"{what} figures as of {moment:%Y-%m-%d %H:%M} UTC." if moment else f"{what} not summarised yet."
+
+
+def listens_by_topic(filters: Filters) -> Table:
+    """Calls that started a lesson or story, and distinct listeners, per topic."""
+    topic = func.coalesce(Topic.name_en, "no topic").label("topic")
+    query = (
+        _sessions(
+            filters,
+            topic,
+            func.count(ListenSession.id),
+            func.count(distinct(ListenSession.contact_id)),
+            kind=None,
+        )
+        .join(Lesson, Lesson.id == ListenSession.lesson_id)
+        .outerjoin(Topic, Topic.id == Lesson.topic_id)
+        .where(_heard_first())
+        .group_by(topic)
+        .order_by(func.count(ListenSession.id).desc(), topic)
+    )
+    rows = [tuple(row) for row in db.session.execute(query)]
+    columns = ["Topic", "Lessons and stories started", "Listeners"]
+    return Table("listens-by-topic", "Listening by topic", columns, rows, BAR, note=_freshness())
+
+
+def segment_starts(filters: Filters) -> dict[int, dict[int, int]]:
+    """{lesson id: {segment position: calls that started it}} for lessons heard in the range."""
+    query = _sessions(filters, ListenSession.lesson_id, ListenSession.positions, func.count(ListenSession.id))
+    starts: dict[int, dict[int, int]] = {}
+    for lesson_id, positions, calls in db.session.execute(
+        query.group_by(ListenSession.lesson_id, ListenSession.positions)
+    ):
+        segments = starts.setdefault(lesson_id, {})
+        for position in range(positions.bit_length()):
+            if positions >> position & 1:
+                segments[position] = segments.get(position, 0) + calls
+    return starts
+
+
+def listen_through(filters: Filters) -> Table:
+    """Share of a lesson's listeners (calls that started its first segment) still there at each segment."""
+    starts = segment_starts(filters)
+    ranked = sorted((s for s in starts.items() if s[1].get(0)), key=lambda s: (-s[1][0], s[0]))[:CURVES]
+    titles = call_figures.lesson_titles(lesson_id for lesson_id, _ in ranked)
+    last = max((max(positions) for _, positions in ranked), default=-1)
+    rows = [
+        (f"Part {p + 1}", *(_still_there(positions, p) for _, positions in ranked)) for p in range(last + 1)
+    ]
+    columns = ["Segment", *(f"{call_figures._title(titles, lesson_id)} (%)" for lesson_id, _ in ranked)]
+    listeners = ", ".join(
+        f"{call_figures._title(titles, lesson_id)}: {positions[0]}" for lesson_id, positions in ranked
+    )
+    note = f"Listeners who started each lesson: {listeners}. " if ranked else ""
+    title = "Lesson listen-through (% still listening)"
+    return Table("listen-through", title, columns, rows, LINE, note=note + _freshness())
+
+
+def _still_there(positions: dict[int, int], position: int) -> float | None:
+    """The share still listening at a segment; None past the last segment anyone started."""
+    return metrics.share(positions.get(position, 0), positions[0]) if position <= max(positions) else None
+
+
+def feedback_per_lesson(filters: Filters) -> Table:
+    """Useful and not-useful answers per lesson or story."""
+    useful = func.sum(case((Feedback.useful, 1), else_=0))
+    query = select(Feedback.lesson_id, useful, func.count(Feedback.id) - useful).where(
+        metrics.in_range(Feedback.created_at, filters)
+    )
+    if filters.topic_id:
+        query = query.where(
+            Feedback.lesson_id.in_(select(Lesson.id).where(Lesson.topic_id == filters.topic_id))
+        )
+    query = metrics.scoped(query, Feedback.contact_id, filters).group_by(Feedback.lesson_id)
+    counts = sorted(db.session.execute(query), key=lambda r: (-(r[1] + r[2]), r[0]))[:TOP_ROWS]
+    titles = call_figures.lesson_titles(row[0] for row in counts)
+    rows = [(call_figures._title(titles, i), yes, no, metrics.share(yes, yes + no)) for i, yes, no in counts]
+    columns = ["Lesson", "Useful", "Not useful", "Useful (%)"]
+    note = f"The {TOP_ROWS} lessons and stories with the most answers."
+    return Table("feedback", "Feedback per lesson", columns, rows, BAR, series=[1, 2], note=note)
+
+
+def first_segment_leavers(filters: Filters) -> list[tuple[int, int, int]]:
+    """(lesson id, calls that started its first segment, those that went no further) per lesson."""
+    left = func.sum(case((ListenSession.went_on, 0), else_=1))
+    query = (
+        _sessions(filters, ListenSession.lesson_id, func.count(ListenSession.id), left)
+        .where(_heard_first())
+        .group_by(ListenSession.lesson_id)
+    )
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def drop_off(filters: Filters) -> Table:
+    """Lessons by the share of listeners who leave during the first segment; most of them leaving flags it."""
+    leavers = sorted(first_segment_leavers(filters), key=lambda r: (-metrics.share(r[2], r[1]), r[0]))
+    titles = call_figures.lesson_titles(row[0] for row in leavers)
+    rows = [
+        (
+            call_figures._title(titles, i),
+            listeners,
+            left,
+            metrics.share(left, listeners),
+            _flag(listeners, left),
+        )
+        for i, listeners, left in leavers
+    ]
+    columns = ["Lesson", "Listeners", "Left in the first segment", "Left (%)", "Flag"]
+    note = (
+        f"Flagged: more than {DROP_OFF_SHARE:g}% of at least {DROP_OFF_MIN_LISTENERS} listeners "
+        f"left during the first segment. {_freshness()}"
+    )
+    headline = [("Lessons flagged", sum(1 for row in rows if row[4]))]
+    return Table("drop-off", "Lesson drop-off in the first segment", columns, rows, BAR, [3], note, headline)
+
+
+def _flag(listeners: int, left: int) -> str:
+    flagged = listeners >= DROP_OFF_MIN_LISTENERS and metrics.share(left, listeners) > DROP_OFF_SHARE
+    return "drop-off" if flagged else ""
