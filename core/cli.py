@@ -183,7 +183,7 @@ def cron() -> None:
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     signal.signal(signal.SIGINT, lambda *_: stop.append(True))
-    click.echo(f"cron: {len(jobs)} periodic job(s): {', '.join(j.func for j in jobs) or 'none'}")
+    click.echo(f"cron: {len(jobs)} periodic job(s): {', '.join(j.name for j in jobs) or 'none'}")
     with app.app_context():
         queue.run_cron(jobs, should_stop=lambda: bool(stop))
 
