@@ -2,15 +2,13 @@
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from audio import playback
 from campaigns import polls
 from campaigns.models import Poll
-from core import csv_export
+from core import csv_export, people
 from core.auth import role_required
 from core.db import db
-from core.models import District
 
 bp = Blueprint("polls", __name__, url_prefix="/polls", template_folder="templates")
 
@@ -63,17 +61,9 @@ def show(poll_id: int):
         results=results,
         by=by,
         breakdowns=polls.BREAKDOWNS,
-        districts=_districts(),
+        districts=people.districts_visible_to(current_user),
         lessons=playback.published_lessons("en"),
     )
-
-
-def _districts() -> list[District]:
-    allowed = current_user.district_ids()
-    query = select(District).order_by(District.name)
-    if allowed is not None:
-        query = query.where(District.id.in_(allowed or {-1}))
-    return list(db.session.scalars(query))
 
 
 @bp.get("/<int:poll_id>/answers.csv")

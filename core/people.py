@@ -12,8 +12,10 @@ from core import csv_export
 from core.db import db, utcnow
 from core.models import (
     Contact,
+    District,
     ErasedOptOut,
     GramPanchayat,
+    StaffUser,
     SuppressionEvent,
 )
 
@@ -151,3 +153,12 @@ def _export_row(contact: Contact) -> list:
         contact.block.name if contact.block else "", gp.name if gp else "",
         ";".join(t.slug for t in contact.topics), "yes" if contact.opted_out_at else "",
     ]  # fmt: skip
+
+
+def districts_visible_to(user: StaffUser) -> list[District]:
+    """The districts a staff member may choose or see, by name: an officer's own, everyone else's all."""
+    allowed = user.district_ids()
+    query = select(District).order_by(District.name)
+    if allowed is not None:
+        query = query.where(District.id.in_(allowed or {-1}))
+    return list(db.session.scalars(query))

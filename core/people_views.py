@@ -17,7 +17,7 @@ from flask_login import current_user
 from core import contact_import, jobs, people, queue
 from core.auth import role_required
 from core.db import db
-from core.models import Contact, District, Language, StaffUser, SuppressionEvent
+from core.models import Contact, Language, StaffUser, SuppressionEvent
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 PAGE_SIZE = 50
@@ -54,7 +54,7 @@ def contact(contact_id: int):
         contact=contact,
         roles=Contact.ROLES,
         languages=db.session.scalars(db.select(Language).order_by(Language.menu_digit)),
-        districts=_districts_for_current_user(),
+        districts=people.districts_visible_to(current_user),
     )
 
 
@@ -65,21 +65,13 @@ def _update_contact(contact: Contact, form) -> None:
     if db.session.get(Language, form.get("language", "")):
         contact.language_code = form["language"]
     district_id = form.get("district_id", type=int)
-    if district_id and district_id in {d.id for d in _districts_for_current_user()}:
+    if district_id and district_id in {d.id for d in people.districts_visible_to(current_user)}:
         contact.district_id = district_id
     contact.missed_call_mode = form.get("missed_call_mode") == "on"
     if form.get("opted_out") == "on":
         people.opt_out(contact, SuppressionEvent.STAFF, current_user.id)
     else:
         people.opt_in(contact, SuppressionEvent.STAFF, current_user.id)
-
-
-def _districts_for_current_user() -> list[District]:
-    allowed = current_user.district_ids()
-    query = db.select(District).order_by(District.name)
-    if allowed is not None:
-        query = query.where(District.id.in_(allowed or {-1}))
-    return list(db.session.scalars(query))
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from audio.models import Lesson, LessonTrack
 from campaigns import schedule
-from core import params
+from core import params, people
 from core.auth import role_required
 from core.db import db
-from core.models import Block, Contact, District, Language, Topic
+from core.models import Block, Contact, Language, Topic
 from learning import analytics, calendar, certificates, courses, enrolment, quizzes, unlearning
 from learning.errors import LearningError
 from learning.models import Course, QuizItem
@@ -163,19 +163,11 @@ def enrol(course_id: int):
     return render_template(
         "learning/enrol.html",
         course=course,
-        districts=_districts(),
+        districts=people.districts_visible_to(current_user),
         blocks=_blocks(),
         languages=_languages(),
         roles=Contact.ROLES,
     )
-
-
-def _districts() -> list[District]:
-    allowed = current_user.district_ids()
-    query = select(District).order_by(District.name)
-    if allowed is not None:
-        query = query.where(District.id.in_(allowed or {-1}))
-    return list(db.session.scalars(query))
 
 
 def _id(value) -> int:
@@ -187,7 +179,7 @@ def _id(value) -> int:
 
 
 def _blocks() -> list[Block]:
-    districts = [d.id for d in _districts()]
+    districts = [d.id for d in people.districts_visible_to(current_user)]
     return list(
         db.session.scalars(select(Block).where(Block.district_id.in_(districts)).order_by(Block.name))
     )
