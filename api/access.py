@@ -49,8 +49,12 @@ def authenticate(op: Operation) -> ApiToken:
         raise ApiError(401, "unauthorized", "Send a live API token: Authorization: Bearer <token>.")
     wait = ratelimit.seconds_to_wait(token.id)
     if wait:
-        raise ApiError(429, "rate_limited", f"Too many requests: try again in {wait} s.",
-                       headers={"Retry-After": str(wait)})  # fmt: skip
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Too many requests: try again in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
     if op.write and not token.writes:
         raise ApiError(403, "read_only_token", "This token may only read.")
     g.api_token = token

@@ -20,8 +20,13 @@ def token_list():
     secret = None
     if request.method == "POST":
         secret = _create_from_form(request.form)
-    return render_template("api/tokens.html", tokens=tokens.all_tokens(), districts=_districts(),
-                           secret=secret, scopes=ApiToken.SCOPES)  # fmt: skip
+    return render_template(
+        "api/tokens.html",
+        tokens=tokens.all_tokens(),
+        districts=_districts(),
+        secret=secret,
+        scopes=ApiToken.SCOPES,
+    )
 
 
 def _create_from_form(form) -> str | None:
@@ -34,8 +39,9 @@ def _create_from_form(form) -> str | None:
     scope = form.get("scope", ApiToken.READ)
     if scope not in ApiToken.SCOPES:
         scope = ApiToken.READ
-    _, secret = tokens.create_token(form.get("name", ""), scope, district_ids, bool(form.get("sees_phones")),
-                                    current_user)  # fmt: skip
+    _, secret = tokens.create_token(
+        form.get("name", ""), scope, district_ids, bool(form.get("sees_phones")), current_user
+    )
     db.session.commit()
     return secret
 
@@ -68,14 +74,16 @@ def webhook_list():
     secret = None
     if request.method == "POST":
         secret = _subscribe_from_form(request.form)
-    return render_template("api/webhooks.html", subscriptions=webhooks.all_subscriptions(),
-                           events=webhooks.EVENTS, secret=secret)  # fmt: skip
+    return render_template(
+        "api/webhooks.html", subscriptions=webhooks.all_subscriptions(), events=webhooks.EVENTS, secret=secret
+    )
 
 
 def _subscribe_from_form(form) -> str | None:
     try:
-        subscription = webhooks.subscribe(form.get("url", ""), form.getlist("events"),
-                                          bool(form.get("allow_private_host")), current_user.id)  # fmt: skip
+        subscription = webhooks.subscribe(
+            form.get("url", ""), form.getlist("events"), bool(form.get("allow_private_host")), current_user.id
+        )
     except ValueError as error:  # a refused or unresolvable address is a ValueError too
         flash(f"Not saved: {error}. / सहेजा नहीं गया।", "error")
         return None

@@ -30,16 +30,23 @@ SUMMARY = {
             "items": {
                 "type": "object",
                 "required": ["table", "figure", "value"],
-                "properties": {"table": {"type": "string"}, "figure": {"type": "string"},
-                               "value": {"type": ["number", "string", "null"]}},
+                "properties": {
+                    "table": {"type": "string"},
+                    "figure": {"type": "string"},
+                    "value": {"type": ["number", "string", "null"]},
+                },
             },
         },
     },
-}  # fmt: skip
+}
 
 
-@ops.get("/analytics/summary", "At-a-glance figures with the dashboard's filters", query=FILTERS,
-         responses={200: SUMMARY})  # fmt: skip
+@ops.get(
+    "/analytics/summary",
+    "At-a-glance figures with the dashboard's filters",
+    query=FILTERS,
+    responses={200: SUMMARY},
+)
 def analytics_summary(args: dict):
     """The dashboard's at-a-glance figures for these filters, kept to the token's districts."""
     page_args = {PAGE_ARGS.get(name, name): str(value) for name, value in args.items()}

@@ -9,8 +9,13 @@ from core.db import db
 def record(token: ApiToken | None, method: str, path: str, status_code: int, detail: str = "") -> None:
     """Write one audit entry in its own commit (the request's own work is already committed or undone)."""
     db.session.rollback()  # never commit half of a failed request along with the audit line
-    entry = ApiAuditEntry(token_id=token.id if token else None, method=method, path=path[:300],
-                          status_code=status_code, detail=detail[:2000])  # fmt: skip
+    entry = ApiAuditEntry(
+        token_id=token.id if token else None,
+        method=method,
+        path=path[:300],
+        status_code=status_code,
+        detail=detail[:2000],
+    )
     db.session.add(entry)
     db.session.commit()
 

@@ -95,22 +95,32 @@ SCHEDULE = {
 PROGRESS = {
     "type": "object",
     "required": ["recipients", "attempts", "queued", "sent", "reached", "listened", "unsuccessful"],
-    "properties": {name: {"type": "integer"} for name in
-                   ("recipients", "attempts", "queued", "sent", "reached", "listened", "unsuccessful")}
+    "properties": {
+        name: {"type": "integer"}
+        for name in ("recipients", "attempts", "queued", "sent", "reached", "listened", "unsuccessful")
+    }
     | {"states": {"type": "object"}, "reasons": {"type": "object"}, "status": {"type": "string"}},
-}  # fmt: skip
+}
 
 
 def campaign_json(campaign: Campaign) -> dict:
     """A campaign as the API shows it."""
     return {
-        "id": campaign.id, "name": campaign.name, "kind": campaign.kind, "content": campaign.content,
-        "lesson_id": campaign.lesson_id, "status": campaign.status, "schedule": campaign.schedule,
-        "send_at": iso(campaign.send_at), "next_run_at": iso(campaign.next_run_at),
-        "window_start": campaign.window_start, "window_end": campaign.window_end,
-        "district_ids": sorted(d.id for d in campaign.districts), "audience": campaign.filters,
+        "id": campaign.id,
+        "name": campaign.name,
+        "kind": campaign.kind,
+        "content": campaign.content,
+        "lesson_id": campaign.lesson_id,
+        "status": campaign.status,
+        "schedule": campaign.schedule,
+        "send_at": iso(campaign.send_at),
+        "next_run_at": iso(campaign.next_run_at),
+        "window_start": campaign.window_start,
+        "window_end": campaign.window_end,
+        "district_ids": sorted(d.id for d in campaign.districts),
+        "audience": campaign.filters,
         "created_at": iso(campaign.created_at),
-    }  # fmt: skip
+    }
 
 
 def visible_campaigns():
@@ -156,8 +166,12 @@ def create_campaign(body: dict):
     return object_response(campaign_json(campaign), 201)
 
 
-@ops.post("/campaigns/{campaign_id}/schedule", "Schedule a campaign (now, at a time, or weekly)",
-          body=SCHEDULE, responses={200: CAMPAIGN, 409: None})  # fmt: skip
+@ops.post(
+    "/campaigns/{campaign_id}/schedule",
+    "Schedule a campaign (now, at a time, or weekly)",
+    body=SCHEDULE,
+    responses={200: CAMPAIGN, 409: None},
+)
 def schedule_campaign(campaign_id: int, body: dict):
     """Schedule the campaign; 409 with the reason when it cannot be."""
     campaign = visible_campaign(campaign_id)

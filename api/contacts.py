@@ -129,8 +129,9 @@ def create_contact(body: dict):
     if problems:
         raise problems[0].as_error()
     if people.find_contact(values["phone"]) is not None:
-        raise ApiError(409, "exists", "A contact with this number exists: update it, or use bulk upsert.",
-                       field="phone")  # fmt: skip
+        raise ApiError(
+            409, "exists", "A contact with this number exists: update it, or use bulk upsert.", field="phone"
+        )
     contact = people.save_contact(values)
     db.session.commit()
     return object_response(contact_json(contact), 201)
@@ -151,8 +152,12 @@ def update_contact(contact_id: int, body: dict):
     return object_response(contact_json(contact))
 
 
-@ops.post("/contacts/{contact_id}/opt-out", "Opt a contact out of (or back into) calls and messages",
-          body=OPT_OUT, responses={200: CONTACT})  # fmt: skip
+@ops.post(
+    "/contacts/{contact_id}/opt-out",
+    "Opt a contact out of (or back into) calls and messages",
+    body=OPT_OUT,
+    responses={200: CONTACT},
+)
 def set_opt_out(contact_id: int, body: dict):
     """Opt the contact out of, or back into, calls and messages (kept in the opt-out history)."""
     contact = visible_contact(contact_id)

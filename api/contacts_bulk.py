@@ -15,9 +15,13 @@ ops = Operations("contacts")
 MAX_ROWS = 1000
 ROW_ERROR = {
     "type": "object",
-    "properties": {"row": {"type": "integer"}, "field": {"type": ["string", "null"]},
-                   "code": {"type": "string"}, "message": {"type": "string"}},
-}  # fmt: skip
+    "properties": {
+        "row": {"type": "integer"},
+        "field": {"type": ["string", "null"]},
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+    },
+}
 BULK = {
     "type": "object",
     "required": ["contacts"],
@@ -48,10 +52,14 @@ RESULT = {
 _row_validator = Draft202012Validator(CREATE)
 
 
-@ops.post("/contacts/bulk", "Create or update up to 1,000 contacts by number", body=BULK,
-          responses={200: RESULT},
-          description="Rows are matched on the E.164 number. With all_or_nothing (the default) one bad row "
-          "writes nothing and the 400 lists every bad row in error.rows.")  # fmt: skip
+@ops.post(
+    "/contacts/bulk",
+    "Create or update up to 1,000 contacts by number",
+    body=BULK,
+    responses={200: RESULT},
+    description="Rows are matched on the E.164 number. With all_or_nothing (the default) one bad row "
+    "writes nothing and the 400 lists every bad row in error.rows.",
+)
 def bulk_upsert(body: dict):
     """Create or update every row by number, or none when a row is bad (unless all_or_nothing is false)."""
     checked, errors = _check_rows(body["contacts"])

@@ -33,10 +33,20 @@ ERROR_SCHEMA = {
     },
 }
 
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
-              413: "too_large", 415: "unsupported_media_type", 428: "precondition_required",
-              429: "rate_limited", 500: "server_error"}  # fmt: skip
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    428: "precondition_required",
+    429: "rate_limited",
+    500: "server_error",
+}
 
 
 def not_found(what: str = "object") -> ApiError:

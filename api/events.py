@@ -63,15 +63,24 @@ def _question_answered(_mapper, connection, question: Question) -> None:
 def _campaign_finished(_mapper, connection, run: CampaignRun) -> None:
     if run.is_test or run.status != CampaignRun.DONE or not _changed(run, "status"):
         return
-    data = {"campaign_id": run.campaign_id, "run_id": run.id, "audience_size": run.audience_size,
-            "finished_at": iso(run.finished_at)}  # fmt: skip
+    data = {
+        "campaign_id": run.campaign_id,
+        "run_id": run.id,
+        "audience_size": run.audience_size,
+        "finished_at": iso(run.finished_at),
+    }
     webhooks.emit(connection, "campaign.finished", data, str(run.id))
 
 
 def _certificate_issued(_mapper, connection, certificate: Certificate) -> None:
-    data = {"certificate_code": certificate.code, "course_id": certificate.course_id,
-            "contact_id": certificate.contact_id, "district_id": certificate.district_id,
-            "score": certificate.score, "issued_at": iso(certificate.issued_at)}  # fmt: skip
+    data = {
+        "certificate_code": certificate.code,
+        "course_id": certificate.course_id,
+        "contact_id": certificate.contact_id,
+        "district_id": certificate.district_id,
+        "score": certificate.score,
+        "issued_at": iso(certificate.issued_at),
+    }
     webhooks.emit(connection, "certificate.issued", data, str(certificate.id), certificate.contact_id)
 
 

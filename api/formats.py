@@ -27,12 +27,17 @@ def etag_of(representation: dict) -> str:
 def check_if_match(header: str | None, representation: dict) -> None:
     """Refuse an update made without, or against an older version than, the object's current ETag."""
     if not header:
-        raise ApiError(428, "precondition_required", "Send If-Match with the ETag from your last read.",
-                       field="If-Match")  # fmt: skip
+        raise ApiError(
+            428, "precondition_required", "Send If-Match with the ETag from your last read.", field="If-Match"
+        )
     wanted = {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")}
     if "*" not in wanted and etag_of(representation) not in wanted:
-        raise ApiError(412, "precondition_failed", "Someone changed this since your read: read it again.",
-                       field="If-Match")  # fmt: skip
+        raise ApiError(
+            412,
+            "precondition_failed",
+            "Someone changed this since your read: read it again.",
+            field="If-Match",
+        )
 
 
 def object_response(representation: dict, status: int = 200) -> Response:

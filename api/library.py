@@ -61,8 +61,14 @@ AUDIO_QUERY = {"language": {"type": "string", "maxLength": 8, "description": "Th
 
 def topic_json(topic: Topic) -> dict:
     """A topic as the API shows it."""
-    return {"id": topic.id, "slug": topic.slug, "name_en": topic.name_en, "name_hi": topic.name_hi,
-            "parent_id": topic.parent_id, "active": topic.active}  # fmt: skip
+    return {
+        "id": topic.id,
+        "slug": topic.slug,
+        "name_en": topic.name_en,
+        "name_hi": topic.name_hi,
+        "parent_id": topic.parent_id,
+        "active": topic.active,
+    }
 
 
 def lesson_json(lesson: Lesson) -> dict:
@@ -81,8 +87,12 @@ def lesson_json(lesson: Lesson) -> dict:
 
 def _track_json(lesson: Lesson, track: LessonTrack) -> dict:
     url = url_for("api.lesson_audio", lesson_id=lesson.id, language=track.language_code, _external=True)
-    return {"language": track.language_code, "title": track.title, "duration_seconds": track.duration_seconds,
-            "audio_url": url if track.playback_key else None}  # fmt: skip
+    return {
+        "language": track.language_code,
+        "title": track.title,
+        "duration_seconds": track.duration_seconds,
+        "audio_url": url if track.playback_key else None,
+    }
 
 
 @ops.get("/topics", "List topics", query=PAGE_QUERY, responses={200: page_of(TOPIC)})
@@ -140,8 +150,12 @@ def get_lesson(lesson_id: int):
     return object_response(lesson_json(visible_lesson(lesson_id)))
 
 
-@ops.get("/lessons/{lesson_id}/audio", "The phone-ready audio of a lesson or story in one language",
-         query=AUDIO_QUERY, responses={302: None})  # fmt: skip
+@ops.get(
+    "/lessons/{lesson_id}/audio",
+    "The phone-ready audio of a lesson or story in one language",
+    query=AUDIO_QUERY,
+    responses={302: None},
+)
 def lesson_audio(lesson_id: int, args: dict):
     """A redirect to a short-lived signed link to the track's phone-ready audio."""
     lesson = visible_lesson(lesson_id)

@@ -31,15 +31,21 @@ RECORDING = {
         "created_at": TIMESTAMP,
         "transcript": {
             "type": ["object", "null"],
-            "properties": {"text": {"type": "string"}, "confidence": {"type": ["number", "null"]},
-                           "language": {"type": "string"}},
+            "properties": {
+                "text": {"type": "string"},
+                "confidence": {"type": ["number", "null"]},
+                "language": {"type": "string"},
+            },
         },
         "tags": {
             "type": "array",
-            "items": {"type": "object", "properties": {"topic": {"type": "string"}, "status": {"type": "string"}}},
+            "items": {
+                "type": "object",
+                "properties": {"topic": {"type": "string"}, "status": {"type": "string"}},
+            },
         },
     },
-}  # fmt: skip
+}
 FILTERS = {
     **PAGE_QUERY,
     "kind": {
@@ -85,8 +91,12 @@ def shareable():
     return within(query, Contact.district_id)
 
 
-@ops.get("/recordings", "List shareable recordings with transcripts and tags", query=FILTERS,
-         responses={200: page_of(RECORDING)})  # fmt: skip
+@ops.get(
+    "/recordings",
+    "List shareable recordings with transcripts and tags",
+    query=FILTERS,
+    responses={200: page_of(RECORDING)},
+)
 def list_recordings(args: dict):
     """One page of shareable recordings, filtered."""
     query = shareable()

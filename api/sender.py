@@ -84,8 +84,9 @@ def _post(url: str, address: str, secret: str, delivery: WebhookDelivery) -> req
         session.trust_env = False  # straight to the checked address: no proxy from the environment
         session.mount("http://", PinnedAdapter(address))
         session.mount("https://", PinnedAdapter(address))
-        return session.post(url, data=body, headers=headers, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                            allow_redirects=False)  # fmt: skip
+        return session.post(
+            url, data=body, headers=headers, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), allow_redirects=False
+        )
 
 
 def _finish(delivery: WebhookDelivery, status: str, code: int | None = None, error: str = "") -> None:

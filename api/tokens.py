@@ -19,15 +19,22 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(name: str, scope: str, district_ids: list[int] | None, sees_phones: bool,
-                 created_by: StaffUser | None) -> tuple[ApiToken, str]:  # fmt: skip
+def create_token(
+    name: str, scope: str, district_ids: list[int] | None, sees_phones: bool, created_by: StaffUser | None
+) -> tuple[ApiToken, str]:
     """A new token and its secret (None for district_ids: every district); the caller commits."""
     if scope not in ApiToken.SCOPES:
         raise ValueError(f"scope must be one of {', '.join(ApiToken.SCOPES)}")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name.strip()[:120] or "API token", prefix=secret[:10], token_hash=token_hash(secret),
-                     scope=scope, all_districts=district_ids is None, sees_phones=sees_phones,
-                     created_by_id=created_by.id if created_by else None)  # fmt: skip
+    token = ApiToken(
+        name=name.strip()[:120] or "API token",
+        prefix=secret[:10],
+        token_hash=token_hash(secret),
+        scope=scope,
+        all_districts=district_ids is None,
+        sees_phones=sees_phones,
+        created_by_id=created_by.id if created_by else None,
+    )
     if district_ids:
         token.districts = list(db.session.scalars(select(District).where(District.id.in_(district_ids))))
     db.session.add(token)

@@ -34,9 +34,13 @@ def subscribe(
     if unknown or not events:
         raise ValueError(f"choose events from {', '.join(EVENTS)}")
     check_url(url.strip(), allow_private_host)
-    subscription = WebhookSubscription(url=url.strip(), events=",".join(e for e in EVENTS if e in events),
-                                       secret=secrets.token_hex(32), allow_private_host=allow_private_host,
-                                       created_by_id=created_by_id)  # fmt: skip
+    subscription = WebhookSubscription(
+        url=url.strip(),
+        events=",".join(e for e in EVENTS if e in events),
+        secret=secrets.token_hex(32),
+        allow_private_host=allow_private_host,
+        created_by_id=created_by_id,
+    )
     db.session.add(subscription)
     return subscription
 
@@ -54,8 +58,9 @@ def emit(connection, event: str, data: dict, event_key: str, contact_id: int | N
     event_key names the change (the same change seen twice is one event), so each subscriber gets
     exactly one delivery per event.
     """
-    subscribers = connection.execute(select(WebhookSubscription.id, WebhookSubscription.events)
-                                     .where(WebhookSubscription.active)).all()  # fmt: skip
+    subscribers = connection.execute(
+        select(WebhookSubscription.id, WebhookSubscription.events).where(WebhookSubscription.active)
+    ).all()
     for subscription_id, events in subscribers:
         if event in events.split(","):
             _record(connection, subscription_id, event, data, f"{event}:{event_key}", contact_id)
@@ -65,11 +70,26 @@ def _record(connection, subscription_id: int, event: str, data: dict, event_id: 
     seen = select(WebhookDelivery.id).filter_by(subscription_id=subscription_id, event_id=event_id)
     if connection.execute(seen).first() is not None:
         return
-    payload = json.dumps({"id": str(uuid.uuid5(uuid.NAMESPACE_URL, event_id)), "event": event,
-                          "created_at": iso(utcnow()), "data": data}, sort_keys=True)  # fmt: skip
-    values = {"subscription_id": subscription_id, "event": event, "event_id": event_id, "payload": payload,
-              "contact_id": contact_id, "status": WebhookDelivery.PENDING, "attempts": 0, "error": "",
-              "created_at": utcnow()}  # fmt: skip
+    payload = json.dumps(
+        {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, event_id)),
+            "event": event,
+            "created_at": iso(utcnow()),
+            "data": data,
+        },
+        sort_keys=True,
+    )
+    values = {
+        "subscription_id": subscription_id,
+        "event": event,
+        "event_id": event_id,
+        "payload": payload,
+        "contact_id": contact_id,
+        "status": WebhookDelivery.PENDING,
+        "attempts": 0,
+        "error": "",
+        "created_at": utcnow(),
+    }
     delivery_id = connection.execute(insert(WebhookDelivery).values(**values)).inserted_primary_key[0]
     retry = Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
     queue.enqueue_after_commit("default", deliver_webhook, delivery_id, retry=retry)

@@ -65,8 +65,15 @@ def _playlist_item(segment: LessonSegment, language_code: str, offline: bool) ->
     if not url and not say:
         return None
     text, voice = (segment.text, tts_voice(language_code)) if say else ("", "")
-    return PlaylistItem(segment.id, segment.position, url, segment.duration_seconds, segment.allows_back,
-                        text=text, voice=voice)  # fmt: skip
+    return PlaylistItem(
+        segment.id,
+        segment.position,
+        url,
+        segment.duration_seconds,
+        segment.allows_back,
+        text=text,
+        voice=voice,
+    )
 
 
 def speaks_offline() -> bool:

@@ -42,8 +42,13 @@ def import_while_calling(inst: Instance, rows: int, dry_run: bool, callers: int,
             levels.append(measure_level(inst, callers, ramp=2.0, steady=window))
         report = contact_import.saved_report(upload_id)
         seconds = time.monotonic() - started
-    return {"dry_run": dry_run, "rows": rows, "import_seconds": round(seconds, 1),
-            "report": report.lines() if report else ["not finished"], "windows": levels}  # fmt: skip
+    return {
+        "dry_run": dry_run,
+        "rows": rows,
+        "import_seconds": round(seconds, 1),
+        "report": report.lines() if report else ["not finished"],
+        "windows": levels,
+    }
 
 
 def worst(run: dict) -> dict:
@@ -64,8 +69,10 @@ def verdict(figures: dict) -> Result:
         done = run["report"][0] != "not finished" and "problem" not in run["report"][-1]
         met = met and done and w["errors"] == 0 and max(w["server_max_ms"], w["client_max_ms"]) < TARGET_MS
         kind = "dry run" if run["dry_run"] else "import"
-        parts.append(f"{kind} of {run['rows']:,} rows in {run['import_seconds']} s: {w['requests']} webhooks, "
-                     f"slowest {w['server_max_ms']} ms server / {w['client_max_ms']} ms client, {w['errors']} errors")  # fmt: skip
+        parts.append(
+            f"{kind} of {run['rows']:,} rows in {run['import_seconds']} s: {w['requests']} webhooks, "
+            f"slowest {w['server_max_ms']} ms server / {w['client_max_ms']} ms client, {w['errors']} errors"
+        )
     summary = (
         f"{figures['callers']} callers; " + "; ".join(parts) + f"; load average {figures['load_average']}"
     )

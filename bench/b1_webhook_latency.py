@@ -85,8 +85,14 @@ async def _level(load: callers.Load, window: Window, count: int, ramp: float, st
         return window.close()
 
     server, span = await asyncio.gather(measure(), callers.run_callers(load, count, ramp, steady))
-    return {"callers": count, "server": server, "client": callers.summary(load.samples, span),
-            "load_errors": load.errors[:5], "calls": load.counts, "load_average": load_average()}  # fmt: skip
+    return {
+        "callers": count,
+        "server": server,
+        "client": callers.summary(load.samples, span),
+        "load_errors": load.errors[:5],
+        "calls": load.counts,
+        "load_average": load_average(),
+    }
 
 
 def measure_level(inst: Instance, count: int, ramp: float, steady: float) -> dict:
@@ -104,12 +110,24 @@ def measure_saturation(inst: Instance, concurrency: int, seconds: float) -> dict
     started = asyncio.run(callers.saturate(load, "/ivr/voice", concurrency, seconds))
     server = window.close()
     client = callers.summary(load.samples, (started, started + seconds))
-    return {"concurrency": concurrency, "server": server, "client": client, "rate": client["rate"],
-            "load_average": load_average()}  # fmt: skip
+    return {
+        "concurrency": concurrency,
+        "server": server,
+        "client": client,
+        "rate": client["rate"],
+        "load_average": load_average(),
+    }
 
 
-def run(levels: list[int], ramp: float, steady: float, saturation_seconds: float, concurrency: int,
-        workers: int, database_url: str) -> dict:  # fmt: skip
+def run(
+    levels: list[int],
+    ramp: float,
+    steady: float,
+    saturation_seconds: float,
+    concurrency: int,
+    workers: int,
+    database_url: str,
+) -> dict:
     """Every level, then saturation, on one instance."""
     with Instance(database_url=database_url) as inst:
         # in-process CPU against the floor first, before the web server and phones share the cores
@@ -117,8 +135,13 @@ def run(levels: list[int], ramp: float, steady: float, saturation_seconds: float
         inst.start_web(workers=workers)
         results = {"in_process": in_process, "levels": [measure_level(inst, n, ramp, steady) for n in levels]}
         results["saturation"] = measure_saturation(inst, concurrency, saturation_seconds)
-        results["setup"] = {"workers": workers, "threads": 4, "database": database_url or "sqlite",
-                            "ramp_s": ramp, "steady_s": steady}  # fmt: skip
+        results["setup"] = {
+            "workers": workers,
+            "threads": 4,
+            "database": database_url or "sqlite",
+            "ramp_s": ramp,
+            "steady_s": steady,
+        }
     return results
 
 
@@ -168,8 +191,15 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="default: SQLite in the temporary instance")
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
-    figures = run(levels, args.ramp, args.steady, args.saturation_seconds, args.concurrency, args.workers,
-                  args.database_url)  # fmt: skip
+    figures = run(
+        levels,
+        args.ramp,
+        args.steady,
+        args.saturation_seconds,
+        args.concurrency,
+        args.workers,
+        args.database_url,
+    )
     finish(verdict(figures, 1000 if 1000 in levels else max(levels)))
 
 

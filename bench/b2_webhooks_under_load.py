@@ -28,8 +28,14 @@ def measure(callers: int, ramp: float, steady: float, nice: int, backlog: int) -
         level = measure_level(pipeline.instance, callers, ramp, steady)
         after, elapsed = pipeline.transcription_cpu(), time.monotonic() - started
         done_during = sum(1 for j in pipeline.journeys() if j.status == "ready")
-    level.update({"worker_cpu_cores": (after - before) / elapsed, "nice": nice, "backlog": backlog,
-                  "transcribed_by_end": done_during})  # fmt: skip
+    level.update(
+        {
+            "worker_cpu_cores": (after - before) / elapsed,
+            "nice": nice,
+            "backlog": backlog,
+            "transcribed_by_end": done_during,
+        }
+    )
     return level
 
 
@@ -43,8 +49,13 @@ def verdict(f: dict) -> Result:
         f"(client p99 {client['p99_ms']} ms), {errors} errors of {server['requests']} requests; web CPU "
         f"{server['web_cpu_ms_per_request']} ms/request; load average {f['load_average']}"
     )
-    return Result("B2 webhooks under transcription load", summary,
-                  f"p99 server time <= {TARGET_P99_MS} ms at {f['callers']:,} callers, zero errors", met, f)  # fmt: skip
+    return Result(
+        "B2 webhooks under transcription load",
+        summary,
+        f"p99 server time <= {TARGET_P99_MS} ms at {f['callers']:,} callers, zero errors",
+        met,
+        f,
+    )
 
 
 def main() -> None:

@@ -82,8 +82,12 @@ def two_streams(clips: list[Path], config: dict) -> dict:
     started = time.monotonic()
     pids = [fork_job(lambda: decode_all(clips, config)) for _ in range(2)]
     reaped = [reap(pid) for pid in pids]
-    return {"wall": time.monotonic() - started, "cpu": sum(r[1] for r in reaped),
-            "rss_mb": max(r[2] for r in reaped), "ok": all(r[0] == 0 for r in reaped)}  # fmt: skip
+    return {
+        "wall": time.monotonic() - started,
+        "cpu": sum(r[1] for r in reaped),
+        "rss_mb": max(r[2] for r in reaped),
+        "ok": all(r[0] == 0 for r in reaped),
+    }
 
 
 def loads_per_job(clip: Path, config: dict) -> int:
@@ -113,15 +117,23 @@ def load_in_fresh_process(config_overrides: dict) -> dict:
         "p=time.process_time();asr.load(i);"
         "print(json.dumps({'seconds':time.monotonic()-t,'cpu':time.process_time()-p,'rss_mb':rss_mb(os.getpid())}))"
     )
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(config_overrides)], capture_output=True,
-                         text=True, timeout=120, check=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(config_overrides)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def measure(durations: list[float], folder: Path, rounds: int) -> dict:
     """Model loads, then rounds of (each clip alone, then all clips in two parallel streams)."""
-    overrides = {"VOSK_MODELS": f"ko={model_path()}", "INSTANCE_PATH": str(folder / "instance"),
-                 "VOSK_DEMO_MODEL": "off"}  # fmt: skip
+    overrides = {
+        "VOSK_MODELS": f"ko={model_path()}",
+        "INSTANCE_PATH": str(folder / "instance"),
+        "VOSK_DEMO_MODEL": "off",
+    }
     config = build_config(overrides)
     loads = [load_in_fresh_process(overrides) for _ in range(3)]
     clips = recognition_copies(durations, folder)
@@ -131,8 +143,13 @@ def measure(durations: list[float], folder: Path, rounds: int) -> dict:
     for _ in range(rounds):  # a neighbour's burst spoils one round, rarely all of them
         streams = {seconds: one_stream([clip], config) for seconds, clip in clips.items()}
         runs.append({"streams": streams, "two": two_streams(list(clips.values()), config)})
-    return {"loads": loads, "rounds": runs, "loads_per_job": loads_per_job(clips[min(durations)], config),
-            "audio_seconds": sum(durations), "load_average": load_average()}  # fmt: skip
+    return {
+        "loads": loads,
+        "rounds": runs,
+        "loads_per_job": loads_per_job(clips[min(durations)], config),
+        "audio_seconds": sum(durations),
+        "load_average": load_average(),
+    }
 
 
 def verdict(figures: dict) -> Result:
@@ -148,19 +165,35 @@ def verdict(figures: dict) -> Result:
     rss = max(entry["rss_mb"] for entry in figures["loads"])
     peak = max(r["two"]["rss_mb"] for r in rounds)
     ok = all(x["ok"] for r in rounds for x in [*r["streams"].values(), r["two"]])
-    met = (max(rtf_cpu.values()) <= TARGETS["rtf"] and scaling >= TARGETS["scaling"] and ok
-           and load_cpu <= TARGETS["load_seconds"] and figures["loads_per_job"] == 0)  # fmt: skip
-    figures.update({"rtf_cpu": rtf_cpu, "rtf_wall": rtf_wall, "scaling": scaling, "load_cpu_seconds": load_cpu,
-                    "load_wall_seconds": load_wall, "worker_rss_mb": rss, "work_horse_peak_rss_mb": peak,
-                    "all_decodes_ok": ok})  # fmt: skip
+    met = (
+        max(rtf_cpu.values()) <= TARGETS["rtf"]
+        and scaling >= TARGETS["scaling"]
+        and ok
+        and load_cpu <= TARGETS["load_seconds"]
+        and figures["loads_per_job"] == 0
+    )
+    figures.update(
+        {
+            "rtf_cpu": rtf_cpu,
+            "rtf_wall": rtf_wall,
+            "scaling": scaling,
+            "load_cpu_seconds": load_cpu,
+            "load_wall_seconds": load_wall,
+            "worker_rss_mb": rss,
+            "work_horse_peak_rss_mb": peak,
+            "all_decodes_ok": ok,
+        }
+    )
     per_clip = ", ".join(f"{int(s)} s {rtf_cpu[s]:.3f} (wall {rtf_wall[s]:.2f})" for s in durations)
     summary = (
         f"RTF per core {per_clip}; 2 workers x{scaling:.2f}; model load {load_cpu:.2f} s CPU "
         f"({load_wall:.2f} s wall); worker RSS {rss:.0f} MB after load, work-horse peak {peak:.0f} MB; "
         f"model loads per job {figures['loads_per_job']}; load average {figures['load_average']}"
     )
-    target = (f"RTF <= {TARGETS['rtf']} per stream, 2-worker scaling >= x{TARGETS['scaling']}, "
-              f"load <= {TARGETS['load_seconds']:.0f} s, no per-job model load")  # fmt: skip
+    target = (
+        f"RTF <= {TARGETS['rtf']} per stream, 2-worker scaling >= x{TARGETS['scaling']}, "
+        f"load <= {TARGETS['load_seconds']:.0f} s, no per-job model load"
+    )
     return Result("B3 Vosk RTF", summary, target, met, figures)
 
 

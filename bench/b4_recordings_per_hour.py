@@ -30,13 +30,17 @@ def measure(count: int, seconds: float, timeout: float) -> dict:
     finished = [j for j in journeys if j.status == "ready"]
     last = max((j.transcribed for j in finished), default=time.time())
     return {
-        "count": count, "seconds_each": seconds, "finished": len(finished),
+        "count": count,
+        "seconds_each": seconds,
+        "finished": len(finished),
         "failed": sum(1 for j in journeys if j.status == "failed"),
         "wall_seconds": last - started,
         "decode_seconds": sum(j.decode_seconds for j in finished),
-        "audio_job_seconds": audio_jobs, "transcription_job_seconds": transcription_jobs,
-        "tags": sum(j.tags for j in finished), "load_average": load_average(),
-    }  # fmt: skip
+        "audio_job_seconds": audio_jobs,
+        "transcription_job_seconds": transcription_jobs,
+        "tags": sum(j.tags for j in finished),
+        "load_average": load_average(),
+    }
 
 
 def verdict(f: dict) -> Result:
@@ -46,10 +50,19 @@ def verdict(f: dict) -> Result:
     per_hour = 3600 * f["finished"] / f["wall_seconds"] if f["wall_seconds"] > 0 else 0.0
     per_job = (job_time - f["decode_seconds"]) / max(len(f["transcription_job_seconds"]), 1)
     n = max(len(f["transcription_job_seconds"]), 1)
-    stages = {"audio_job": sum(f["audio_job_seconds"]) / n, "transcription_job": sum(f["transcription_job_seconds"]) / n,
-              "decoding": f["decode_seconds"] / n}  # fmt: skip
-    f.update({"overhead_share": overhead, "recordings_per_hour": per_hour, "overhead_seconds_per_job": per_job,
-              "mean_seconds": stages})  # fmt: skip
+    stages = {
+        "audio_job": sum(f["audio_job_seconds"]) / n,
+        "transcription_job": sum(f["transcription_job_seconds"]) / n,
+        "decoding": f["decode_seconds"] / n,
+    }
+    f.update(
+        {
+            "overhead_share": overhead,
+            "recordings_per_hour": per_hour,
+            "overhead_seconds_per_job": per_job,
+            "mean_seconds": stages,
+        }
+    )
     summary = (
         f"{per_hour:.0f} recordings/h per transcription worker ({f['seconds_each']:.0f} s recordings, "
         f"{f['finished']}/{f['count']} transcribed in {f['wall_seconds']:.0f} s, {f['failed']} failed); "

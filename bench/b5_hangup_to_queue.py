@@ -63,8 +63,16 @@ async def calls(load: callers.Load, count: int, spread: float, hung_up: dict) ->
 def latencies(pipeline: Pipeline, hung_up: dict, timeout: float) -> list[dict]:
     """Per recording: seconds from hang-up to transcript, and the decoder's own share."""
     journeys = pipeline.wait_for(len(hung_up), timeout, set(hung_up))
-    return [{"seconds": j.transcribed - hung_up[j.recording_sid], "audio": j.audio_seconds,
-             "decode": j.decode_seconds, "status": j.status} for j in journeys if j.transcribed]  # fmt: skip
+    return [
+        {
+            "seconds": j.transcribed - hung_up[j.recording_sid],
+            "audio": j.audio_seconds,
+            "decode": j.decode_seconds,
+            "status": j.status,
+        }
+        for j in journeys
+        if j.transcribed
+    ]
 
 
 def measure(
@@ -74,8 +82,13 @@ def measure(
         pipeline.make_clips(sorted({idle_seconds, burst_seconds}))
         pipeline.instance.start_web()
         pipeline.start_workers(transcription=2, audio=1)
-        load = callers.Load(pipeline.instance.web_url, PUBLIC_BASE_URL, pipeline.instance.auth_token, ACCOUNT_SID,
-                            recording_base=pipeline.twilio.base_url)  # fmt: skip
+        load = callers.Load(
+            pipeline.instance.web_url,
+            PUBLIC_BASE_URL,
+            pipeline.instance.auth_token,
+            ACCOUNT_SID,
+            recording_base=pipeline.twilio.base_url,
+        )
         idle_hung: dict = {}
         load.on_recording = lambda _sid, _base: pipeline.serve(idle_seconds)
         for _ in range(idle + 1):  # the first warms the workers up and is not counted
@@ -88,9 +101,17 @@ def measure(
         load.on_recording = lambda _sid, _base: pipeline.serve(burst_seconds)
         asyncio.run(calls(load, burst, spread, burst_hung))
         burst_rows = latencies(pipeline, burst_hung, timeout)
-    return {"idle": idle_rows, "burst": burst_rows, "idle_count": idle, "burst_count": burst,
-            "idle_seconds": idle_seconds, "burst_seconds": burst_seconds, "spread": spread,
-            "errors": load.errors[:10], "load_average": load_average()}  # fmt: skip
+    return {
+        "idle": idle_rows,
+        "burst": burst_rows,
+        "idle_count": idle,
+        "burst_count": burst,
+        "idle_seconds": idle_seconds,
+        "burst_seconds": burst_seconds,
+        "spread": spread,
+        "errors": load.errors[:10],
+        "load_average": load_average(),
+    }
 
 
 def verdict(f: dict) -> Result:
@@ -100,8 +121,17 @@ def verdict(f: dict) -> Result:
     allowed = rtf * f["idle_seconds"] + SLACK_SECONDS
     burst_s = [r["seconds"] for r in burst]
     done = sum(1 for r in burst if r["status"] == "ready")
-    f.update({"idle_p50": idle_p50, "idle_rtf": rtf, "idle_allowed": allowed, "burst_p50": percentile(burst_s, 50),
-              "burst_p95": percentile(burst_s, 95), "burst_max": max(burst_s, default=0.0), "burst_done": done})  # fmt: skip
+    f.update(
+        {
+            "idle_p50": idle_p50,
+            "idle_rtf": rtf,
+            "idle_allowed": allowed,
+            "burst_p50": percentile(burst_s, 50),
+            "burst_p95": percentile(burst_s, 95),
+            "burst_max": max(burst_s, default=0.0),
+            "burst_done": done,
+        }
+    )
     met = (
         idle_p50 <= allowed and len(idle) == f["idle_count"] and done == f["burst_count"] and not f["errors"]
     )

@@ -44,14 +44,27 @@ def seed_campaign(instance: Instance, recipients: int) -> None:
 
     with instance.app().app_context():
         district = db.session.scalars(select(District).order_by(District.id)).first()
-        rows = [{"phone": f"+9197{n:08d}", "name": f"Person {n}", "language_code": "hi",
-                 "district_id": district.id} for n in range(recipients)]  # fmt: skip
+        rows = [
+            {
+                "phone": f"+9197{n:08d}",
+                "name": f"Person {n}",
+                "language_code": "hi",
+                "district_id": district.id,
+            }
+            for n in range(recipients)
+        ]
         db.session.execute(insert(Contact), rows)
         officer = create_staff("b6-officer", "a long bench password", "officer")
         officer.districts = [district]
         db.session.commit()
-        form = {"name": "B6", "kind": "sms", "content": "none", "sms_templates": {"hi": "नया पाठ सुनें"},
-                "window_start": "09:00", "window_end": "21:00"}  # fmt: skip
+        form = {
+            "name": "B6",
+            "kind": "sms",
+            "content": "none",
+            "sms_templates": {"hi": "नया पाठ सुनें"},
+            "window_start": "09:00",
+            "window_end": "21:00",
+        }
         campaign = editing.save_campaign(None, form, officer)
         campaign_runs.schedule_campaign(campaign, "now")
 
@@ -77,8 +90,11 @@ def _trees(pids: list[int]) -> list[int]:
 def measure(rate: int, recipients: int, seconds: float, workers: int) -> dict:
     server = LoopbackTwilio(ACCOUNT_SID, "b6-loopback-token-0123456789").start()
     server.rate_limit_per_second = rate
-    env = {"CAMPAIGN_SMS_SEGMENTS_PER_SECOND": str(rate), "CHAUPAL_ENV": "testing",
-           "CLOCK_OFFSET_SECONDS": str(pinned_clock_offset())}  # fmt: skip
+    env = {
+        "CAMPAIGN_SMS_SEGMENTS_PER_SECOND": str(rate),
+        "CHAUPAL_ENV": "testing",
+        "CLOCK_OFFSET_SECONDS": str(pinned_clock_offset()),
+    }
     try:
         with Instance(twilio_base_url=server.base_url, auth_token=server.auth_token, extra_env=env) as inst:
             seed_campaign(inst, recipients)
@@ -88,8 +104,14 @@ def measure(rate: int, recipients: int, seconds: float, workers: int) -> dict:
             usage = watch(server, pids, recipients, seconds)
     finally:
         server.stop()
-    return {"rate_limit": rate, "recipients": recipients, "workers": workers, **usage,
-            **sends(server, usage["wall_seconds"]), "load_average": load_average()}  # fmt: skip
+    return {
+        "rate_limit": rate,
+        "recipients": recipients,
+        "workers": workers,
+        **usage,
+        **sends(server, usage["wall_seconds"]),
+        "load_average": load_average(),
+    }
 
 
 def sends(server: LoopbackTwilio, wall: float) -> dict:
@@ -98,9 +120,13 @@ def sends(server: LoopbackTwilio, wall: float) -> dict:
     start = accepted[0]
     accepted = [t for t in accepted if t <= start + wall]
     per_number = Counter(r["form"]["To"] for r in server.requests if r["status"] == 201)
-    return {"sent": len(accepted), "refused_429": sum(1 for r in server.requests if r["status"] == 429),
-            "duplicates": sum(count - 1 for count in per_number.values() if count > 1),
-            "busiest_second": busiest(accepted, 1.0), "windows": window_counts(accepted)}  # fmt: skip
+    return {
+        "sent": len(accepted),
+        "refused_429": sum(1 for r in server.requests if r["status"] == 429),
+        "duplicates": sum(count - 1 for count in per_number.values() if count > 1),
+        "busiest_second": busiest(accepted, 1.0),
+        "windows": window_counts(accepted),
+    }
 
 
 def busiest(times: list[float], span: float) -> int:
@@ -130,8 +156,13 @@ def verdict(runs: list[dict]) -> Result:
         windows = f["windows"] or [0]
         f["worst_window_share"] = min(windows) / (WINDOW_SECONDS * f["rate_limit"])
         f["cpu_share"] = f["cpu_seconds"] / f["wall_seconds"]
-        ok = (f["worst_window_share"] >= TARGET_SHARE and f["busiest_second"] <= f["rate_limit"]
-              and f["refused_429"] == 0 and f["duplicates"] == 0 and f["cpu_share"] <= TARGET_CPU_SHARE)  # fmt: skip
+        ok = (
+            f["worst_window_share"] >= TARGET_SHARE
+            and f["busiest_second"] <= f["rate_limit"]
+            and f["refused_429"] == 0
+            and f["duplicates"] == 0
+            and f["cpu_share"] <= TARGET_CPU_SHARE
+        )
         met &= ok
         parts.append(
             f"{f['rate_limit']}/s: {f['sent']} sent in {f['wall_seconds']:.0f} s, worst 60 s window "

@@ -45,10 +45,17 @@ def measure(minutes: float, load_share: float) -> dict:
             time.sleep(2)
         journeys = pipeline.wait_for(registered + 2, 600)
     busy = [s for s in samples if s[2] > 0]
-    return {"minutes": minutes, "load_share": load_share, "job_seconds": job, "interval": interval,
-            "registered": registered, "transcribed": sum(1 for j in journeys if j.status == "ready") - 2,
-            "worker_rss": [s[1] for s in samples], "horse_rss": [s[2] for s in busy],
-            "load_average": load_average()}  # fmt: skip
+    return {
+        "minutes": minutes,
+        "load_share": load_share,
+        "job_seconds": job,
+        "interval": interval,
+        "registered": registered,
+        "transcribed": sum(1 for j in journeys if j.status == "ready") - 2,
+        "worker_rss": [s[1] for s in samples],
+        "horse_rss": [s[2] for s in busy],
+        "load_average": load_average(),
+    }
 
 
 def verdict(f: dict) -> Result:

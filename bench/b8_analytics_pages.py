@@ -43,17 +43,32 @@ def seed_if_empty(database_url: str, events: int) -> float:
         if synthetic.line_has_calls():
             return 0.0
     started = time.monotonic()
-    command = [sys.executable, "-c", "from core.cli import cli; cli()", "analytics", "seed",
-               "--events", str(events), "--database-url", database_url]  # fmt: skip
+    command = [
+        sys.executable,
+        "-c",
+        "from core.cli import cli; cli()",
+        "analytics",
+        "seed",
+        "--events",
+        str(events),
+        "--database-url",
+        database_url,
+    ]
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=_env(database_url))
     return time.monotonic() - started
 
 
 def _config(database_url: str) -> dict:
     folder = tempfile.mkdtemp(prefix="chaupal-bench-")
-    return {"DATABASE_URL": database_url, "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": folder,
-            "CHAUPAL_ENV": "testing", "SECRET_KEY": "bench-" + "k" * 40, "VOSK_MODELS": "",
-            "SESSION_COOKIE_SECURE": False}  # fmt: skip
+    return {
+        "DATABASE_URL": database_url,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": folder,
+        "CHAUPAL_ENV": "testing",
+        "SECRET_KEY": "bench-" + "k" * 40,
+        "VOSK_MODELS": "",
+        "SESSION_COOKIE_SECURE": False,
+    }
 
 
 def _env(database_url: str) -> dict:

@@ -28,9 +28,15 @@ RUNS = 5
 
 
 def config(database_url: str) -> dict:
-    return {"DATABASE_URL": database_url, "SQLALCHEMY_DATABASE_URI": database_url, "CHAUPAL_ENV": "testing",
-            "INSTANCE_PATH": tempfile.mkdtemp(prefix="chaupal-b9-"), "SECRET_KEY": "bench-" + "k" * 40,
-            "VOSK_MODELS": "", "SESSION_COOKIE_SECURE": False}  # fmt: skip
+    return {
+        "DATABASE_URL": database_url,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "CHAUPAL_ENV": "testing",
+        "INSTANCE_PATH": tempfile.mkdtemp(prefix="chaupal-b9-"),
+        "SECRET_KEY": "bench-" + "k" * 40,
+        "VOSK_MODELS": "",
+        "SESSION_COOKIE_SECURE": False,
+    }
 
 
 def seed(learners: int, items: int) -> float:
@@ -51,15 +57,40 @@ def seed(learners: int, items: int) -> float:
     if not sqlite:  # the sessions' 120 s statement limit is for the app, not for seeding 2,000,000 rows
         db.session.execute(text("SET LOCAL statement_timeout = 0"))
     phone = "'+9196' || substr('0000000000' || i, -8, 8)" if sqlite else "'+9196' || lpad(i::text, 8, '0')"
-    db.session.execute(text(f"INSERT INTO contacts (phone, name, role, created_by, notes, missed_call_mode, created_at, language_code) SELECT {phone}, '', 'mason', 'import', '', false, :now, 'hi' FROM ({numbers}) AS n"), {**stamp, "count": learners})  # fmt: skip
-    db.session.execute(text("INSERT INTO learning_courses (title_en, title_hi, pass_mark, status, created_at) VALUES ('Bench', '', 70, 'published', :now)"), stamp)  # fmt: skip
-    db.session.execute(text(f"INSERT INTO learning_quiz_items (option_keys, right_key, status, created_at) SELECT '123', '2', 'published', :now FROM ({numbers}) AS n"), {**stamp, "count": items})  # fmt: skip
-    db.session.execute(text("INSERT INTO learning_enrolments (course_id, contact_id, status, step, lesson_index, item_index, segment, last_call_sid, callback_for_sid, enrolled_at) SELECT (SELECT max(id) FROM learning_courses), id, 'active', 'lesson', 0, 0, 0, '', '', :now FROM contacts"), stamp)  # fmt: skip
+    db.session.execute(
+        text(
+            f"INSERT INTO contacts (phone, name, role, created_by, notes, missed_call_mode, created_at, language_code) SELECT {phone}, '', 'mason', 'import', '', false, :now, 'hi' FROM ({numbers}) AS n"
+        ),
+        {**stamp, "count": learners},
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO learning_courses (title_en, title_hi, pass_mark, status, created_at) VALUES ('Bench', '', 70, 'published', :now)"
+        ),
+        stamp,
+    )
+    db.session.execute(
+        text(
+            f"INSERT INTO learning_quiz_items (option_keys, right_key, status, created_at) SELECT '123', '2', 'published', :now FROM ({numbers}) AS n"
+        ),
+        {**stamp, "count": items},
+    )
+    db.session.execute(
+        text(
+            "INSERT INTO learning_enrolments (course_id, contact_id, status, step, lesson_index, item_index, segment, last_call_sid, callback_for_sid, enrolled_at) SELECT (SELECT max(id) FROM learning_courses), id, 'active', 'lesson', 0, 0, 0, '', '', :now FROM contacts"
+        ),
+        stamp,
+    )
     spread = "(c.id * 7 + q.id * 13) % 60"
     due = (
         f"datetime(:now, '+' || ({spread}) || ' days')" if sqlite else f":now + ({spread}) * interval '1 day'"
     )
-    db.session.execute(text(f"INSERT INTO learning_reasks (contact_id, item_id, box, due_at, updated_at) SELECT c.id, q.id, 1 + (c.id + q.id) % 4, {due}, :now FROM contacts c CROSS JOIN learning_quiz_items q"), stamp)  # fmt: skip
+    db.session.execute(
+        text(
+            f"INSERT INTO learning_reasks (contact_id, item_id, box, due_at, updated_at) SELECT c.id, q.id, 1 + (c.id + q.id) % 4, {due}, :now FROM contacts c CROSS JOIN learning_quiz_items q"
+        ),
+        stamp,
+    )
     db.session.commit()
     if not sqlite:
         db.session.execute(text("ANALYZE"))
@@ -97,14 +128,24 @@ def measure(database_url: str, learners: int, items: int) -> dict:
         candidates = outreach.refresher_candidates(moment)
         db.session.remove()
         db.engine.dispose()
-    return {"database": database_url.split(":")[0].split("+")[0], "learners": learners, "items": items,
-            "rows": learners * items, "seed_seconds": round(seeded, 1), "due_rows": len(due),
-            "count_median_s": round(statistics.median(count_times), 3), "count_max_s": round(max(count_times), 3),
-            "due_median_s": round(statistics.median(due_times), 3), "due_max_s": round(max(due_times), 3),
-            "plan_median_s": round(statistics.median(plan_times), 3), "planned_today": len(planned),
-            "refresher_learners": len(candidates),
-            "calls_per_second": rate, "daily_capacity": capacity,
-            "days_to_reach_all": round(len(candidates) / capacity, 1) if capacity else None}  # fmt: skip
+    return {
+        "database": database_url.split(":")[0].split("+")[0],
+        "learners": learners,
+        "items": items,
+        "rows": learners * items,
+        "seed_seconds": round(seeded, 1),
+        "due_rows": len(due),
+        "count_median_s": round(statistics.median(count_times), 3),
+        "count_max_s": round(max(count_times), 3),
+        "due_median_s": round(statistics.median(due_times), 3),
+        "due_max_s": round(max(due_times), 3),
+        "plan_median_s": round(statistics.median(plan_times), 3),
+        "planned_today": len(planned),
+        "refresher_learners": len(candidates),
+        "calls_per_second": rate,
+        "daily_capacity": capacity,
+        "days_to_reach_all": round(len(candidates) / capacity, 1) if capacity else None,
+    }
 
 
 def postgres_database(admin_url: str):
@@ -145,8 +186,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=20)
-    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-                        help="an admin URL to create the PostgreSQL database under; empty: SQLite only")  # fmt: skip
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+        help="an admin URL to create the PostgreSQL database under; empty: SQLite only",
+    )
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="chaupal-b9-")
     try:

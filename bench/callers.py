@@ -77,8 +77,15 @@ def choose_key(screen: str, args: dict, intent: str, done: bool) -> str | None:
         return HANG_UP if "rated" in args else "1"
     if screen == "play":
         return None  # listen to each segment to its end
-    keys = {"language": "1", "home": "2", "topics": "1", "lessons": "1", "stories": "1", "consent": "1",
-            "review": "1"}  # fmt: skip
+    keys = {
+        "language": "1",
+        "home": "2",
+        "topics": "1",
+        "lessons": "1",
+        "stories": "1",
+        "consent": "1",
+        "review": "1",
+    }
     return keys.get(screen, "*")
 
 
@@ -116,8 +123,9 @@ def waiting_for(body: str, url: str) -> tuple[Waiting, str]:
 class Caller:
     """One person calling again and again from the same number until the run ends."""
 
-    def __init__(self, load: Load, session: aiohttp.ClientSession, number: str, rng: random.Random,
-                 pace: float = 10.0):  # fmt: skip
+    def __init__(
+        self, load: Load, session: aiohttp.ClientSession, number: str, rng: random.Random, pace: float = 10.0
+    ):
         self.load, self.session, self.number, self.rng, self.pace = load, session, number, rng, pace
         self.call_sid = ""
 
@@ -194,9 +202,17 @@ class Caller:
 
     async def post(self, url: str, params: dict) -> str | None:
         """One signed webhook; the body, or None (and an error noted) when it failed."""
-        params = {"AccountSid": self.load.account_sid, "CallSid": self.call_sid, "From": self.number,
-                  "To": LINE_NUMBER, "Caller": self.number, "Called": LINE_NUMBER, "Direction": "inbound",
-                  "ApiVersion": "2010-04-01", **params}  # fmt: skip
+        params = {
+            "AccountSid": self.load.account_sid,
+            "CallSid": self.call_sid,
+            "From": self.number,
+            "To": LINE_NUMBER,
+            "Caller": self.number,
+            "Called": LINE_NUMBER,
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **params,
+        }
         return await signed_post(self.load, self.session, url, params)
 
 
@@ -236,8 +252,9 @@ def caller_numbers(count: int, first: int = 0) -> list[str]:
     return [f"+9198{first + n:08d}" for n in range(count)]
 
 
-async def run_callers(load: Load, callers: int, ramp: float, steady: float, pace: float = 10.0,
-                      seed: int = 1) -> tuple[float, float]:  # fmt: skip
+async def run_callers(
+    load: Load, callers: int, ramp: float, steady: float, pace: float = 10.0, seed: int = 1
+) -> tuple[float, float]:
     """Run callers (started evenly over `ramp` s) for ramp + steady s; returns the steady window."""
     rng = random.Random(seed)
     start = time.monotonic()
@@ -260,9 +277,15 @@ async def saturate(load: Load, path: str, concurrency: int, seconds: float, numb
 
     async def client(n: int, session: aiohttp.ClientSession) -> None:
         while time.monotonic() < stop_at:
-            params = {"AccountSid": load.account_sid, "CallSid": "CA" + secrets.token_hex(16),
-                      "From": pool[n % len(pool)], "To": LINE_NUMBER, "Direction": "inbound",
-                      "CallStatus": "ringing", "ApiVersion": "2010-04-01"}  # fmt: skip
+            params = {
+                "AccountSid": load.account_sid,
+                "CallSid": "CA" + secrets.token_hex(16),
+                "From": pool[n % len(pool)],
+                "To": LINE_NUMBER,
+                "Direction": "inbound",
+                "CallStatus": "ringing",
+                "ApiVersion": "2010-04-01",
+            }
             await signed_post(load, session, load.public_base + path, params)
             n += concurrency
 

@@ -96,13 +96,25 @@ def rss_mb(pid: int) -> float:
 
 def machine() -> dict:
     """Facts about the machine and versions a reader needs to compare figures."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     packages = {
         name: _version(name) for name in ("flask", "rq", "redis", "vosk", "twilio", "sqlalchemy", "gunicorn")
     }
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "ffmpeg": _ffmpeg(), **packages}  # fmt: skip
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "ffmpeg": _ffmpeg(),
+        **packages,
+    }
 
 
 def _version(package: str) -> str:
@@ -125,12 +137,25 @@ def write_report() -> Path:
     """Rewrite docs/benchmarks.md from the saved results; benchmarks not run again keep their rows."""
     results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
     rows = _kept_rows()
-    rows.update({r["name"]: f"| {r['name']} | {r['summary']} | {r['target']} | {'yes' if r['met'] else '**no**'} |"
-                 for r in results})  # fmt: skip
+    rows.update(
+        {
+            r["name"]: f"| {r['name']} | {r['summary']} | {r['target']} | {'yes' if r['met'] else '**no**'} |"
+            for r in results
+        }
+    )
     facts = machine()
-    lines = ["# Benchmarks", "", "Measured with `make bench` (or `python -m bench B1 B3 ...`).", "",
-             "| Machine | |", "|---|---|", *[f"| {k} | {v} |" for k, v in facts.items()], "",
-             "| Benchmark | Result | Target | Met |", "|---|---|---|---|"]  # fmt: skip
+    lines = [
+        "# Benchmarks",
+        "",
+        "Measured with `make bench` (or `python -m bench B1 B3 ...`).",
+        "",
+        "| Machine | |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in facts.items()],
+        "",
+        "| Benchmark | Result | Target | Met |",
+        "|---|---|---|---|",
+    ]
     lines += [rows[name] for name in sorted(rows)]
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n" + _kept_analysis())

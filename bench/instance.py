@@ -30,8 +30,13 @@ def free_port() -> int:
 class Instance:
     """Everything one benchmark run needs; `with Instance() as inst:` cleans up all it started."""
 
-    def __init__(self, database_url: str = "", twilio_base_url: str = "http://127.0.0.1:9",
-                 auth_token: str = "", extra_env: dict | None = None):  # fmt: skip
+    def __init__(
+        self,
+        database_url: str = "",
+        twilio_base_url: str = "http://127.0.0.1:9",
+        auth_token: str = "",
+        extra_env: dict | None = None,
+    ):
         self.folder = Path(tempfile.mkdtemp(prefix="chaupal-bench-"))
         self.auth_token = auth_token or secrets.token_hex(16)
         self.processes: list[subprocess.Popen] = []
@@ -68,8 +73,9 @@ class Instance:
         data_dir.mkdir()
         sock = data_dir / "redis.sock"
         args = queue.embedded_args(data_dir, sock)
-        self.redis = subprocess.Popen([queue.embedded_binary(), *args], stdout=subprocess.DEVNULL,
-                                      start_new_session=True)  # fmt: skip
+        self.redis = subprocess.Popen(
+            [queue.embedded_binary(), *args], stdout=subprocess.DEVNULL, start_new_session=True
+        )
         self.processes.append(self.redis)
         self.env["REDIS_URL"] = f"unix://{sock}"
         queue._wait_until_reachable(self.env["REDIS_URL"], self.redis, data_dir)
@@ -104,8 +110,9 @@ class Instance:
         log_args = ["--access-logfile", str(self.access_log), "--access-logformat", ACCESS_FORMAT]
         command = command[:-1] + log_args + (extra or []) + command[-1:]
         log = (self.folder / "web.log").open("ab")
-        self.web = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=log, stderr=log,
-                                    start_new_session=True)  # fmt: skip
+        self.web = subprocess.Popen(
+            command, env=self.env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
+        )
         self.processes.append(self.web)
         self.web_url = f"http://127.0.0.1:{port}"
         _wait_for_port(port, self.web, self.folder / "web.log")
@@ -115,8 +122,9 @@ class Instance:
         """Start a helper process (a worker) with this instance's environment; stopped at exit."""
         log = (self.folder / f"{name}.log").open("ab")
         prefix = ["nice", "-n", str(nice)] if nice else []
-        process = subprocess.Popen(prefix + command, env=self.env, cwd=ROOT, stdout=log, stderr=log,
-                                   start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            prefix + command, env=self.env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
+        )
         self.processes.append(process)
         return process
 

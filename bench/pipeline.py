@@ -68,9 +68,14 @@ class Pipeline:
         sid, url, _ = self.serve(seconds)
         with self.instance.app().app_context():
             recording, _ = recording_pipeline.register_recording(
-                sid, call_sid="CA" + secrets.token_hex(16), kind="story", consent="anonymous",
-                language_code=LANGUAGE, source_url=url, reported_seconds=seconds,
-            )  # fmt: skip
+                sid,
+                call_sid="CA" + secrets.token_hex(16),
+                kind="story",
+                consent="anonymous",
+                language_code=LANGUAGE,
+                source_url=url,
+                reported_seconds=seconds,
+            )
             return recording.id
 
     def wait_for(self, count: int, timeout: float, sids: set[str] | None = None) -> list["Journey"]:
@@ -147,11 +152,16 @@ class Journey:
 
         decoded = (transcript.real_time_factor or 0) * (transcript.audio_seconds or 0) if transcript else 0.0
         return cls(
-            recording.id, recording.recording_sid, stamp(recording.created_at), stamp(recording.ready_at),
+            recording.id,
+            recording.recording_sid,
+            stamp(recording.created_at),
+            stamp(recording.ready_at),
             stamp(transcript.transcribed_at) if transcript else None,
-            transcript.status if transcript else "none", transcript.audio_seconds if transcript else 0.0,
-            decoded, len(recording_tags(recording.id)),
-        )  # fmt: skip
+            transcript.status if transcript else "none",
+            transcript.audio_seconds if transcript else 0.0,
+            decoded,
+            len(recording_tags(recording.id)),
+        )
 
 
 def recording_tags(recording_id: int) -> list:

@@ -23,8 +23,12 @@ def _sentence_audio(folder: Path) -> list[AudioSegment]:
     clips = []
     for n, text in enumerate(SENTENCES):
         path = folder / f"sentence-{n}.wav"
-        subprocess.run(["espeak-ng", "-v", VOICE, "-s", "150", "-w", str(path), text], check=True,
-                       capture_output=True, timeout=60)  # fmt: skip
+        subprocess.run(
+            ["espeak-ng", "-v", VOICE, "-s", "150", "-w", str(path), text],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         clips.append(AudioSegment.from_wav(path).set_frame_rate(8000).set_channels(1).set_sample_width(2))
     return clips
 

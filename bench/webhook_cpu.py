@@ -27,8 +27,13 @@ from bench import callers
 from bench.instance import ACCOUNT_SID, PUBLIC_BASE_URL, Instance
 
 TARGET_RATIO = 3  # CPU per webhook against the floor's
-CALLER_PARAMS = {"AccountSid": ACCOUNT_SID, "To": callers.LINE_NUMBER, "Called": callers.LINE_NUMBER,
-                 "Direction": "inbound", "ApiVersion": "2010-04-01"}  # fmt: skip
+CALLER_PARAMS = {
+    "AccountSid": ACCOUNT_SID,
+    "To": callers.LINE_NUMBER,
+    "Called": callers.LINE_NUMBER,
+    "Direction": "inbound",
+    "ApiVersion": "2010-04-01",
+}
 
 
 def floor_app(auth_token: str, db_path: Path) -> Flask:
@@ -46,8 +51,10 @@ def floor_app(auth_token: str, db_path: Path) -> Flask:
         if not validator.validate(url, request.form, request.headers.get("X-Twilio-Signature", "")):
             return Response(status=403)
         with connection:
-            connection.execute("INSERT INTO hits VALUES (?, ?, ?)",
-                               (request.form.get("CallSid"), request.form.get("Digits"), time.time()))  # fmt: skip
+            connection.execute(
+                "INSERT INTO hits VALUES (?, ?, ?)",
+                (request.form.get("CallSid"), request.form.get("Digits"), time.time()),
+            )
         reply = VoiceResponse()
         gather = reply.gather(action="/ivr/key/menu", num_digits=1)
         gather.say("Press 1 to listen.")
@@ -109,8 +116,10 @@ def scripted_call(client: SignedClient, number: str) -> None:
 def floor_call(client: SignedClient, number: str, requests: int) -> None:
     sid = "CA" + secrets.token_hex(16)
     for n in range(requests):
-        client.post(PUBLIC_BASE_URL + "/ivr/key/menu", {**CALLER_PARAMS, "CallSid": sid, "From": number,
-                                                        "Digits": str(n % 10)})  # fmt: skip
+        client.post(
+            PUBLIC_BASE_URL + "/ivr/key/menu",
+            {**CALLER_PARAMS, "CallSid": sid, "From": number, "Digits": str(n % 10)},
+        )
 
 
 def measure(
@@ -136,8 +145,13 @@ def measure(
         floor_call(floor, number, len(app_client.cpu) - done)
     app_ms = 1000 * sum(app_client.cpu) / len(app_client.cpu)
     floor_ms = 1000 * sum(floor.cpu) / len(floor.cpu)
-    return {"calls": calls, "requests": len(app_client.cpu), "app_cpu_ms_per_request": round(app_ms, 2),
-            "floor_cpu_ms_per_request": round(floor_ms, 2), "ratio": round(app_ms / floor_ms, 2)}  # fmt: skip
+    return {
+        "calls": calls,
+        "requests": len(app_client.cpu),
+        "app_cpu_ms_per_request": round(app_ms, 2),
+        "floor_cpu_ms_per_request": round(floor_ms, 2),
+        "ratio": round(app_ms / floor_ms, 2),
+    }
 
 
 def top_items(profile: cProfile.Profile, count: int = 25, sort: str = "cumulative") -> str:

@@ -112,8 +112,10 @@ def seed_on_first_run(app) -> None:
         ):  # no known accounts, passwords on a console or demo people
             for problem in seed_packages(app, demo=False):
                 click.echo(f"Reference data: {problem}")
-            click.echo("Production: no demo data or accounts. Create the first admin with "
-                       "'chaupal user create NAME --role admin'.")  # fmt: skip
+            click.echo(
+                "Production: no demo data or accounts. Create the first admin with "
+                "'chaupal user create NAME --role admin'."
+            )
             return
         logins = seed.seed_demo_staff()
         for problem in seed_packages(app, demo=True):

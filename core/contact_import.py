@@ -31,8 +31,12 @@ TRANSACTION_SECONDS = 0.1
 MIN_BATCH_ROWS = 10
 MAX_ERRORS_SHOWN = 200
 REPORT_KEPT_SECONDS = 24 * 3600
-PLACE_CHAIN = (("state", State, None), ("district", District, "state_id"),
-               ("block", Block, "district_id"), ("gram_panchayat", GramPanchayat, "block_id"))  # fmt: skip
+PLACE_CHAIN = (
+    ("state", State, None),
+    ("district", District, "state_id"),
+    ("block", Block, "district_id"),
+    ("gram_panchayat", GramPanchayat, "block_id"),
+)
 
 
 @dataclass
@@ -75,10 +79,12 @@ class Lookups:
         self.languages = set(db.session.scalars(select(Language.code)))
         self.topics = {t.slug: t.id for t in db.session.scalars(select(Topic))}
         self.places = {
-            column: {(getattr(p, parent) if parent else None, p.name.lower()): p.id
-                     for p in db.session.scalars(select(model))}
+            column: {
+                (getattr(p, parent) if parent else None, p.name.lower()): p.id
+                for p in db.session.scalars(select(model))
+            }
             for column, model, parent in PLACE_CHAIN
-        }  # fmt: skip
+        }
 
 
 def import_file(file: TextIO, dry_run: bool = False, district_ids: list[int] | None = None) -> ContactImport:

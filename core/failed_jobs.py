@@ -49,8 +49,14 @@ def _describe(queue_name: str, job: Job) -> FailedJob:
     )
     reason = lines[-1] if lines else ""
     # Exceptions may quote a number or a text: mask anything shaped like a phone number.
-    return FailedJob(queue_name, job.id, job.func_name, mask_numbers(arguments)[:200], job.ended_at,
-                     mask_numbers(reason)[:300])  # fmt: skip
+    return FailedJob(
+        queue_name,
+        job.id,
+        job.func_name,
+        mask_numbers(arguments)[:200],
+        job.ended_at,
+        mask_numbers(reason)[:300],
+    )
 
 
 def retry(queue_name: str, job_id: str) -> bool:

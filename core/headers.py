@@ -16,11 +16,20 @@ def content_security_policy(public_base_url: str) -> str:
     """The policy: this site only, audio also from the public URL and blob:, never framed."""
     parts = urlsplit(public_base_url)
     public = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    return "; ".join([
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-        f"media-src 'self' blob: {public}".rstrip(), "connect-src 'self'", "object-src 'none'",
-        "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
-    ])  # fmt: skip
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"media-src 'self' blob: {public}".rstrip(),
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -156,11 +156,15 @@ def parse_filters(args, allowed: set[int] | None, zone: ZoneInfo) -> Filters:
     start = max(min(start, end), end - timedelta(days=LONGEST_RANGE_DAYS - 1))
     districts, block_id = _place(whole_number(args.get("district")), whole_number(args.get("block")), allowed)
     return Filters(
-        start, end, zone, districts, block_id,
+        start,
+        end,
+        zone,
+        districts,
+        block_id,
         role=args.get("role") if args.get("role") in Contact.ROLES else None,
         language=args.get("language") or None,
         topic_id=whole_number(args.get("topic")),
-    )  # fmt: skip
+    )
 
 
 def _place(

@@ -54,16 +54,22 @@ def opt_out(contact: Contact, source: str, staff_id: int | None = None) -> None:
     """Stop every call and message to the contact; the caller commits."""
     if contact.opted_out_at is None:
         contact.opted_out_at = utcnow()
-        db.session.add(SuppressionEvent(contact_id=contact.id, action=SuppressionEvent.OPT_OUT,
-                                        source=source, staff_id=staff_id))  # fmt: skip
+        db.session.add(
+            SuppressionEvent(
+                contact_id=contact.id, action=SuppressionEvent.OPT_OUT, source=source, staff_id=staff_id
+            )
+        )
 
 
 def opt_in(contact: Contact, source: str, staff_id: int | None = None) -> None:
     """Allow calls and messages again after an opt-out; the caller commits."""
     if contact.opted_out_at is not None:
         contact.opted_out_at = None
-        db.session.add(SuppressionEvent(contact_id=contact.id, action=SuppressionEvent.OPT_IN,
-                                        source=source, staff_id=staff_id))  # fmt: skip
+        db.session.add(
+            SuppressionEvent(
+                contact_id=contact.id, action=SuppressionEvent.OPT_IN, source=source, staff_id=staff_id
+            )
+        )
 
 
 def save_contact(values: dict, contact: Contact | None = None, created_by: str = Contact.IMPORTED) -> Contact:
@@ -148,11 +154,17 @@ def _export_row(contact: Contact) -> list:
     district = contact.district
     gp = db.session.get(GramPanchayat, contact.gram_panchayat_id) if contact.gram_panchayat_id else None
     return [
-        contact.phone, contact.name, contact.role, contact.language_code or "",
-        district.state.name if district else "", district.name if district else "",
-        contact.block.name if contact.block else "", gp.name if gp else "",
-        ";".join(t.slug for t in contact.topics), "yes" if contact.opted_out_at else "",
-    ]  # fmt: skip
+        contact.phone,
+        contact.name,
+        contact.role,
+        contact.language_code or "",
+        district.state.name if district else "",
+        district.name if district else "",
+        contact.block.name if contact.block else "",
+        gp.name if gp else "",
+        ";".join(t.slug for t in contact.topics),
+        "yes" if contact.opted_out_at else "",
+    ]
 
 
 def districts_visible_to(user: StaffUser) -> list[District]:

@@ -111,8 +111,9 @@ def call_language(call: Call) -> SpokenLanguage:
     known = g.setdefault("chaupal_call_languages", {})
     if code not in known:
         row = db.session.get(Language, code) or active_languages()[0]
-        known[code] = SpokenLanguage(row.code, row.name, row.native_name, row.say_language, row.say_voice,
-                                     row.menu_digit)  # fmt: skip
+        known[code] = SpokenLanguage(
+            row.code, row.name, row.native_name, row.say_language, row.say_voice, row.menu_digit
+        )
     return known[code]
 
 

@@ -48,23 +48,48 @@ class Told:
 
 
 STORIES = [
-    Told("+919800000001", "hi", "twin-pit", "बिसवां में दूसरा गड्ढा कैसे जोड़ा",
-         "मैं रमेश, बिसवां से मिस्त्री हूँ। हमारे गाँव में कई घरों में एक ही गड्ढा था जो हर साल भर जाता था। "
-         "हमने एक मीटर दूर दूसरा गड्ढा खोदा, जालीदार ईंट की दीवार बनाई और जंक्शन चैंबर लगाया। "
-         "अब परिवार आराम से शौचालय इस्तेमाल करते हैं और कोई टैंकर नहीं बुलाना पड़ता।"),
-    Told("+919800000002", "hi", "behaviour-change", "सुनीता दीदी ने कैसे बात की",
-         "मैं सुनीता, महमूदाबाद से प्रेरक हूँ। एक घर में शौचालय था पर दादी बाहर जाती थीं क्योंकि उनके घुटनों में दर्द था। "
-         "हमने शौचालय में पकड़ने के लिए एक डंडा लगवाया और एक छोटी चौकी रखवाई। अब दादी भी शौचालय जाती हैं।"),
-    Told("+919800000004", "en", "handwashing", "A tippy tap at the school in Bodh Gaya",
-         "I am Kavita, a motivator in Bodh Gaya. The school toilet had no water near it, so the children did not "
-         "wash their hands. We hung two tippy taps made from old cans, with a bar of soap on a string. "
-         "Now the children wash their hands after the toilet and before the midday meal."),
-    Told("+919800000005", "hi", "toilet-construction", "गिर्वा में प्लास्टर वाला गड्ढा ठीक किया",
-         "मैं मोहन, गिर्वा से मिस्त्री हूँ। एक ठेकेदार ने गड्ढे में अंदर से प्लास्टर कर दिया था और फ़र्श पक्का कर दिया था। "
-         "गड्ढा तीन महीने में भर गया। हमने इंजीनियर की सलाह से नया जालीदार गड्ढा बनाया और तला कच्चा छोड़ा।"),
-]  # fmt: skip
-QUESTION = Told("+919800000003", "hi", "twin-pit", "गड्ढे की दूरी",
-                "मैं इमरान, मलिहाबाद से। हैंडपंप सिर्फ़ छह मीटर दूर है, गड्ढा कहाँ बनाऊँ?")  # fmt: skip
+    Told(
+        "+919800000001",
+        "hi",
+        "twin-pit",
+        "बिसवां में दूसरा गड्ढा कैसे जोड़ा",
+        "मैं रमेश, बिसवां से मिस्त्री हूँ। हमारे गाँव में कई घरों में एक ही गड्ढा था जो हर साल भर जाता था। "
+        "हमने एक मीटर दूर दूसरा गड्ढा खोदा, जालीदार ईंट की दीवार बनाई और जंक्शन चैंबर लगाया। "
+        "अब परिवार आराम से शौचालय इस्तेमाल करते हैं और कोई टैंकर नहीं बुलाना पड़ता।",
+    ),
+    Told(
+        "+919800000002",
+        "hi",
+        "behaviour-change",
+        "सुनीता दीदी ने कैसे बात की",
+        "मैं सुनीता, महमूदाबाद से प्रेरक हूँ। एक घर में शौचालय था पर दादी बाहर जाती थीं क्योंकि उनके घुटनों में दर्द था। "
+        "हमने शौचालय में पकड़ने के लिए एक डंडा लगवाया और एक छोटी चौकी रखवाई। अब दादी भी शौचालय जाती हैं।",
+    ),
+    Told(
+        "+919800000004",
+        "en",
+        "handwashing",
+        "A tippy tap at the school in Bodh Gaya",
+        "I am Kavita, a motivator in Bodh Gaya. The school toilet had no water near it, so the children did not "
+        "wash their hands. We hung two tippy taps made from old cans, with a bar of soap on a string. "
+        "Now the children wash their hands after the toilet and before the midday meal.",
+    ),
+    Told(
+        "+919800000005",
+        "hi",
+        "toilet-construction",
+        "गिर्वा में प्लास्टर वाला गड्ढा ठीक किया",
+        "मैं मोहन, गिर्वा से मिस्त्री हूँ। एक ठेकेदार ने गड्ढे में अंदर से प्लास्टर कर दिया था और फ़र्श पक्का कर दिया था। "
+        "गड्ढा तीन महीने में भर गया। हमने इंजीनियर की सलाह से नया जालीदार गड्ढा बनाया और तला कच्चा छोड़ा।",
+    ),
+]
+QUESTION = Told(
+    "+919800000003",
+    "hi",
+    "twin-pit",
+    "गड्ढे की दूरी",
+    "मैं इमरान, मलिहाबाद से। हैंडपंप सिर्फ़ छह मीटर दूर है, गड्ढा कहाँ बनाऊँ?",
+)
 ANSWER = (
     "इमरान जी, जहाँ तक हो सके गड्ढा हैंडपंप से दस मीटर दूर रखें और ढलान की निचली तरफ़ बनाएँ। "
     "अगर दस मीटर सच में मुमकिन नहीं है, तो ब्लॉक इंजीनियर को बुलाइए, वे मिट्टी और पानी का स्तर देखकर बताएँगे।"
@@ -81,8 +106,14 @@ def make(now=None) -> list[str]:
         return []
     now = now or utcnow()
     problems = _told_content(now)
-    plan = synthetic.Plan(events=EVENTS, days=DAYS, until=now, real_content=True, campaigns=(Campaign.BOTH,),
-                          created_by=Contact.DEMO)  # fmt: skip
+    plan = synthetic.Plan(
+        events=EVENTS,
+        days=DAYS,
+        until=now,
+        real_content=True,
+        campaigns=(Campaign.BOTH,),
+        created_by=Contact.DEMO,
+    )
     synthetic.seed(plan)
     return problems
 
@@ -107,9 +138,14 @@ def _recording(told: Told, kind: str, created_at):
         path = folder / "told.wav"
         convert.synthesize(told.words, told.language, path)
         return recording_pipeline.add_local_recording(
-            path, kind=kind, contact_id=contact.id if contact else None, language_code=told.language,
-            topic_id=topic.id if topic else None, consent=Recording.NAMED, created_at=created_at,
-        )  # fmt: skip
+            path,
+            kind=kind,
+            contact_id=contact.id if contact else None,
+            language_code=told.language,
+            topic_id=topic.id if topic else None,
+            consent=Recording.NAMED,
+            created_at=created_at,
+        )
 
 
 def _story(told: Told, curator: StaffUser, created_at) -> None:

@@ -66,9 +66,10 @@ def expert_record(turn: Turn) -> RecordStep | Go:
         return Go("expert")
     here = {"question": question.id}
     return RecordStep(
-        [Line("expert_record")], action=flow.step_url("expert_recorded", **here),
+        [Line("expert_record")],
+        action=flow.step_url("expert_recorded", **here),
         empty=flow.step_url("expert_question", **here),
-    )  # fmt: skip
+    )
 
 
 def expert_recorded(turn: Turn) -> Go:

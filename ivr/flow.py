@@ -197,8 +197,13 @@ def render(turn: Turn, go: Go, failures: int = 0) -> VoiceResponse:
     if isinstance(result, End):
         return twiml.hang_up(_speech(turn, lines))
     if isinstance(result, RecordStep) and result.action:
-        return twiml.record(_speech(turn, lines), action=result.action, status_callback="",
-                            max_seconds=int(current_app.config["MAX_RECORDING_SECONDS"]), empty=result.empty)  # fmt: skip
+        return twiml.record(
+            _speech(turn, lines),
+            action=result.action,
+            status_callback="",
+            max_seconds=int(current_app.config["MAX_RECORDING_SECONDS"]),
+            empty=result.empty,
+        )
     if isinstance(result, RecordStep):
         return _record(turn, lines, result.consent_id)
     if result.on_enter:
@@ -758,8 +763,9 @@ def _asked_name(turn: Turn) -> None:
 
 
 def _record_name(turn: Turn) -> Go:
-    given = consent_takes.record_consent(turn.call, Recording.NAME, None, prompts.PROMPTS["name_offer"], "1",
-                                    Consent.NAMED)  # fmt: skip
+    given = consent_takes.record_consent(
+        turn.call, Recording.NAME, None, prompts.PROMPTS["name_offer"], "1", Consent.NAMED
+    )
     return Go("record", {"consent": given.id})
 
 

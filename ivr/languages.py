@@ -50,8 +50,15 @@ def add_language(
     if number not in MENU_DIGITS or number in taken:
         free = ", ".join(str(d) for d in MENU_DIGITS if d not in taken)
         raise LanguageError(f"choose a free key for the language menu: {free}")
-    language = Language(code=code, name=name, native_name=native_name.strip() or name, menu_digit=number,
-                        say_language=say_language.strip() or f"{code}-IN", say_voice=voice.strip(), active=False)  # fmt: skip
+    language = Language(
+        code=code,
+        name=name,
+        native_name=native_name.strip() or name,
+        menu_digit=number,
+        say_language=say_language.strip() or f"{code}-IN",
+        say_voice=voice.strip(),
+        active=False,
+    )
     db.session.add(language)
     db.session.commit()
     return language

@@ -73,15 +73,31 @@ class HttpTransport:
 class SimulatedCall:
     """One phone call: start it, press keys, record, stay silent, hang up."""
 
-    def __init__(self, transport, auth_token: str, public_base_url: str, caller: str,
-                 line: str = "+18005550100", account_sid: str = "AC" + "0" * 32, direction: str = "inbound"):  # fmt: skip
+    def __init__(
+        self,
+        transport,
+        auth_token: str,
+        public_base_url: str,
+        caller: str,
+        line: str = "+18005550100",
+        account_sid: str = "AC" + "0" * 32,
+        direction: str = "inbound",
+    ):
         self.transport = transport
         self.validator = RequestValidator(auth_token)
         self.base = public_base_url.rstrip("/")
         self.call_sid = "CA" + secrets.token_hex(16)
         self.direction = direction
-        self.common = {"CallSid": self.call_sid, "AccountSid": account_sid, "From": caller, "To": line,
-                       "Caller": caller, "Called": line, "Direction": direction, "ApiVersion": "2010-04-01"}  # fmt: skip
+        self.common = {
+            "CallSid": self.call_sid,
+            "AccountSid": account_sid,
+            "From": caller,
+            "To": line,
+            "Caller": caller,
+            "Called": line,
+            "Direction": direction,
+            "ApiVersion": "2010-04-01",
+        }
         self.current_url = ""
         self.pending: list[ET.Element] = []  # verbs after the one we are waiting on
         self.waiting_on: ET.Element | None = None
@@ -92,16 +108,29 @@ class SimulatedCall:
         """Everything needed to carry on this call in another request (JSON-safe)."""
         verbs = [ET.tostring(v, encoding="unicode") for v in self.pending]
         waiting = ET.tostring(self.waiting_on, encoding="unicode") if self.waiting_on is not None else ""
-        return {"common": self.common, "current_url": self.current_url, "pending": verbs,
-                "waiting_on": waiting, "ended": self.ended, "base": self.base,
-                "status_callback": self.status_callback}  # fmt: skip
+        return {
+            "common": self.common,
+            "current_url": self.current_url,
+            "pending": verbs,
+            "waiting_on": waiting,
+            "ended": self.ended,
+            "base": self.base,
+            "status_callback": self.status_callback,
+        }
 
     @classmethod
     def resume(cls, transport, auth_token: str, state: dict) -> "SimulatedCall":
         """A call object carrying on from state()."""
         common = state["common"]
-        call = cls(transport, auth_token, state["base"], common["From"], common["To"], common["AccountSid"],
-                   common["Direction"])  # fmt: skip
+        call = cls(
+            transport,
+            auth_token,
+            state["base"],
+            common["From"],
+            common["To"],
+            common["AccountSid"],
+            common["Direction"],
+        )
         call.common, call.call_sid = common, common["CallSid"]
         call.current_url, call.ended = state["current_url"], state["ended"]
         call.status_callback = state["status_callback"]
@@ -134,9 +163,13 @@ class SimulatedCall:
     def record(self, recording_sid: str, recording_url: str, seconds: float, hang_up: bool = False) -> Turn:
         """Finish a Record with a recording (by # or by hanging up); then its status callback arrives."""
         record = self._expect("Record")
-        params = {"CallStatus": "completed" if hang_up else "in-progress", "RecordingSid": recording_sid,
-                  "RecordingUrl": recording_url, "RecordingDuration": str(int(round(seconds))),
-                  "Digits": "hangup" if hang_up else "#"}  # fmt: skip
+        params = {
+            "CallStatus": "completed" if hang_up else "in-progress",
+            "RecordingSid": recording_sid,
+            "RecordingUrl": recording_url,
+            "RecordingDuration": str(int(round(seconds))),
+            "Digits": "hangup" if hang_up else "#",
+        }
         turn = self._fetch(self._action(record), params)
         self._recording_callback(record, recording_sid, recording_url, seconds)
         if hang_up:
@@ -167,9 +200,17 @@ class SimulatedCall:
     def _recording_callback(self, record: ET.Element, sid: str, url: str, seconds: float) -> None:
         callback = record.get("recordingStatusCallback")
         if callback:
-            self._post(urljoin(self.current_url, callback), {"RecordingSid": sid, "RecordingUrl": url,
-                       "RecordingStatus": "completed", "RecordingDuration": str(int(round(seconds))),
-                       "RecordingChannels": "1", "RecordingSource": "RecordVerb"})  # fmt: skip
+            self._post(
+                urljoin(self.current_url, callback),
+                {
+                    "RecordingSid": sid,
+                    "RecordingUrl": url,
+                    "RecordingStatus": "completed",
+                    "RecordingDuration": str(int(round(seconds))),
+                    "RecordingChannels": "1",
+                    "RecordingSource": "RecordVerb",
+                },
+            )
 
     def _post(self, url: str, params: dict) -> str:
         params = {**self.common, **params}

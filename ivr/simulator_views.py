@@ -70,8 +70,15 @@ def _new_call(caller: str, direction: str = "inbound") -> SimulatedCall:
     config = current_app.config
     transport = FlaskTransport(current_app._get_current_object())
     line = config["TWILIO_CALLER_ID"] or "+18005550100"
-    return SimulatedCall(transport, config["TWILIO_AUTH_TOKEN"], config["PUBLIC_BASE_URL"], caller,
-                         line=line, account_sid=config["TWILIO_ACCOUNT_SID"], direction=direction)  # fmt: skip
+    return SimulatedCall(
+        transport,
+        config["TWILIO_AUTH_TOKEN"],
+        config["PUBLIC_BASE_URL"],
+        caller,
+        line=line,
+        account_sid=config["TWILIO_ACCOUNT_SID"],
+        direction=direction,
+    )
 
 
 @bp.post("/api/call")
@@ -129,8 +136,10 @@ def hang_up(call_id: str):
 def record(call_id: str):
     call = _load(call_id)
     if not current_app.config.get("TWILIO_SANDBOX"):
-        return jsonify(error="Recording in the simulator needs the Twilio sandbox (development without "
-                             "Twilio credentials): real Twilio keeps its own recordings."), 409  # fmt: skip
+        return jsonify(
+            error="Recording in the simulator needs the Twilio sandbox (development without "
+            "Twilio credentials): real Twilio keeps its own recordings."
+        ), 409
     upload = request.files.get("audio")
     data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
     if not data or len(data) > MAX_UPLOAD_BYTES:
@@ -154,5 +163,10 @@ def inbox():
 
 
 def _message(message: SandboxMessage) -> dict:
-    return {"id": message.id, "kind": message.kind, "body": message.body, "status": message.status,
-            "at": message.created_at.isoformat()}  # fmt: skip
+    return {
+        "id": message.id,
+        "kind": message.kind,
+        "body": message.body,
+        "status": message.status,
+        "at": message.created_at.isoformat(),
+    }

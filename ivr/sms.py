@@ -39,19 +39,79 @@ MAX_BODY_CHARACTERS = 1600  # Twilio's own limit for one message; anything longe
 # शुरू "start", चालू "switched on", जुड़ें "join", मदद/सहायता "help", कॉल करें "please call"; common
 # romanised Hindi (band, ruko, shuru, madad, call karo) because many phones type Latin letters only.
 KEYWORDS = {
-    SmsMessage.STOP: ["stop", "stopall", "unsubscribe", "end", "quit", "cancel", "optout", "revoke",
-                      "रोकें", "रोको", "रोक", "रोकिए", "बंद", "बन्द", "बंदकरें", "बंदकरो", "बन्दकरें",
-                      "band", "bandkaro", "ruko"],
-    SmsMessage.JOIN: ["join", "start", "unstop", "subscribe", "शुरू", "शुरु", "शुरूकरें", "शुरुकरें",
-                      "चालू", "चालूकरें", "जुड़ें", "जुड़ना", "shuru", "chalu"],
+    SmsMessage.STOP: [
+        "stop",
+        "stopall",
+        "unsubscribe",
+        "end",
+        "quit",
+        "cancel",
+        "optout",
+        "revoke",
+        "रोकें",
+        "रोको",
+        "रोक",
+        "रोकिए",
+        "बंद",
+        "बन्द",
+        "बंदकरें",
+        "बंदकरो",
+        "बन्दकरें",
+        "band",
+        "bandkaro",
+        "ruko",
+    ],
+    SmsMessage.JOIN: [
+        "join",
+        "start",
+        "unstop",
+        "subscribe",
+        "शुरू",
+        "शुरु",
+        "शुरूकरें",
+        "शुरुकरें",
+        "चालू",
+        "चालूकरें",
+        "जुड़ें",
+        "जुड़ना",
+        "shuru",
+        "chalu",
+    ],
     SmsMessage.HELP: ["help", "info", "मदद", "सहायता", "madad"],
-    SmsMessage.CALL_ME: ["callme", "call", "callback", "pleasecallme", "कॉलकरें", "कॉलकरो", "कॉल",
-                         "मुझेकॉलकरें", "कालकरें", "काॅलकरें", "फोनकरें", "फ़ोनकरें", "callkaro", "callkaren",
-                         "callkarein"],
-}  # fmt: skip
+    SmsMessage.CALL_ME: [
+        "callme",
+        "call",
+        "callback",
+        "pleasecallme",
+        "कॉलकरें",
+        "कॉलकरो",
+        "कॉल",
+        "मुझेकॉलकरें",
+        "कालकरें",
+        "काॅलकरें",
+        "फोनकरें",
+        "फ़ोनकरें",
+        "callkaro",
+        "callkaren",
+        "callkarein",
+    ],
+}
 # What Twilio's built-in opt-out answers by itself: exactly one of these words (any case, trimmed).
-TWILIO_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "OPTOUT", "REVOKE",
-                "START", "YES", "UNSTOP", "HELP", "INFO"}  # fmt: skip
+TWILIO_WORDS = {
+    "STOP",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "END",
+    "QUIT",
+    "CANCEL",
+    "OPTOUT",
+    "REVOKE",
+    "START",
+    "YES",
+    "UNSTOP",
+    "HELP",
+    "INFO",
+}
 
 # Replies, short enough for one or two segments (Hindi SMS is UCS-2: 70 characters a segment).
 REPLIES = {
@@ -81,8 +141,12 @@ REPLIES = {
     },
 }
 # Answers that hold without the database (a call-me waits for the spool: we cannot promise the call yet).
-SPOOLED_REPLIES = {SmsMessage.STOP: "stopped", SmsMessage.JOIN: "joined", SmsMessage.HELP: "help",
-                   SmsMessage.TEXT: "thanks"}  # fmt: skip
+SPOOLED_REPLIES = {
+    SmsMessage.STOP: "stopped",
+    SmsMessage.JOIN: "joined",
+    SmsMessage.HELP: "help",
+    SmsMessage.TEXT: "thanks",
+}
 _LOOKUP = {word: keyword for keyword, words in KEYWORDS.items() for word in words}
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 

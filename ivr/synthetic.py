@@ -180,9 +180,14 @@ def _tracks(rng: random.Random, ids: Ids, batch: Batch, lesson: dict, title: str
             start = position * 60_000
             batch.add(
                 LessonSegment,
-                {"id": ids.take(LessonSegment), "track_id": track_id, "position": position,
-                 "start_ms": start, "end_ms": start + rng.randint(20_000, 60_000)},
-            )  # fmt: skip
+                {
+                    "id": ids.take(LessonSegment),
+                    "track_id": track_id,
+                    "position": position,
+                    "start_ms": start,
+                    "end_ms": start + rng.randint(20_000, 60_000),
+                },
+            )
 
 
 def _stories(plan: Plan, rng: random.Random, ids: Ids, batch: Batch, contacts: list[dict]) -> list[dict]:
@@ -195,15 +200,28 @@ def _stories(plan: Plan, rng: random.Random, ids: Ids, batch: Batch, contacts: l
     batch.flush()  # lessons and recordings refer to each other: the recordings go first
     times = [min(plan.until, r["created_at"] + timedelta(hours=rng.uniform(2, 240))) for r in recordings]
     stories = _lessons(
-        rng, ids, batch, Lesson.STORY, count, plan, published_at=times,
-        source_recording_id=[r["id"] for r in recordings], topic_id=[r["topic_id"] for r in recordings],
-    )  # fmt: skip
+        rng,
+        ids,
+        batch,
+        Lesson.STORY,
+        count,
+        plan,
+        published_at=times,
+        source_recording_id=[r["id"] for r in recordings],
+        topic_id=[r["topic_id"] for r in recordings],
+    )
     for recording, story, published in zip(recordings, stories, times, strict=True):
         batch.add(
             Review,
-            {"id": ids.take(Review), "recording_id": recording["id"], "status": Review.APPROVED,
-             "lesson_id": story["id"], "decided_at": published, "published_at": published},
-        )  # fmt: skip
+            {
+                "id": ids.take(Review),
+                "recording_id": recording["id"],
+                "status": Review.APPROVED,
+                "lesson_id": story["id"],
+                "decided_at": published,
+                "published_at": published,
+            },
+        )
     return stories
 
 
@@ -233,10 +251,18 @@ def _calls(
         call_id = ids.take(Call)
         batch.add(
             Call,
-            {"id": call_id, "call_sid": f"CA{call_id:032d}", "contact_id": contact["id"], "status": Call.COMPLETED,
-             "language_code": contact["language_code"], "duration_seconds": rng.randint(20, 600),
-             "started_at": started, "ended_at": started + timedelta(minutes=5), "updated_at": started},
-        )  # fmt: skip
+            {
+                "id": call_id,
+                "call_sid": f"CA{call_id:032d}",
+                "contact_id": contact["id"],
+                "status": Call.COMPLETED,
+                "language_code": contact["language_code"],
+                "duration_seconds": rng.randint(20, 600),
+                "started_at": started,
+                "ended_at": started + timedelta(minutes=5),
+                "updated_at": started,
+            },
+        )
         listens -= _listen(rng, ids, batch, call_id, contact, started, items, listens)
         if not plan.real_content:
             _record(plan, rng, ids, batch, contact, started)
@@ -267,10 +293,16 @@ def _listen(
             for event in events[: budget - written]:
                 batch.add(
                     ListenEvent,
-                    {"id": ids.take(ListenEvent), "call_id": call_id, "contact_id": contact["id"],
-                     "lesson_id": item["id"], "segment_position": position, "event": event,
-                     "created_at": at + timedelta(seconds=60 * position + 30 * len(events))},
-                )  # fmt: skip
+                    {
+                        "id": ids.take(ListenEvent),
+                        "call_id": call_id,
+                        "contact_id": contact["id"],
+                        "lesson_id": item["id"],
+                        "segment_position": position,
+                        "event": event,
+                        "created_at": at + timedelta(seconds=60 * position + 30 * len(events)),
+                    },
+                )
                 written += 1
             if not going_on:
                 break
@@ -278,9 +310,15 @@ def _listen(
         if position == item["segments"] and rng.random() < 0.6:
             batch.add(
                 Feedback,
-                {"id": ids.take(Feedback), "call_id": call_id, "contact_id": contact["id"], "lesson_id": item["id"],
-                 "useful": rng.random() < 0.75, "created_at": at + timedelta(minutes=6)},
-            )  # fmt: skip
+                {
+                    "id": ids.take(Feedback),
+                    "call_id": call_id,
+                    "contact_id": contact["id"],
+                    "lesson_id": item["id"],
+                    "useful": rng.random() < 0.75,
+                    "created_at": at + timedelta(minutes=6),
+                },
+            )
     return written
 
 
@@ -289,23 +327,40 @@ def _record(plan: Plan, rng: random.Random, ids: Ids, batch: Batch, contact: dic
     if roll < 0.02:
         batch.add(
             Recording,
-            {"id": ids.take(Recording), "contact_id": contact["id"], "kind": Recording.STORY,
-             "status": Recording.READY, "language_code": contact["language_code"], "created_at": at},
-        )  # fmt: skip
+            {
+                "id": ids.take(Recording),
+                "contact_id": contact["id"],
+                "kind": Recording.STORY,
+                "status": Recording.READY,
+                "language_code": contact["language_code"],
+                "created_at": at,
+            },
+        )
     elif roll < 0.03:
         recording_id = ids.take(Recording)
         batch.add(
             Recording,
-            {"id": recording_id, "contact_id": contact["id"], "kind": Recording.QUESTION,
-             "status": Recording.READY, "language_code": contact["language_code"], "created_at": at},
-        )  # fmt: skip
+            {
+                "id": recording_id,
+                "contact_id": contact["id"],
+                "kind": Recording.QUESTION,
+                "status": Recording.READY,
+                "language_code": contact["language_code"],
+                "created_at": at,
+            },
+        )
         answered = at + timedelta(hours=rng.uniform(1, 96)) if rng.random() < 0.7 else None
         answered = answered if answered and answered < plan.until else None
         batch.add(
             Question,
-            {"id": ids.take(Question), "recording_id": recording_id, "created_at": at, "answered_at": answered,
-             "status": Question.ANSWERED if answered else Question.OPEN},
-        )  # fmt: skip
+            {
+                "id": ids.take(Question),
+                "recording_id": recording_id,
+                "created_at": at,
+                "answered_at": answered,
+                "status": Question.ANSWERED if answered else Question.OPEN,
+            },
+        )
 
 
 def _campaigns(plan: Plan, rng: random.Random, ids: Ids, batch: Batch, contacts: list[dict]) -> None:
@@ -328,8 +383,14 @@ def _campaigns(plan: Plan, rng: random.Random, ids: Ids, batch: Batch, contacts:
 def _delivery(
     rng, ids: Ids, campaign_id: int, run_id: int, contact: dict, channel: str, sent: datetime
 ) -> dict:
-    row = {"id": ids.take(Delivery), "run_id": run_id, "campaign_id": campaign_id, "contact_id": contact["id"],
-           "channel": channel, "created_at": sent, "sent_at": sent, "not_before": sent}  # fmt: skip
+    row = {
+        "id": ids.take(Delivery),
+        "run_id": run_id,
+        "campaign_id": campaign_id,
+        "contact_id": contact["id"],
+        "channel": channel,
+        **dict.fromkeys(("created_at", "sent_at", "not_before"), sent),
+    }
     if channel == Delivery.SMS:
         return {**row, "state": Delivery.DELIVERED if rng.random() < 0.85 else Delivery.UNDELIVERED}
     if rng.random() < 0.55:

@@ -101,8 +101,9 @@ def edit_prompt(prompt_id: str):
             if language.code not in request.form:
                 continue  # a language the form did not show keeps its words
             try:
-                outcome = prompt_editing.save_prompt_words(prompt_id, language.code, request.form.get(language.code, ""),
-                                                     current_user.id)  # fmt: skip
+                outcome = prompt_editing.save_prompt_words(
+                    prompt_id, language.code, request.form.get(language.code, ""), current_user.id
+                )
                 flash(f"{language.name}: {outcome}.", "info")
             except ValueError as error:
                 flash(f"{language.name}: {error}", "error")
@@ -118,8 +119,14 @@ def language_list():
     if request.method == "POST":
         form = request.form
         try:
-            added = languages.add_language(form.get("code", ""), form.get("name", ""), form.get("native_name", ""),
-                                           form.get("digit", ""), form.get("say_language", ""), form.get("voice", ""))  # fmt: skip
+            added = languages.add_language(
+                form.get("code", ""),
+                form.get("name", ""),
+                form.get("native_name", ""),
+                form.get("digit", ""),
+                form.get("say_language", ""),
+                form.get("voice", ""),
+            )
             flash(f"{added.name} added, switched off until every prompt has words or audio in it.", "info")
         except languages.LanguageError as error:
             flash(str(error), "error")

@@ -87,8 +87,19 @@ def audio_files(media_fixtures: Path) -> AudioFiles:
     (folder / "zero.wav").write_bytes(b"")
     (folder / "random.wav").write_bytes(bytes((i * 7919 + 13) % 251 for i in range(20000)))
     (folder / "unknown_codec.wav").write_bytes(data[:20] + (0x1234).to_bytes(2, "little") + data[22:])
-    run("ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=32x32", "-frames:v", "1",
-        str(folder / "image.png"))  # fmt: skip
+    run(
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=red:s=32x32",
+        "-frames:v",
+        "1",
+        str(folder / "image.png"),
+    )
     (folder / "image.wav").write_bytes((folder / "image.png").read_bytes())
     run("sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(folder / "silence.wav"), "trim", "0", "5")
     hiss = ("synth", "5", "whitenoise", "vol", "0.002")

@@ -16,9 +16,15 @@ from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-    "--disable-background-networking", "--disable-component-update", "--autoplay-policy=no-user-gesture-required",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 class LiveServer:
@@ -32,11 +38,29 @@ class LiveServer:
 def live_server(app, twilio_server):
     """The same database, Redis and media as `app`, served over HTTP on a loopback port."""
     port = free_port()
-    config = {key: app.config[key] for key in ("INSTANCE_PATH", "DATABASE_URL", "SQLALCHEMY_DATABASE_URI",
-                                               "REDIS_URL", "SECRET_KEY", "MEDIA_DIR", "TWILIO_CALLER_ID")}  # fmt: skip
-    live = create_app({**config, "CHAUPAL_ENV": "testing", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-                       "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                       "TWILIO_API_BASE_URL": twilio_server.base_url, "SESSION_COOKIE_SECURE": False})  # fmt: skip
+    config = {
+        key: app.config[key]
+        for key in (
+            "INSTANCE_PATH",
+            "DATABASE_URL",
+            "SQLALCHEMY_DATABASE_URI",
+            "REDIS_URL",
+            "SECRET_KEY",
+            "MEDIA_DIR",
+            "TWILIO_CALLER_ID",
+        )
+    }
+    live = create_app(
+        {
+            **config,
+            "CHAUPAL_ENV": "testing",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_BASE_URL": twilio_server.base_url,
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     server = LiveServer(live, port)
     yield server
     server.server.shutdown()
@@ -62,8 +86,11 @@ def browser(microphone_wav):
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed (make test installs it)")
-    microphone = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-audio-capture={microphone_wav}"]  # fmt: skip
+    microphone = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={microphone_wav}",
+    ]
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + microphone)
         yield chromium

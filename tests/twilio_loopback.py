@@ -150,8 +150,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _create(self, kind: str, form: dict) -> None:
         twilio = self.twilio
-        record = {"kind": kind, "form": form, "time": time.time(), "status": 201, "sid": None,
-                  "connection": self.client_address}  # fmt: skip
+        record = {
+            "kind": kind,
+            "form": form,
+            "time": time.time(),
+            "status": 201,
+            "sid": None,
+            "connection": self.client_address,
+        }
         with twilio._lock:
             twilio.requests.append(record)
         fault = twilio.faults.popleft() if twilio.faults else None

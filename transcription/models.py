@@ -153,8 +153,13 @@ class Question(db.Model):
 
     # open -> answered (audio saved) -> delivered (the callback was answered) | failed | skipped
     OPEN, ANSWERED, CALLING, DELIVERED, FAILED, SKIPPED = (
-        "open", "answered", "calling", "delivered", "failed", "skipped",
-    )  # fmt: skip
+        "open",
+        "answered",
+        "calling",
+        "delivered",
+        "failed",
+        "skipped",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"), unique=True)

@@ -16,9 +16,13 @@ from transcription.models import Review, Transcript
 
 PAGE_SIZE = 50
 FLAGS = (
-    Transcript.NO_MODEL, Transcript.EMPTY, Transcript.LOW_CONFIDENCE, Transcript.MOSTLY_SILENCE,
-    Transcript.CLIPPING, Transcript.SHORT_SPEECH,
-)  # fmt: skip
+    Transcript.NO_MODEL,
+    Transcript.EMPTY,
+    Transcript.LOW_CONFIDENCE,
+    Transcript.MOSTLY_SILENCE,
+    Transcript.CLIPPING,
+    Transcript.SHORT_SPEECH,
+)
 
 
 def queue_pages(total: int) -> dict:

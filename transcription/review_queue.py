@@ -75,9 +75,11 @@ def _filtered(query, f: QueueFilters):
     query = query.outerjoin(Review, Review.recording_id == Recording.id)
     query = query.where(Transcript.status != Transcript.PENDING)
     wanted = {
-        Recording.kind: f.kind, Recording.language_code: f.language, REVIEW_STATUS: f.status,
+        Recording.kind: f.kind,
+        Recording.language_code: f.language,
+        REVIEW_STATUS: f.status,
         Transcript.needs_listening: f.needs_listening,
-    }  # fmt: skip
+    }
     for column, value in wanted.items():
         if value is not None:
             query = query.where(column == value)

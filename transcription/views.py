@@ -159,18 +159,28 @@ def approve(recording_id: int):
         return redirect(url_for("transcription.review", recording_id=recording_id))
     topic_ids = [int(t) for t in form.getlist("topic_ids") if t.isdigit()]
     return _decision(
-        decisions.approve_story, recording_id, _version(), current_user, form.get("title", ""), topic_ids, cuts,
-        form.get("name_spoken") == "1", done="Published: callers hear it now under peer stories (main menu, 2).",
-    )  # fmt: skip
+        decisions.approve_story,
+        recording_id,
+        _version(),
+        current_user,
+        form.get("title", ""),
+        topic_ids,
+        cuts,
+        form.get("name_spoken") == "1",
+        done="Published: callers hear it now under peer stories (main menu, 2).",
+    )
 
 
 @bp.post("/<int:recording_id>/approve-reply")
 @role_required("curator")
 def approve_reply(recording_id: int):
     return _decision(
-        decisions.approve_reply, recording_id, _version(), current_user,
+        decisions.approve_reply,
+        recording_id,
+        _version(),
+        current_user,
         done="Published: callers hear it after its story, and its teller is told.",
-    )  # fmt: skip
+    )
 
 
 @bp.post("/<int:recording_id>/reject")
@@ -185,9 +195,13 @@ def reject(recording_id: int):
 def question(recording_id: int):
     topic_id = whole_number(request.form.get("topic_id"))
     return _decision(
-        decisions.mark_question, recording_id, _version(), current_user, topic_id,
+        decisions.mark_question,
+        recording_id,
+        _version(),
+        current_user,
+        topic_id,
         done="Sent to the help desk: the experts of its topic see it in their queue.",
-    )  # fmt: skip
+    )
 
 
 @bp.post("/<int:recording_id>/trainers")
@@ -286,9 +300,13 @@ def answer(question_id: int):
     upload = request.files.get("audio")
     stream, name = (upload.stream, upload.filename) if upload else (io.BytesIO(), "")
     return _helpdesk_action(
-        helpdesk.save_answer, question_id, stream, name, current_user,
+        helpdesk.save_answer,
+        question_id,
+        stream,
+        name,
+        current_user,
         done="Answer saved. We are calling the asker back to play it, and sending an SMS.",
-    )  # fmt: skip
+    )
 
 
 @bp.post("/helpdesk/<int:question_id>/call-again")
@@ -302,9 +320,12 @@ def call_again(question_id: int):
 def publish_answer(question_id: int):
     title = request.form.get("title", "")
     return _helpdesk_action(
-        helpdesk.publish_with_answer, question_id, title, current_user,
+        helpdesk.publish_with_answer,
+        question_id,
+        title,
+        current_user,
         done="Published: the question and its answer are now a peer story.",
-    )  # fmt: skip
+    )
 
 
 def _helpdesk_action(action, question_id: int, *args, done: str):

@@ -52,9 +52,21 @@ def test_the_dashboard_draws_every_chart_and_its_figures_match_the_rows(page, li
     page.goto(live_server.url + "/campaigns/analytics")
     page.wait_for_selector("svg.chart")
     drawn = screenshot_every_chart(page, tmp_path)
-    expected_charts = {"calls", "calls-by-place", "calls-by-role", "calls-by-language", "recordings", "published",
-                       "time-to-share", "questions", "listens-by-topic", "listen-through", "feedback", "story-travel",
-                       "reach"}  # fmt: skip
+    expected_charts = {
+        "calls",
+        "calls-by-place",
+        "calls-by-role",
+        "calls-by-language",
+        "recordings",
+        "published",
+        "time-to-share",
+        "questions",
+        "listens-by-topic",
+        "listen-through",
+        "feedback",
+        "story-travel",
+        "reach",
+    }
     assert set(drawn) == expected_charts
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     html = page.content()

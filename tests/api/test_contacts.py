@@ -41,8 +41,14 @@ def test_phone_numbers_only_for_tokens_allowed_to_see_them(api, make_token):
 
 def test_create_then_update_with_if_match_and_every_write_is_audited(api, make_token):
     secret = make_token("write", districts=["Sitapur"], sees_phones=True)
-    body = {"phone": "098123 45678", "name": "Chanda", "role": "mason", "language": "hi",
-            "district_id": district("Sitapur").id, "topics": ["handwashing"]}  # fmt: skip
+    body = {
+        "phone": "098123 45678",
+        "name": "Chanda",
+        "role": "mason",
+        "language": "hi",
+        "district_id": district("Sitapur").id,
+        "topics": ["handwashing"],
+    }
     created = api("POST", "/contacts", secret, json=body)
     assert created.status_code == 201, created.json
     contact = created.json
@@ -74,10 +80,12 @@ def test_create_then_update_with_if_match_and_every_write_is_audited(api, make_t
 def test_a_read_only_token_is_refused_on_every_write(api, make_token):
     person = make_contact(district="Sitapur")
     secret = make_token("read")
-    writes = [("POST", "/contacts", {"phone": "+919812345671"}),
-              ("PATCH", f"/contacts/{person.id}", {"name": "x"}),
-              ("POST", f"/contacts/{person.id}/opt-out", {"opted_out": True}),
-              ("POST", "/contacts/bulk", {"contacts": [{"phone": "+919812345672"}]})]  # fmt: skip
+    writes = [
+        ("POST", "/contacts", {"phone": "+919812345671"}),
+        ("PATCH", f"/contacts/{person.id}", {"name": "x"}),
+        ("POST", f"/contacts/{person.id}/opt-out", {"opted_out": True}),
+        ("POST", "/contacts/bulk", {"contacts": [{"phone": "+919812345672"}]}),
+    ]
     for method, path, body in writes:
         response = api(method, path, secret, json=body, headers={"If-Match": "*"})
         assert response.status_code == 403, path
@@ -106,12 +114,14 @@ def test_bulk_upsert_with_bad_rows_writes_nothing_and_names_each_row(api, make_t
     existing = make_contact(phone="+919800000001", name="Old", district="Sitapur")
     secret = make_token("write", districts=["Sitapur"])
     sitapur = district("Sitapur").id
-    rows = [{"phone": "+919800000001", "name": "New", "district_id": sitapur},
-            {"phone": "not a number", "district_id": sitapur},
-            {"phone": "+919800000002", "role": "astronaut", "district_id": sitapur},
-            {"phone": "+919800000003", "district_id": sitapur, "topics": ["no-such-topic"]},
-            {"phone": "+919800000001", "district_id": sitapur},
-            {"phone": "+919800000004", "district_id": sitapur}]  # fmt: skip
+    rows = [
+        {"phone": "+919800000001", "name": "New", "district_id": sitapur},
+        {"phone": "not a number", "district_id": sitapur},
+        {"phone": "+919800000002", "role": "astronaut", "district_id": sitapur},
+        {"phone": "+919800000003", "district_id": sitapur, "topics": ["no-such-topic"]},
+        {"phone": "+919800000001", "district_id": sitapur},
+        {"phone": "+919800000004", "district_id": sitapur},
+    ]
     response = api("POST", "/contacts/bulk", secret, json={"contacts": rows})
     assert response.status_code == 400
     bad = {(e["row"], e["code"]) for e in response.json["error"]["rows"]}

@@ -11,14 +11,37 @@ from tests.factories import district, make_contact
 def learner(district_name: str, course: Course, item: QuizItem) -> Enrolment:
     """A learner of the district who finished the course, answered one item and holds a certificate."""
     contact = make_contact(district=district_name)
-    enrolment = Enrolment(course_id=course.id, contact_id=contact.id, status=Enrolment.COMPLETED, step="done",
-                          score=80, completed_at=utcnow())  # fmt: skip
+    enrolment = Enrolment(
+        course_id=course.id,
+        contact_id=contact.id,
+        status=Enrolment.COMPLETED,
+        step="done",
+        score=80,
+        completed_at=utcnow(),
+    )
     db.session.add(enrolment)
     db.session.flush()
-    db.session.add(Answer(call_sid="CA1", contact_id=contact.id, item_id=item.id, enrolment_id=enrolment.id,
-                          stage=Answer.POST, key="2", correct=True))  # fmt: skip
-    db.session.add(Certificate(code=f"C{enrolment.id:05d}", enrolment_id=enrolment.id, contact_id=contact.id,
-                               course_id=course.id, district_id=district(district_name).id, score=80))  # fmt: skip
+    db.session.add(
+        Answer(
+            call_sid="CA1",
+            contact_id=contact.id,
+            item_id=item.id,
+            enrolment_id=enrolment.id,
+            stage=Answer.POST,
+            key="2",
+            correct=True,
+        )
+    )
+    db.session.add(
+        Certificate(
+            code=f"C{enrolment.id:05d}",
+            enrolment_id=enrolment.id,
+            contact_id=contact.id,
+            course_id=course.id,
+            district_id=district(district_name).id,
+            score=80,
+        )
+    )
     db.session.commit()
     return enrolment
 

@@ -58,8 +58,15 @@ def request_strategy(op: dict):
         st.text(max_size=10), st.integers() | st.text(max_size=10) | st.none(), max_size=4
     )
     bodies = (from_schema(body) | any_json) if body else st.none()
-    return st.fixed_dictionaries({"path": st.fixed_dictionaries(path), "query": from_schema(query_schema),
-                                  "body": bodies, "token": st.integers(0, 1), "if_match": st.booleans()})  # fmt: skip
+    return st.fixed_dictionaries(
+        {
+            "path": st.fixed_dictionaries(path),
+            "query": from_schema(query_schema),
+            "body": bodies,
+            "token": st.integers(0, 1),
+            "if_match": st.booleans(),
+        }
+    )
 
 
 def query_text(values: dict) -> str:

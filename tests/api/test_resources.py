@@ -19,8 +19,15 @@ def make_recording(
     """A ready recording by a caller of the district, transcribed and tagged."""
     contact = make_contact(district=district_name)
     topic = db.session.scalar(select(Topic).filter_by(slug="handwashing"))
-    recording = Recording(contact_id=contact.id, consent=consent, status=Recording.READY, language_code="hi",
-                          duration_seconds=12.5, topic_id=topic.id, **fields)  # fmt: skip
+    recording = Recording(
+        contact_id=contact.id,
+        consent=consent,
+        status=Recording.READY,
+        language_code="hi",
+        duration_seconds=12.5,
+        topic_id=topic.id,
+        **fields,
+    )
     db.session.add(recording)
     db.session.flush()
     db.session.add(Transcript(recording_id=recording.id, status=Transcript.READY, text=text, confidence=0.8))
@@ -89,8 +96,12 @@ def test_campaigns_are_created_scheduled_followed_and_cancelled_within_the_distr
         "POST", "/campaigns", secret, json={"name": "x", "district_ids": [lucknow], "lesson_id": lesson.id}
     )
     assert outside.status_code == 400 and outside.json["error"]["field"] == "district_ids"
-    created = api("POST", "/campaigns", secret, json={"name": "Twin pits", "district_ids": [sitapur],
-                                                       "lesson_id": lesson.id})  # fmt: skip
+    created = api(
+        "POST",
+        "/campaigns",
+        secret,
+        json={"name": "Twin pits", "district_ids": [sitapur], "lesson_id": lesson.id},
+    )
     assert created.status_code == 201, created.json
     campaign_id = created.json["id"]
     later = (utcnow() + timedelta(days=2)).isoformat().replace("+00:00", "Z")

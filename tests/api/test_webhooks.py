@@ -50,8 +50,12 @@ def fast_retries(monkeypatch):
 
 def test_an_admin_subscribes_and_an_opt_out_arrives_signed(client, login, api, make_token, receiver, work):
     login("admin")
-    form = {"csrf_token": csrf_token(client, "/admin/api/webhooks"), "url": receiver.url,
-            "events": ["contact.opted_out", "contact.opted_in"], "allow_private_host": "1"}  # fmt: skip
+    form = {
+        "csrf_token": csrf_token(client, "/admin/api/webhooks"),
+        "url": receiver.url,
+        "events": ["contact.opted_out", "contact.opted_in"],
+        "allow_private_host": "1",
+    }
     html = client.post("/admin/api/webhooks", data=form).get_data(as_text=True)
     secret = re.search(r'<code id="new-secret">([^<]+)</code>', html).group(1)
     assert secret not in client.get("/admin/api/webhooks").get_data(as_text=True)
@@ -94,10 +98,18 @@ def test_a_receiver_that_keeps_failing_ends_failed_in_the_log(receiver, work, fa
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/x", "http://localhost/x", "http://10.1.2.3/x", "http://192.168.0.9/x",
-     "http://169.254.169.254/latest", "http://[::1]/x", "http://[::ffff:127.0.0.1]/x", "ftp://93.184.216.34/x",
-     "http://user:pw@93.184.216.34/x"],
-)  # fmt: skip
+    [
+        "http://127.0.0.1/x",
+        "http://localhost/x",
+        "http://10.1.2.3/x",
+        "http://192.168.0.9/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "ftp://93.184.216.34/x",
+        "http://user:pw@93.184.216.34/x",
+    ],
+)
 def test_private_loopback_and_link_local_addresses_are_refused(url):
     with pytest.raises(AddressRefusedError):
         check_url(url)

@@ -22,8 +22,14 @@ def call_while_decoding(monkeypatch, twilio_post):
     real_decode = lesson_library.decode_for_library
 
     def decode_with_a_call(path, *args, **kwargs):
-        call = {"CallSid": sid("CA"), "AccountSid": ACCOUNT_SID, "From": "+919800060001", "To": "+18005550100",
-                "CallStatus": "ringing", "Direction": "inbound"}  # fmt: skip
+        call = {
+            "CallSid": sid("CA"),
+            "AccountSid": ACCOUNT_SID,
+            "From": "+919800060001",
+            "To": "+18005550100",
+            "CallStatus": "ringing",
+            "Direction": "inbound",
+        }
         answer = twilio_post("/ivr/voice", call)
         heard.append((call["CallSid"], ET.fromstring(answer.get_data())))
         return real_decode(path, *args, **kwargs)
@@ -41,8 +47,12 @@ def answered_normally(heard) -> bool:
 def test_a_call_during_a_lesson_upload_is_answered(app, client, login, audio_files, call_while_decoding):
     login("curator")
     with audio_files.speech_wav.open("rb") as stream:
-        data = {"csrf_token": csrf_token(client, "/audio/lessons/new"), "audio": (stream, "talk.wav"),
-                "title": "Pits", "language_code": "hi"}  # fmt: skip
+        data = {
+            "csrf_token": csrf_token(client, "/audio/lessons/new"),
+            "audio": (stream, "talk.wav"),
+            "title": "Pits",
+            "language_code": "hi",
+        }
         response = client.post("/audio/lessons/new", data=data, content_type="multipart/form-data")
     assert response.status_code == 302 and db.session.scalars(select(Lesson)).one()
     db.session.expire_all()
@@ -51,8 +61,9 @@ def test_a_call_during_a_lesson_upload_is_answered(app, client, login, audio_fil
 
 def test_a_call_while_a_story_is_published_is_answered(app, audio_files, call_while_decoding):
     contact = make_contact()
-    recording = make_processed_recording(audio_files.speech_wav, contact_id=contact.id, kind="story",
-                                         consent="anonymous", language_code="hi")  # fmt: skip
+    recording = make_processed_recording(
+        audio_files.speech_wav, contact_id=contact.id, kind="story", consent="anonymous", language_code="hi"
+    )
     lesson_library.publish_story_from_recording(recording.id, "My pit", "hi")
     db.session.expire_all()
     assert answered_normally(call_while_decoding)

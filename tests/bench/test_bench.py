@@ -39,8 +39,11 @@ def test_twiml_reading_finds_what_the_line_waits_for():
     )
     waiting, redirect = callers.waiting_for(gather, base)
     assert (waiting.verb, waiting.action, waiting.on_silence, redirect) == (
-        "gather", "https://line.example/ivr/key/menu?try=0", "https://line.example/ivr/key/menu?try=1", ""
-    )  # fmt: skip
+        "gather",
+        "https://line.example/ivr/key/menu?try=0",
+        "https://line.example/ivr/key/menu?try=1",
+        "",
+    )
     record = '<Response><Say>speak</Say><Record action="/ivr/step/recorded" recordingStatusCallback="/cb"/></Response>'
     waiting, _ = callers.waiting_for(record, base)
     assert (waiting.verb, waiting.callback) == ("record", "https://line.example/cb")
@@ -60,9 +63,14 @@ def test_simulated_callers_listen_then_rate_or_record_then_keep_and_hang_up():
 
 def test_worker_nice_option_lowers_the_priority_of_its_jobs(app):
     job = queue.get_queue("default").enqueue("os.nice", 0)  # a job that returns its own niceness
-    env = {**os.environ, "CHAUPAL_ENV": "testing", "DATABASE_URL": app.config["DATABASE_URL"],
-           "REDIS_URL": app.config["REDIS_URL"], "INSTANCE_PATH": app.instance_path,
-           "SECRET_KEY": app.config["SECRET_KEY"]}  # fmt: skip
+    env = {
+        **os.environ,
+        "CHAUPAL_ENV": "testing",
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "INSTANCE_PATH": app.instance_path,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+    }
     command = [
         sys.executable,
         "-m",

@@ -24,18 +24,28 @@ def test_not_called_in_30_days_counts_calls_to_the_line(app):
 def test_did_not_finish_a_lesson_counts_listening_on_the_line(app):
     lesson = make_lesson()
     finished, halfway = make_contact(), make_contact()
-    db.session.add_all([
-        LessonProgress(contact_id=finished.id, lesson_id=lesson.id, position=3, completed_at=utcnow()),
-        LessonProgress(contact_id=halfway.id, lesson_id=lesson.id, position=1),
-    ])  # fmt: skip
+    db.session.add_all(
+        [
+            LessonProgress(contact_id=finished.id, lesson_id=lesson.id, position=3, completed_at=utcnow()),
+            LessonProgress(contact_id=halfway.id, lesson_id=lesson.id, position=1),
+        ]
+    )
     db.session.commit()
     assert reached({"not_finished_lesson_id": lesson.id}) == {halfway.id}
 
 
 def test_sms_stop_keeps_the_number_out_of_a_campaign(app, twilio_post):
     stopped, other = make_contact(phone="+919800060001"), make_contact(phone="+919800060002")
-    response = twilio_post("/sms/incoming", {"MessageSid": sid("SM"), "AccountSid": "AC1", "From": stopped.phone,
-                                             "To": "+18005550100", "Body": "  stop "})  # fmt: skip
+    response = twilio_post(
+        "/sms/incoming",
+        {
+            "MessageSid": sid("SM"),
+            "AccountSid": "AC1",
+            "From": stopped.phone,
+            "To": "+18005550100",
+            "Body": "  stop ",
+        },
+    )
     assert response.status_code == 200
     db.session.expire_all()
     assert reached({}) == {other.id}

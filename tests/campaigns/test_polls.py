@@ -92,8 +92,11 @@ def test_a_poll_campaign_answered_by_two_contacts_shows_shares_on_the_page_and_i
         csv.DictReader(io.StringIO(client.get(f"/polls/{poll.id}/answers.csv").get_data(as_text=True)))
     )
     assert sorted((r["question"], r["choice"], r["district"]) for r in rows) == [
-        ("1", "No", "Sitapur"), ("1", "Yes", "Sitapur"), ("2", "More", "Sitapur"), ("2", "More", "Sitapur"),
-    ]  # fmt: skip
+        ("1", "No", "Sitapur"),
+        ("1", "Yes", "Sitapur"),
+        ("2", "More", "Sitapur"),
+        ("2", "More", "Sitapur"),
+    ]
 
 
 def test_an_anonymous_poll_links_no_answer_to_anyone(client, login, clock, workers, work, twilio_post):
@@ -112,8 +115,12 @@ def test_an_anonymous_poll_links_no_answer_to_anyone(client, login, clock, worke
 
 def test_a_poll_is_offered_after_its_lesson_and_answered_once(twilio_post, workers):
     lesson = make_lesson("Pit lining", segments=1)
-    poll = polls.create("After the lesson", [polls.QuestionForm("", QUESTIONS["text_en_0"], "Yes | No")], False,
-                        make_staff("officer"))  # fmt: skip
+    poll = polls.create(
+        "After the lesson",
+        [polls.QuestionForm("", QUESTIONS["text_en_0"], "Yes | No")],
+        False,
+        make_staff("officer"),
+    )
     polls.attach_after_lesson(poll, lesson.id)
     caller = workers[1]
     call = Phone(twilio_post, caller.phone).dial().press("1").stay_silent()

@@ -57,8 +57,13 @@ def test_an_sms_stop_goes_through_while_a_big_import_is_being_written(app, twili
         if seen:
             return
         seen["contacts"] = count_between_batches()
-        params = {"AccountSid": ACCOUNT_SID, "MessageSid": sid("SM"), "From": "+919800000001",
-                  "To": LINE_NUMBER, "Body": "STOP"}  # fmt: skip
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "MessageSid": sid("SM"),
+            "From": "+919800000001",
+            "To": LINE_NUMBER,
+            "Body": "STOP",
+        }
         seen["answer"] = twilio_post("/sms/incoming", params)
 
     event.listen(db.session, "after_commit", text_stop_once)
@@ -88,8 +93,10 @@ def test_the_error_list_stays_small_for_a_file_of_bad_rows(app):
 
 def test_the_upload_page_only_saves_the_file_and_a_worker_imports_it(client, login, work):
     login("admin")
-    data = {"csrf_token": csrf_token(client, "/people/import"),
-            "file": (io.BytesIO(rows_csv(30).encode()), "c.csv")}  # fmt: skip
+    data = {
+        "csrf_token": csrf_token(client, "/people/import"),
+        "file": (io.BytesIO(rows_csv(30).encode()), "c.csv"),
+    }
     answer = client.post("/people/import", data=data, content_type="multipart/form-data")
     assert answer.status_code == 303 and count_contacts() == 0
     assert "Import under way" in client.get(answer.headers["Location"]).get_data(as_text=True)
@@ -101,8 +108,11 @@ def test_the_upload_page_only_saves_the_file_and_a_worker_imports_it(client, log
 
 def test_a_dry_run_upload_reports_and_writes_nothing(client, login, work):
     login("admin")
-    data = {"csrf_token": csrf_token(client, "/people/import"), "dry_run": "on",
-            "file": (io.BytesIO(rows_csv(30).encode()), "c.csv")}  # fmt: skip
+    data = {
+        "csrf_token": csrf_token(client, "/people/import"),
+        "dry_run": "on",
+        "file": (io.BytesIO(rows_csv(30).encode()), "c.csv"),
+    }
     answer = client.post("/people/import", data=data, content_type="multipart/form-data")
     work("default")
     page = client.get(answer.headers["Location"]).get_data(as_text=True)

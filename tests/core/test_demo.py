@@ -42,8 +42,17 @@ def chaupal(instance: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
-CONFIGURED_ELSEWHERE = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "MEDIA_DIR", "PUBLIC_BASE_URL", "TTS_OFFLINE",
-                        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL")  # fmt: skip
+CONFIGURED_ELSEWHERE = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "MEDIA_DIR",
+    "PUBLIC_BASE_URL",
+    "TTS_OFFLINE",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_BASE_URL",
+)
 ROOT = Path(__file__).resolve().parents[2]
 MEDIA_URL = re.compile(r"♪ http://127\.0\.0\.1:5000/media/(lessons/\S+?)\?")
 

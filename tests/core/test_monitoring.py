@@ -46,8 +46,14 @@ def test_metrics_need_the_token(app, client, monkeypatch):
 def test_webhook_latency_is_a_histogram_per_route(metrics, twilio_post):
     route = ("route", "/ivr/voice")
     before = metrics().get(("chaupal_webhook_seconds_count", route), 0)
-    call = {"CallSid": sid("CA"), "AccountSid": ACCOUNT_SID, "From": "+919800070001", "To": "+18005550100",
-            "CallStatus": "ringing", "Direction": "inbound"}  # fmt: skip
+    call = {
+        "CallSid": sid("CA"),
+        "AccountSid": ACCOUNT_SID,
+        "From": "+919800070001",
+        "To": "+18005550100",
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+    }
     assert twilio_post("/ivr/voice", call).status_code == 200
     after = metrics()
     assert after[("chaupal_webhook_seconds_count", route)] == before + 1
@@ -77,8 +83,11 @@ def test_sends_per_status(app, metrics):
     db.session.flush()
     for n, state in enumerate([Delivery.QUEUED, Delivery.QUEUED, Delivery.FAILED]):
         contact = make_contact(phone=f"+9198000800{n:02d}")
-        db.session.add(Delivery(run_id=run.id, campaign_id=campaign.id, contact_id=contact.id, channel="voice",
-                                state=state))  # fmt: skip
+        db.session.add(
+            Delivery(
+                run_id=run.id, campaign_id=campaign.id, contact_id=contact.id, channel="voice", state=state
+            )
+        )
     db.session.commit()
     samples = metrics()
     assert samples[("chaupal_campaign_sends", ("channel", "voice"), ("state", Delivery.QUEUED))] == 2

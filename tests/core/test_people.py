@@ -67,8 +67,14 @@ def test_a_csv_with_bad_rows_imports_nothing_and_names_each_row(app):
     assert count_contacts() == 0
     assert [line.split(":")[0] for line in report.errors] == [f"line {n}" for n in range(4, 10)]
     joined = "\n".join(report.errors)
-    for reason in ("not a valid phone number", "duplicate of line 2", "role 'plumber'", "language 'xx'",
-                   "district 'Sitapur' is not known", "unknown topic(s): nonsense"):  # fmt: skip
+    for reason in (
+        "not a valid phone number",
+        "duplicate of line 2",
+        "role 'plumber'",
+        "language 'xx'",
+        "district 'Sitapur' is not known",
+        "unknown topic(s): nonsense",
+    ):
         assert reason in joined
     assert report.lines()[-1] == "6 problem(s) in 8 row(s): nothing was imported."
 
@@ -121,8 +127,10 @@ def test_officer_sees_only_own_district_and_masked_numbers(client, login):
 
 def test_admin_import_page_is_all_or_nothing(client, login, work):
     login("admin")
-    data = {"csrf_token": csrf_token(client, "/people/import"),
-            "file": (io.BytesIO(b"phone\n12345\n+919812345678\n"), "c.csv")}  # fmt: skip
+    data = {
+        "csrf_token": csrf_token(client, "/people/import"),
+        "file": (io.BytesIO(b"phone\n12345\n+919812345678\n"), "c.csv"),
+    }
     answer = client.post("/people/import", data=data, content_type="multipart/form-data")
     assert answer.status_code == 303
     work("default")
@@ -133,8 +141,13 @@ def test_admin_import_page_is_all_or_nothing(client, login, work):
 def test_staff_opt_out_from_the_contact_page(client, login):
     contact = make_contact(district="Sitapur")
     login("officer", districts=["Sitapur"])
-    form = {"csrf_token": csrf_token(client, f"/people/{contact.id}"), "name": "Asha", "role": "mason",
-            "language": "hi", "opted_out": "on"}  # fmt: skip
+    form = {
+        "csrf_token": csrf_token(client, f"/people/{contact.id}"),
+        "name": "Asha",
+        "role": "mason",
+        "language": "hi",
+        "opted_out": "on",
+    }
     assert client.post(f"/people/{contact.id}", data=form).status_code == 302
     db.session.expire_all()
     assert db.session.get(Contact, contact.id).opted_out_at is not None

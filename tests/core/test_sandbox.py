@@ -18,8 +18,14 @@ from tests.helpers import free_port
 def dev_app(tmp_path_factory, redis_url):
     port = free_port()
     instance = tmp_path_factory.mktemp("sandbox-instance")
-    app = create_app({"CHAUPAL_ENV": "development", "INSTANCE_PATH": str(instance), "REDIS_URL": redis_url,
-                      "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"})  # fmt: skip
+    app = create_app(
+        {
+            "CHAUPAL_ENV": "development",
+            "INSTANCE_PATH": str(instance),
+            "REDIS_URL": redis_url,
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     upgrade(app)
     server = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -79,15 +85,57 @@ def test_calls_and_messages_list_and_fetch_with_twilios_own_client(dev_app):
 
 def test_sandbox_resources_carry_the_fields_twilios_spec_declares(dev_app):
     spec_fields = {  # properties of api.v2010.account.call and .message in twilio-oai's twilio_api_v2010.json
-        "calls": {"sid", "date_created", "date_updated", "parent_call_sid", "account_sid", "to", "to_formatted",
-                  "from", "from_formatted", "phone_number_sid", "status", "start_time", "end_time", "duration",
-                  "price", "price_unit", "direction", "answered_by", "api_version", "forwarded_from",
-                  "group_sid", "caller_name", "queue_time", "trunk_sid", "uri", "subresource_uris"},
-        "messages": {"body", "num_segments", "direction", "from", "to", "date_updated", "price",
-                     "error_message", "uri", "account_sid", "num_media", "status", "messaging_service_sid",
-                     "sid", "date_sent", "date_created", "error_code", "price_unit", "api_version",
-                     "subresource_uris"},
-    }  # fmt: skip
+        "calls": {
+            "sid",
+            "date_created",
+            "date_updated",
+            "parent_call_sid",
+            "account_sid",
+            "to",
+            "to_formatted",
+            "from",
+            "from_formatted",
+            "phone_number_sid",
+            "status",
+            "start_time",
+            "end_time",
+            "duration",
+            "price",
+            "price_unit",
+            "direction",
+            "answered_by",
+            "api_version",
+            "forwarded_from",
+            "group_sid",
+            "caller_name",
+            "queue_time",
+            "trunk_sid",
+            "uri",
+            "subresource_uris",
+        },
+        "messages": {
+            "body",
+            "num_segments",
+            "direction",
+            "from",
+            "to",
+            "date_updated",
+            "price",
+            "error_message",
+            "uri",
+            "account_sid",
+            "num_media",
+            "status",
+            "messaging_service_sid",
+            "sid",
+            "date_sent",
+            "date_created",
+            "error_code",
+            "price_unit",
+            "api_version",
+            "subresource_uris",
+        },
+    }
     config = dev_app.config
     base = f"{config['TWILIO_API_BASE_URL']}/2010-04-01/Accounts/{config['TWILIO_ACCOUNT_SID']}"
     auth = (config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"])

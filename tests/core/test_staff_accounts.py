@@ -26,8 +26,15 @@ def staff_form(client, **fields) -> dict:
 def test_an_admin_creates_an_officer_who_then_logs_in(client, login):
     login("admin")
     sitapur = str(district("Sitapur").id)
-    form = staff_form(client, username="Meera", name="Meera Devi", district_ids=sitapur, is_expert="1",
-                      password=NEW_PASSWORD, password_again=NEW_PASSWORD)  # fmt: skip
+    form = staff_form(
+        client,
+        username="Meera",
+        name="Meera Devi",
+        district_ids=sitapur,
+        is_expert="1",
+        password=NEW_PASSWORD,
+        password_again=NEW_PASSWORD,
+    )
     assert client.post("/staff/new", data=form).status_code == 302
     meera = account("meera")
     assert meera.role == "officer" and meera.is_expert and [d.name for d in meera.districts] == ["Sitapur"]
@@ -58,8 +65,13 @@ def test_reset_password_and_disable_end_the_persons_sessions(app, client, login)
     log_in(their_browser, officer.username)
     assert their_browser.get("/campaigns/").status_code == 200
     login("admin")
-    form = staff_form(client, role="officer", district_ids=str(district("Sitapur").id),
-                      password=NEW_PASSWORD, password_again=NEW_PASSWORD)  # fmt: skip
+    form = staff_form(
+        client,
+        role="officer",
+        district_ids=str(district("Sitapur").id),
+        password=NEW_PASSWORD,
+        password_again=NEW_PASSWORD,
+    )
     assert client.post(f"/staff/{officer.id}", data=form).status_code == 302
     assert their_browser.get("/campaigns/").status_code == 302  # logged out
     assert log_in(their_browser, officer.username, NEW_PASSWORD).status_code == 302
@@ -85,8 +97,13 @@ def test_only_admins_manage_staff(client, login, role):
 
 def test_everyone_sets_their_own_phone_password_and_language(client, login):
     officer = login("officer", districts=["Sitapur"])
-    form = {"csrf_token": csrf_token(client, "/account"), "phone": "98765 43210", "language": "hi",
-            "password": NEW_PASSWORD, "password_again": NEW_PASSWORD}  # fmt: skip
+    form = {
+        "csrf_token": csrf_token(client, "/account"),
+        "phone": "98765 43210",
+        "language": "hi",
+        "password": NEW_PASSWORD,
+        "password_again": NEW_PASSWORD,
+    }
     response = client.post("/account", data=form)
     assert response.status_code == 302 and f"{COOKIE}=hi" in response.headers["Set-Cookie"]
     assert account(officer.username).phone == "+919876543210"

@@ -82,10 +82,26 @@ def test_a_child_that_keeps_dying_waits_longer_each_time():
 
 
 def test_the_web_serves_staff_pages_with_redis_down(app, tmp_path):
-    keep = ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MEDIA_DIR", "TWILIO_ACCOUNT_SID",
-            "TWILIO_AUTH_TOKEN", "TWILIO_CALLER_ID", "TWILIO_API_BASE_URL", "PUBLIC_BASE_URL")  # fmt: skip
-    down = create_app({**{k: app.config[k] for k in keep}, "CHAUPAL_ENV": "testing", "INSTANCE_PATH": str(tmp_path),
-                       "REDIS_URL": "redis://127.0.0.1:1", "SESSION_COOKIE_SECURE": False})  # fmt: skip
+    keep = (
+        "DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        "SECRET_KEY",
+        "MEDIA_DIR",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_CALLER_ID",
+        "TWILIO_API_BASE_URL",
+        "PUBLIC_BASE_URL",
+    )
+    down = create_app(
+        {
+            **{k: app.config[k] for k in keep},
+            "CHAUPAL_ENV": "testing",
+            "INSTANCE_PATH": str(tmp_path),
+            "REDIS_URL": "redis://127.0.0.1:1",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     staff = make_staff("admin")
     client = down.test_client()
     assert log_in(client, staff.username).status_code == 302

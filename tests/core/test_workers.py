@@ -68,8 +68,9 @@ def test_a_scheduler_lock_left_by_a_killed_worker_is_taken_over_at_once(app):
 
 def test_a_live_schedulers_lock_is_left_alone(app):
     connection = queue.redis_connection(app.config["REDIS_URL"])
-    process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, app.config["REDIS_URL"]], stdout=subprocess.PIPE,
-                               text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, app.config["REDIS_URL"]], stdout=subprocess.PIPE, text=True
+    )
     try:
         wait_for_line(process, "LOCKED")
         assert workers.release_stale_scheduler_locks(connection, ["campaigns"]) == []
@@ -81,8 +82,11 @@ def test_a_live_schedulers_lock_is_left_alone(app):
 
 def private_redis(folder: Path) -> subprocess.Popen:
     socket = folder / "redis.sock"
-    process = subprocess.Popen([queue.embedded_binary(), *queue.embedded_args(folder, socket)],
-                               stdout=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        [queue.embedded_binary(), *queue.embedded_args(folder, socket)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     queue._wait_until_reachable(f"unix://{socket}", process, folder)
     return process
 
@@ -93,10 +97,22 @@ def test_a_worker_carries_on_after_redis_is_killed_and_restarted(app, tmp_path):
     redis_dir.mkdir()
     url = f"unix://{redis_dir / 'redis.sock'}"
     server = private_redis(redis_dir)
-    env = {**os.environ, "CHAUPAL_ENV": "development", "INSTANCE_PATH": str(tmp_path), "REDIS_URL": url,
-           "DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "k" * 40}  # fmt: skip
-    worker = subprocess.Popen([sys.executable, "-m", *WORKER_COMMAND], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=(tmp_path / "worker.log").open("w"), start_new_session=True)  # fmt: skip
+    env = {
+        **os.environ,
+        "CHAUPAL_ENV": "development",
+        "INSTANCE_PATH": str(tmp_path),
+        "REDIS_URL": url,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "SECRET_KEY": "k" * 40,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", *WORKER_COMMAND],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "worker.log").open("w"),
+        start_new_session=True,
+    )
     try:
         connection = Redis.from_url(url)
         busy = queue.get_queue("campaigns", connection).enqueue(time.sleep, 3)
@@ -107,8 +123,12 @@ def test_a_worker_carries_on_after_redis_is_killed_and_restarted(app, tmp_path):
         server = private_redis(redis_dir)
         connection = Redis.from_url(url)
         job = queue.get_queue("campaigns", connection).enqueue(campaign_jobs.tick_run, 0)
-        finished = wait_for(lambda: Job.fetch(job.id, connection, serializer=JSONSerializer).get_status()
-                            == JobStatus.FINISHED, seconds=60)  # fmt: skip
+        finished = wait_for(
+            lambda: (
+                Job.fetch(job.id, connection, serializer=JSONSerializer).get_status() == JobStatus.FINISHED
+            ),
+            seconds=60,
+        )
         assert worker.poll() is None and finished
     finally:
         for process in (worker, server):

@@ -35,9 +35,12 @@ def asked(media_fixtures):
     """A caller's recorded question, processed as the audio job leaves it."""
     contact = make_contact(phone=ASKER, language_code="en")
     return make_processed_recording(
-        speech_wav(media_fixtures, KOREAN_SPEECH), kind=Recording.QUESTION, language_code="hi",
-        consent=Recording.ANONYMOUS, contact_id=contact.id,
-    )  # fmt: skip
+        speech_wav(media_fixtures, KOREAN_SPEECH),
+        kind=Recording.QUESTION,
+        language_code="hi",
+        consent=Recording.ANONYMOUS,
+        contact_id=contact.id,
+    )
 
 
 @pytest.fixture
@@ -59,8 +62,12 @@ def test_a_recorded_question_reaches_its_topics_experts_with_no_staff_action(ask
     # the small test model hears "버리지 마세요" ("do not throw away") in the spoken words
     db.session.add(TopicKeyword(topic_id=waste, language_code="hi", keyword="버리*", weight=2.0))
     expert, other = make_staff("officer", is_expert=True), make_staff("officer", is_expert=True)
-    db.session.add_all([ExpertTopic(staff_id=expert.id, topic_id=waste),
-                        ExpertTopic(staff_id=other.id, topic_id=topic_id("handwashing"))])  # fmt: skip
+    db.session.add_all(
+        [
+            ExpertTopic(staff_id=expert.id, topic_id=waste),
+            ExpertTopic(staff_id=other.id, topic_id=topic_id("handwashing")),
+        ]
+    )
     db.session.commit()
     transcribing.transcribe(asked)  # the transcription job, as the worker runs it
     question = db.session.scalar(select(Question).filter_by(recording_id=asked.id))

@@ -43,8 +43,14 @@ class Crawler:
 
     def post(self, url: str, **params) -> ET.Element:
         self.requests += 1
-        form = {"CallSid": self.call_sid, "From": self.caller, "To": LINE_NUMBER, "Direction": "inbound",
-                "CallStatus": "in-progress", **params}  # fmt: skip
+        form = {
+            "CallSid": self.call_sid,
+            "From": self.caller,
+            "To": LINE_NUMBER,
+            "Direction": "inbound",
+            "CallStatus": "in-progress",
+            **params,
+        }
         response = self.post_signed(url.removeprefix(PUBLIC_BASE_URL), form)
         body = response.get_data(as_text=True)
         if response.status_code != 200:
@@ -101,8 +107,12 @@ def test_every_screen_key_and_silence_ends_in_a_menu_or_a_goodbye(twilio_post, l
     assert 150 < crawler.requests < MAX_REQUESTS  # it went everywhere, and came to an end
     assert not crawler.problems, "\n".join(crawler.problems[:10])
     if language_key == "1":
-        latin = [place.name for model in (State, District) for place in db.session.scalars(select(model))
-                 if place.name_hi and place.name_hi != place.name]  # fmt: skip
+        latin = [
+            place.name
+            for model in (State, District)
+            for place in db.session.scalars(select(model))
+            if place.name_hi and place.name_hi != place.name
+        ]
         spoken = " ".join(crawler.hindi_said)
         assert "आपने बताया" in spoken  # the registration was crawled to its end
         assert not [name for name in latin if name in spoken]

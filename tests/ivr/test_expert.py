@@ -29,9 +29,12 @@ def eleven_in_the_morning(app, monkeypatch) -> None:
 def a_question(media_fixtures, topic: str) -> Question:
     asker = make_contact(phone=ASKER, language_code="en")
     recording = make_processed_recording(
-        speech_wav(media_fixtures, "how far from the well", voice="en"), kind=Recording.QUESTION,
-        language_code="en", consent=Recording.ANONYMOUS, contact_id=asker.id,
-    )  # fmt: skip
+        speech_wav(media_fixtures, "how far from the well", voice="en"),
+        kind=Recording.QUESTION,
+        language_code="en",
+        consent=Recording.ANONYMOUS,
+        contact_id=asker.id,
+    )
     question = helpdesk.route_question(
         recording, db.session.scalar(select(Topic.id).filter_by(slug=topic)), None
     )

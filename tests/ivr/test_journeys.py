@@ -90,8 +90,20 @@ def registration(app, heard, turn):
     assert contact.state_id == contact.district.state_id
 
 
-OUTCOMES = {f.__name__: f for f in (first_call, lesson_listening, story_consent_refused, story_rerecorded,
-                                     question, invalid_input, hangup_mid_recording, opt_out, registration)}  # fmt: skip
+OUTCOMES = {
+    f.__name__: f
+    for f in (
+        first_call,
+        lesson_listening,
+        story_consent_refused,
+        story_rerecorded,
+        question,
+        invalid_input,
+        hangup_mid_recording,
+        opt_out,
+        registration,
+    )
+}
 
 
 @pytest.mark.parametrize("name", sorted(OUTCOMES))
@@ -109,13 +121,24 @@ def run_call_command(app, tmp_path, *args):
     import subprocess
     import sys
 
-    env = {**os.environ, "CHAUPAL_ENV": "development", "INSTANCE_PATH": str(tmp_path),
-           "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
-           "SECRET_KEY": "k" * 40}  # fmt: skip
+    env = {
+        **os.environ,
+        "CHAUPAL_ENV": "development",
+        "INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "SECRET_KEY": "k" * 40,
+    }
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL"):
         env.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "core.cli", "call", *args], capture_output=True, text=True,
-                          env=env, timeout=120, cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", "call", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
 
 
 def test_call_command_prints_what_the_caller_hears(app, tmp_path):
@@ -125,8 +148,9 @@ def test_call_command_prints_what_the_caller_hears(app, tmp_path):
 
 
 def test_call_command_fails_on_a_dead_end(app, tmp_path):
-    result = run_call_command(app, tmp_path, "--press", "2", "--press", "7", "--press", "7", "--press", "7",
-                              "--press", "1")  # fmt: skip
+    result = run_call_command(
+        app, tmp_path, "--press", "2", "--press", "7", "--press", "7", "--press", "7", "--press", "1"
+    )
     assert result.returncode == 1
     assert "dead end: the call ended (the line hung up) before step 5 (press)" in result.stderr
 

@@ -8,8 +8,14 @@ from ivr import prompts
 from ivr.simulator import FlaskTransport, SimulatedCall
 from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL, csrf_token
 
-MARATHI = {"code": "mr", "name": "Marathi", "native_name": "मराठी", "digit": "3", "say_language": "mr-IN",
-           "voice": ""}  # fmt: skip
+MARATHI = {
+    "code": "mr",
+    "name": "Marathi",
+    "native_name": "मराठी",
+    "digit": "3",
+    "say_language": "mr-IN",
+    "voice": "",
+}
 
 
 def marathi_words(prompt_id: str) -> str:

@@ -42,8 +42,13 @@ def test_the_sentence_page_lists_list_items_titles_and_outbound_calls(client, lo
     make_lesson("Ramesh's story", topic=None, kind=Lesson.STORY)
     login("curator")
     page = client.get("/ivr/prompts/sentences?language=hi").get_data(as_text=True)
-    for words in ("हाथ धोना: इसके लिए 1 दबाएँ।", "अब विशेषज्ञ का जवाब सुनिए।", "नमस्ते। चौपाल की ओर से आपके लिए एक संदेश।",
-                  "आपके लिए पाठ: Ramesh", "आपने बताया: राजमिस्त्री, ज़िला"):  # fmt: skip
+    for words in (
+        "हाथ धोना: इसके लिए 1 दबाएँ।",
+        "अब विशेषज्ञ का जवाब सुनिए।",
+        "नमस्ते। चौपाल की ओर से आपके लिए एक संदेश।",
+        "आपके लिए पाठ: Ramesh",
+        "आपने बताया: राजमिस्त्री, ज़िला",
+    ):
         assert words in page.replace("&#39;", "'"), words
     english = client.get("/ivr/prompts/sentences?language=en").get_data(as_text=True)
     assert "Handwashing: press 1." in english and "Now here is the expert&#39;s answer." in english

@@ -13,10 +13,19 @@ from tests.helpers import IsolatedClient, csrf_token, log_in
 @pytest.fixture
 def sandbox_client(app, tmp_path):
     keep = ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "SECRET_KEY", "MEDIA_DIR")
-    sandbox = create_app({**{k: app.config[k] for k in keep}, "CHAUPAL_ENV": "development",
-                          "INSTANCE_PATH": str(tmp_path), "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "",
-                          "TWILIO_CALLER_ID": "", "TWILIO_API_BASE_URL": "",
-                          "PUBLIC_BASE_URL": "http://127.0.0.1:5999", "SESSION_COOKIE_SECURE": False})  # fmt: skip
+    sandbox = create_app(
+        {
+            **{k: app.config[k] for k in keep},
+            "CHAUPAL_ENV": "development",
+            "INSTANCE_PATH": str(tmp_path),
+            "TWILIO_ACCOUNT_SID": "",
+            "TWILIO_AUTH_TOKEN": "",
+            "TWILIO_CALLER_ID": "",
+            "TWILIO_API_BASE_URL": "",
+            "PUBLIC_BASE_URL": "http://127.0.0.1:5999",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     sandbox.test_client_class = IsolatedClient
     client = sandbox.test_client()
     curator = make_staff("curator")
@@ -50,8 +59,12 @@ def test_a_bad_caller_number_is_explained(sandbox_client):
 def test_the_line_calls_a_simulated_phone_and_it_is_answered(sandbox_client):
     sandbox, client = sandbox_client
     phone = client.phones[1]
-    message = SandboxMessage(sid="CA" + "4" * 32, kind=SandboxMessage.CALL, to=phone,
-                             url=sandbox.config["PUBLIC_BASE_URL"] + "/ivr/voice")  # fmt: skip
+    message = SandboxMessage(
+        sid="CA" + "4" * 32,
+        kind=SandboxMessage.CALL,
+        to=phone,
+        url=sandbox.config["PUBLIC_BASE_URL"] + "/ivr/voice",
+    )
     sms = SandboxMessage(sid="SM" + "4" * 32, kind=SandboxMessage.SMS, to=phone, body="Your answer is ready")
     db.session.add_all([message, sms])
     db.session.commit()

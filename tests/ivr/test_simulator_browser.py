@@ -27,10 +27,18 @@ def sandbox_server(app):
         "SECRET_KEY",
         "MEDIA_DIR",
     )
-    sandbox_app = create_app({**{k: app.config[k] for k in keep}, "CHAUPAL_ENV": "development",
-                              "TWILIO_ACCOUNT_SID": "", "TWILIO_AUTH_TOKEN": "", "TWILIO_CALLER_ID": "",
-                              "TWILIO_API_BASE_URL": "", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-                              "SESSION_COOKIE_SECURE": False})  # fmt: skip
+    sandbox_app = create_app(
+        {
+            **{k: app.config[k] for k in keep},
+            "CHAUPAL_ENV": "development",
+            "TWILIO_ACCOUNT_SID": "",
+            "TWILIO_AUTH_TOKEN": "",
+            "TWILIO_CALLER_ID": "",
+            "TWILIO_API_BASE_URL": "",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     server = LiveServer(sandbox_app, port)
     yield server
     server.server.shutdown()

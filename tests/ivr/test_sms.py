@@ -24,8 +24,15 @@ def text(twilio_post):
     """text(body, sender) -> (status, reply or None), posted as Twilio posts an incoming SMS."""
 
     def send(body: str, sender: str = NUMBER, message_sid: str | None = None, **extra):
-        params = {"AccountSid": ACCOUNT_SID, "MessageSid": sid("SM") if message_sid is None else message_sid, "From": sender,
-                  "To": LINE_NUMBER, "Body": body, "NumMedia": "0", **extra}  # fmt: skip
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "MessageSid": sid("SM") if message_sid is None else message_sid,
+            "From": sender,
+            "To": LINE_NUMBER,
+            "Body": body,
+            "NumMedia": "0",
+            **extra,
+        }
         response = twilio_post("/sms/incoming", params)
         if response.status_code != 200:
             return response.status_code, None
@@ -46,20 +53,38 @@ def contact(phone: str = NUMBER) -> Contact | None:
 @pytest.mark.parametrize(
     ("body", "keyword"),
     [
-        ("STOP", SmsMessage.STOP), ("  stop  ", SmsMessage.STOP), ("Stop!", SmsMessage.STOP),
-        ("S T O P", SmsMessage.STOP), ("unsubscribe", SmsMessage.STOP), ("End", SmsMessage.STOP),
-        ("QUIT", SmsMessage.STOP), ("cancel", SmsMessage.STOP), ("STOPALL", SmsMessage.STOP),
-        ("रोकें", SmsMessage.STOP), (" बंद ", SmsMessage.STOP), ("बन्द", SmsMessage.STOP),
-        ("बंद करें", SmsMessage.STOP), ("BAND", SmsMessage.STOP),
-        ("JOIN", SmsMessage.JOIN), ("start", SmsMessage.JOIN), ("शुरू", SmsMessage.JOIN),
+        ("STOP", SmsMessage.STOP),
+        ("  stop  ", SmsMessage.STOP),
+        ("Stop!", SmsMessage.STOP),
+        ("S T O P", SmsMessage.STOP),
+        ("unsubscribe", SmsMessage.STOP),
+        ("End", SmsMessage.STOP),
+        ("QUIT", SmsMessage.STOP),
+        ("cancel", SmsMessage.STOP),
+        ("STOPALL", SmsMessage.STOP),
+        ("रोकें", SmsMessage.STOP),
+        (" बंद ", SmsMessage.STOP),
+        ("बन्द", SmsMessage.STOP),
+        ("बंद करें", SmsMessage.STOP),
+        ("BAND", SmsMessage.STOP),
+        ("JOIN", SmsMessage.JOIN),
+        ("start", SmsMessage.JOIN),
+        ("शुरू", SmsMessage.JOIN),
         ("शुरू करें।", SmsMessage.JOIN),
-        ("HELP", SmsMessage.HELP), ("मदद", SmsMessage.HELP), ("सहायता", SmsMessage.HELP),
-        ("CALL ME", SmsMessage.CALL_ME), ("callme", SmsMessage.CALL_ME), ("Call  me.", SmsMessage.CALL_ME),
-        ("कॉल करें", SmsMessage.CALL_ME), ("कॉलकरें", SmsMessage.CALL_ME),
-        ("stop sending me lessons about pits", SmsMessage.TEXT), ("the pit is full", SmsMessage.TEXT),
-        ("", SmsMessage.TEXT), ("रोकें कृपया और", SmsMessage.TEXT),
+        ("HELP", SmsMessage.HELP),
+        ("मदद", SmsMessage.HELP),
+        ("सहायता", SmsMessage.HELP),
+        ("CALL ME", SmsMessage.CALL_ME),
+        ("callme", SmsMessage.CALL_ME),
+        ("Call  me.", SmsMessage.CALL_ME),
+        ("कॉल करें", SmsMessage.CALL_ME),
+        ("कॉलकरें", SmsMessage.CALL_ME),
+        ("stop sending me lessons about pits", SmsMessage.TEXT),
+        ("the pit is full", SmsMessage.TEXT),
+        ("", SmsMessage.TEXT),
+        ("रोकें कृपया और", SmsMessage.TEXT),
     ],
-)  # fmt: skip
+)
 def test_keywords_in_english_and_hindi_any_case_and_spacing(body, keyword):
     assert sms.understand(body) == keyword
 
@@ -186,8 +211,11 @@ senders = st.one_of(st.just(NUMBER), st.just(""), st.just("whatsapp:+91981230000
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.one_of(any_text, keywordish), sender=senders,
-       extra=st.dictionaries(st.text(max_size=20), any_text, max_size=4))  # fmt: skip
+@given(
+    body=st.one_of(any_text, keywordish),
+    sender=senders,
+    extra=st.dictionaries(st.text(max_size=20), any_text, max_size=4),
+)
 def test_fuzz_never_a_server_error(twilio_post, body, sender, extra):
     params = {**extra, "MessageSid": sid("SM"), "From": sender, "Body": body}
     response = twilio_post("/sms/incoming", params)

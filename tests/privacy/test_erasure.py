@@ -96,15 +96,27 @@ def caller_with_history(app, twilio_post, twilio_server, work, audio_files, text
     db.session.expire_all()
     contact = db.session.scalar(select(Contact).filter_by(phone=NUMBER))
     voice = audio_files.speech_wav.read_bytes()
-    return {"contact_id": contact.id, "recording_id": recording.id, "recording_sid": recording_sid,
-            "story_id": story.id, "lesson_id": lesson.id, "voice": voice, "files": media_files(app)}  # fmt: skip
+    return {
+        "contact_id": contact.id,
+        "recording_id": recording.id,
+        "recording_sid": recording_sid,
+        "story_id": story.id,
+        "lesson_id": lesson.id,
+        "voice": voice,
+        "files": media_files(app),
+    }
 
 
 @pytest.fixture
 def text_message(twilio_post):
     def send(body: str) -> None:
-        params = {"AccountSid": ACCOUNT_SID, "MessageSid": sid("SM"), "From": NUMBER, "To": LINE_NUMBER,
-                  "Body": body}  # fmt: skip
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "MessageSid": sid("SM"),
+            "From": NUMBER,
+            "To": LINE_NUMBER,
+            "Body": body,
+        }
         assert twilio_post("/sms/incoming", params).status_code == 200
 
     return send
@@ -160,9 +172,14 @@ def test_caller_erases_their_data_from_the_phone_menu(
     erasure = db.session.scalar(select(Erasure))
     assert erasure.status == Erasure.DONE and erasure.source == Erasure.BY_CALLER
     report = "\n".join(erasure.lines)
-    for line in ("1 recording(s) deleted", "1 story(ies) made from them deleted", "1 consent record(s) deleted",
-                 "2 text message(s) deleted", "contact row deleted",
-                 "1 recording(s) queued for deletion at Twilio"):  # fmt: skip
+    for line in (
+        "1 recording(s) deleted",
+        "1 story(ies) made from them deleted",
+        "1 consent record(s) deleted",
+        "2 text message(s) deleted",
+        "contact row deleted",
+        "1 recording(s) queued for deletion at Twilio",
+    ):
         assert line in report
     assert_nothing_left(app, history, twilio_server)
     # statistics keep their counts without a link to the person
@@ -171,8 +188,9 @@ def test_caller_erases_their_data_from_the_phone_menu(
     assert db.session.scalar(select(func.count()).where(Call.contact_id.is_not(None))) == 0
 
 
-def test_staff_erase_from_the_contact_page_and_see_the_report(app, client, login, twilio_server, work,
-                                                              caller_with_history):  # fmt: skip
+def test_staff_erase_from_the_contact_page_and_see_the_report(
+    app, client, login, twilio_server, work, caller_with_history
+):
     history = caller_with_history
     login("admin")
     page = f"/people/{history['contact_id']}"
@@ -231,12 +249,23 @@ def test_a_failed_erasure_stays_pending_and_runs_again(app, monkeypatch, work):
 
 
 def run_cli(app, tmp_path, *args):
-    env = {**os.environ, "CHAUPAL_ENV": "development", "INSTANCE_PATH": str(tmp_path),
-           "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
-           "SECRET_KEY": "k" * 40}  # fmt: skip
+    env = {
+        **os.environ,
+        "CHAUPAL_ENV": "development",
+        "INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "SECRET_KEY": "k" * 40,
+    }
     root = Path(__file__).resolve().parents[2]
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120, cwd=root)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=root,
+    )
 
 
 def test_erase_command_deletes_and_prints_the_report(app, tmp_path):

@@ -23,8 +23,12 @@ ANCIENT = utcnow() - timedelta(days=800)  # past RETENTION_DAYS_CALL_LOGS too
 
 
 def stored_recording(created_at, contact=None) -> Recording:
-    recording = Recording(recording_sid=sid("RE"), contact_id=contact.id if contact else None,
-                          status=Recording.READY, created_at=created_at)  # fmt: skip
+    recording = Recording(
+        recording_sid=sid("RE"),
+        contact_id=contact.id if contact else None,
+        status=Recording.READY,
+        created_at=created_at,
+    )
     db.session.add(recording)
     db.session.flush()
     for name in ("original", "recognition", "playback"):
@@ -85,15 +89,29 @@ def test_old_call_logs_lose_their_link_to_people_and_old_texts_go(app):
     new_call = Call(call_sid=sid("CA"), contact_id=person.id)
     db.session.add_all([old_call, new_call])
     db.session.flush()
-    db.session.add_all([
-        ListenEvent(call_id=old_call.id, contact_id=person.id, lesson_id=lesson.id, segment_position=0,
-                    event="start", created_at=ANCIENT),
-        Feedback(call_id=old_call.id, contact_id=person.id, lesson_id=lesson.id, useful=True, created_at=ANCIENT),
-        TriedIt(call_id=old_call.id, contact_id=person.id, lesson_id=lesson.id, created_at=ANCIENT),
-        SmsMessage(message_sid=sid("SM"), contact_id=person.id, body="old text", created_at=ANCIENT),
-        SmsMessage(message_sid=sid("SM"), contact_id=person.id, body="new text"),
-        Callback(contact_id=person.id, missed_call_sid=sid("CA"), created_at=ANCIENT),
-    ])  # fmt: skip
+    db.session.add_all(
+        [
+            ListenEvent(
+                call_id=old_call.id,
+                contact_id=person.id,
+                lesson_id=lesson.id,
+                segment_position=0,
+                event="start",
+                created_at=ANCIENT,
+            ),
+            Feedback(
+                call_id=old_call.id,
+                contact_id=person.id,
+                lesson_id=lesson.id,
+                useful=True,
+                created_at=ANCIENT,
+            ),
+            TriedIt(call_id=old_call.id, contact_id=person.id, lesson_id=lesson.id, created_at=ANCIENT),
+            SmsMessage(message_sid=sid("SM"), contact_id=person.id, body="old text", created_at=ANCIENT),
+            SmsMessage(message_sid=sid("SM"), contact_id=person.id, body="new text"),
+            Callback(contact_id=person.id, missed_call_sid=sid("CA"), created_at=ANCIENT),
+        ]
+    )
     db.session.commit()
     listening_summaries.refresh_summaries()  # the analytics pages' summaries of those calls go too
     counts = call_log_retention.expire_call_logs(730)
@@ -129,7 +147,8 @@ def test_the_daily_jobs_are_declared_and_run_from_the_queue(app, work):
 
 @pytest.mark.parametrize("value", ["-1", "a year", "1.5"])
 def test_retention_settings_must_be_whole_days(value, tmp_path):
-    config = build_config({"CHAUPAL_ENV": "testing", "INSTANCE_PATH": str(tmp_path),
-                           "RETENTION_DAYS_RECORDINGS": value})  # fmt: skip
+    config = build_config(
+        {"CHAUPAL_ENV": "testing", "INSTANCE_PATH": str(tmp_path), "RETENTION_DAYS_RECORDINGS": value}
+    )
     with pytest.raises(ConfigError, match="RETENTION_DAYS_RECORDINGS"):
         validate(config)

@@ -16,8 +16,14 @@ def is_apology(response) -> bool:
 
 
 def test_a_new_call_hears_the_apology_while_the_database_is_still_locked(app, twilio_post):
-    call = {"CallSid": sid("CA"), "AccountSid": ACCOUNT_SID, "From": "+919800040001", "To": "+18005550100",
-            "CallStatus": "ringing", "Direction": "inbound"}  # fmt: skip
+    call = {
+        "CallSid": sid("CA"),
+        "AccountSid": ACCOUNT_SID,
+        "From": "+919800040001",
+        "To": "+18005550100",
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+    }
     with database_write_lock() as lock:
         response = twilio_post("/ivr/voice", call)
     assert not lock["released_early"]  # the answer came while the lock was held, not after it

@@ -19,30 +19,50 @@ BAD_IDS = ["99999999999999999999", "2147483648", "9223372036854775808"]
 
 @pytest.mark.parametrize("message_sid", BAD_SIDS)
 def test_an_incoming_text_with_a_malformed_sid_is_refused_not_a_500(twilio_post, message_sid):
-    params = {"AccountSid": ACCOUNT_SID, "MessageSid": message_sid, "From": "+919800050001",
-              "To": LINE_NUMBER, "Body": "hello"}  # fmt: skip
+    params = {
+        "AccountSid": ACCOUNT_SID,
+        "MessageSid": message_sid,
+        "From": "+919800050001",
+        "To": LINE_NUMBER,
+        "Body": "hello",
+    }
     assert twilio_post("/sms/incoming", params).status_code == 400
 
 
 @pytest.mark.parametrize("bad", BAD_IDS + ["SM" + "b" * 100])
 def test_an_sms_status_with_malformed_ids_is_not_a_500(twilio_post, bad):
-    params = {"AccountSid": ACCOUNT_SID, "MessageSid": bad if bad.startswith("SM") else sid("SM"),
-              "MessageStatus": "delivered", "ErrorCode": bad}  # fmt: skip
+    params = {
+        "AccountSid": ACCOUNT_SID,
+        "MessageSid": bad if bad.startswith("SM") else sid("SM"),
+        "MessageStatus": "delivered",
+        "ErrorCode": bad,
+    }
     assert twilio_post(f"/sms/status?delivery={bad}", params).status_code < 500
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
 @pytest.mark.parametrize("step", ["", "/played", "/feedback", "/more", "/status"])
 def test_broadcast_webhooks_with_malformed_ids_are_not_a_500(twilio_post, bad, step):
-    params = {"AccountSid": ACCOUNT_SID, "CallSid": sid("CA"), "CallStatus": "completed", "Digits": "1",
-              "ErrorCode": bad, "CallDuration": bad}  # fmt: skip
+    params = {
+        "AccountSid": ACCOUNT_SID,
+        "CallSid": sid("CA"),
+        "CallStatus": "completed",
+        "Digits": "1",
+        "ErrorCode": bad,
+        "CallDuration": bad,
+    }
     assert twilio_post(f"/ivr/broadcast/{bad}{step}", params).status_code < 500
 
 
 def stop_text(sender: str) -> dict:
     # रोकें ("stop") in Hindi: Twilio does not answer it, so the line's own reply shows.
-    return {"AccountSid": ACCOUNT_SID, "MessageSid": sid("SM"), "From": sender, "To": LINE_NUMBER,
-            "Body": "रोकें"}  # fmt: skip
+    return {
+        "AccountSid": ACCOUNT_SID,
+        "MessageSid": sid("SM"),
+        "From": sender,
+        "To": LINE_NUMBER,
+        "Body": "रोकें",
+    }
 
 
 def opted_out(phone: str) -> bool:
@@ -63,10 +83,28 @@ def test_a_stop_sent_while_the_database_is_locked_is_kept_and_applied_later(app,
 
 
 def test_with_redis_down_too_the_stop_goes_to_a_file_and_is_applied_later(app, tmp_path):
-    settings = {k: app.config[k] for k in ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "MEDIA_DIR",
-                "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_CALLER_ID", "TWILIO_API_BASE_URL", "PUBLIC_BASE_URL")}  # fmt: skip
-    down = create_app({**settings, "CHAUPAL_ENV": "testing", "INSTANCE_PATH": str(tmp_path),
-                       "REDIS_URL": "redis://127.0.0.1:1"})  # fmt: skip
+    settings = {
+        k: app.config[k]
+        for k in (
+            "DATABASE_URL",
+            "SQLALCHEMY_DATABASE_URI",
+            "SECRET_KEY",
+            "MEDIA_DIR",
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_AUTH_TOKEN",
+            "TWILIO_CALLER_ID",
+            "TWILIO_API_BASE_URL",
+            "PUBLIC_BASE_URL",
+        )
+    }
+    down = create_app(
+        {
+            **settings,
+            "CHAUPAL_ENV": "testing",
+            "INSTANCE_PATH": str(tmp_path),
+            "REDIS_URL": "redis://127.0.0.1:1",
+        }
+    )
     params = stop_text("+919800050003")
     signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + "/sms/incoming", params)
     with database_write_lock():

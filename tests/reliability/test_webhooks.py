@@ -18,8 +18,14 @@ from ivr.models import Call
 from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.ivr_fixtures import Phone, sid
 
-CALL = {"CallSid": "CA" + "1" * 32, "AccountSid": ACCOUNT_SID, "From": "+919800030001", "To": "+18005550100",
-        "CallStatus": "ringing", "Direction": "inbound"}  # fmt: skip
+CALL = {
+    "CallSid": "CA" + "1" * 32,
+    "AccountSid": ACCOUNT_SID,
+    "From": "+919800030001",
+    "To": "+18005550100",
+    "CallStatus": "ringing",
+    "Direction": "inbound",
+}
 
 
 def sign(url: str, params: dict, token: str = AUTH_TOKEN) -> str:
@@ -38,8 +44,14 @@ def matrix_cases():
     return [
         ("valid form POST", path, CALL, good, {}, 200),
         ("query with %2B, + and %20", plus_path, CALL, sign(PUBLIC_BASE_URL + plus_path, CALL), {}, 200),
-        ("query re-encoded by a proxy", "/ivr/voice?to=%2B919800030001&note=a%20b%20c",
-         CALL, sign(PUBLIC_BASE_URL + plus_path, CALL), {}, 403),
+        (
+            "query re-encoded by a proxy",
+            "/ivr/voice?to=%2B919800030001&note=a%20b%20c",
+            CALL,
+            sign(PUBLIC_BASE_URL + plus_path, CALL),
+            {},
+            403,
+        ),
         ("tampered parameter", path, tampered, good, {}, 403),
         ("signed for http://", path, CALL, sign(url.replace("https://", "http://"), CALL), {}, 403),
         ("signed for another host", path, CALL, sign("https://evil.example.com" + path, CALL), {}, 403),
@@ -49,9 +61,15 @@ def matrix_cases():
         ("wrong token", path, CALL, sign(url, CALL, "another-token"), {}, 403),
         ("behind a proxy with X-Forwarded-Proto", path, CALL, good, {"X-Forwarded-Proto": "https"}, 200),
         ("behind a proxy without X-Forwarded-Proto", path, CALL, good, {"X-Forwarded-Proto": "http"}, 200),
-        ("spoofed X-Forwarded-Host", path, CALL, sign("https://evil.example.com" + path, CALL),
-         {"X-Forwarded-Host": "evil.example.com"}, 403),
-    ]  # fmt: skip
+        (
+            "spoofed X-Forwarded-Host",
+            path,
+            CALL,
+            sign("https://evil.example.com" + path, CALL),
+            {"X-Forwarded-Host": "evil.example.com"},
+            403,
+        ),
+    ]
 
 
 def test_signature_matrix(client, record_figure):
@@ -147,8 +165,13 @@ def test_status_callbacks_in_every_order_end_the_same(twilio_post, record_figure
 
 
 def test_database_down_the_caller_hears_an_apology_not_an_error(app, tmp_path, record_figure):
-    down = create_app({**_settings(app, tmp_path), "DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/none",
-                       "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x@127.0.0.1:1/none"})  # fmt: skip
+    down = create_app(
+        {
+            **_settings(app, tmp_path),
+            "DATABASE_URL": "postgresql+psycopg://x@127.0.0.1:1/none",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x@127.0.0.1:1/none",
+        }
+    )
     client = down.test_client()
     for path in ("/ivr/voice", "/ivr/fallback", "/ivr/status"):
         params = {**CALL, "CallStatus": "completed"} if path == "/ivr/status" else CALL
@@ -181,20 +204,53 @@ def test_redis_down_the_caller_still_records_and_nothing_is_lost(app, tmp_path, 
 
 
 def _settings(app, tmp_path) -> dict:
-    keep = ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "SECRET_KEY", "MEDIA_DIR",
-            "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_CALLER_ID", "TWILIO_API_BASE_URL", "PUBLIC_BASE_URL")  # fmt: skip
+    keep = (
+        "DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "MEDIA_DIR",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_CALLER_ID",
+        "TWILIO_API_BASE_URL",
+        "PUBLIC_BASE_URL",
+    )
     return {**{k: app.config[k] for k in keep}, "CHAUPAL_ENV": "testing", "INSTANCE_PATH": str(tmp_path)}
 
 
 # --- fuzzing: signed requests with arbitrary fields reach the logic and never break it ---
 
-FIELD = st.sampled_from(["CallSid", "From", "To", "Digits", "CallStatus", "CallDuration", "RecordingSid",
-                         "RecordingUrl", "RecordingDuration", "RecordingStatus", "Direction", "Body", "x"])  # fmt: skip
+FIELD = st.sampled_from(
+    [
+        "CallSid",
+        "From",
+        "To",
+        "Digits",
+        "CallStatus",
+        "CallDuration",
+        "RecordingSid",
+        "RecordingUrl",
+        "RecordingDuration",
+        "RecordingStatus",
+        "Direction",
+        "Body",
+        "x",
+    ]
+)
 VALUE = st.one_of(
     st.text(max_size=40), st.text(min_size=5000, max_size=20000), st.sampled_from(["", "1", "#", "*"])
 )
-PATHS = ["/ivr/voice", "/ivr/status", "/ivr/recording-status?consent=1", "/ivr/key/menu?try=0",
-         "/ivr/key/language?try=2", "/ivr/step/main", "/ivr/key/play?lesson=1&seg=0", "/ivr/step/nope"]  # fmt: skip
+PATHS = [
+    "/ivr/voice",
+    "/ivr/status",
+    "/ivr/recording-status?consent=1",
+    "/ivr/key/menu?try=0",
+    "/ivr/key/language?try=2",
+    "/ivr/step/main",
+    "/ivr/key/play?lesson=1&seg=0",
+    "/ivr/step/nope",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -50,9 +50,14 @@ def test_a_campaign_saved_with_a_huge_day_count_still_starts(app, login):
 
 @pytest.mark.parametrize(
     "query",
-    ["start=0001-01-01", "start=0001-01-01&end=0001-01-03", "end=0001-01-01", "start=9999-12-31",
-     "start=9999-12-31&end=9999-12-31"],
-)  # fmt: skip
+    [
+        "start=0001-01-01",
+        "start=0001-01-01&end=0001-01-03",
+        "end=0001-01-01",
+        "start=9999-12-31",
+        "start=9999-12-31&end=9999-12-31",
+    ],
+)
 def test_analytics_dates_at_the_ends_of_the_calendar_show_a_page(client, login, query):
     login("admin")
     for page in ("/campaigns/analytics", "/review/analytics", "/campaigns/analytics/calls.csv"):

@@ -53,8 +53,11 @@ def test_every_page_sends_the_security_headers_and_no_inline_script(app, client,
         problems += [f"{url}: {name}" for name, value in expected.items() if headers.get(name) != value]
         if response.mimetype == "text/html":
             body = response.get_data(as_text=True)
-            for kind, pattern in (("inline script", INLINE_SCRIPT), ("on*= handler", INLINE_HANDLER),
-                                  ("style=", INLINE_STYLE)):  # fmt: skip
+            for kind, pattern in (
+                ("inline script", INLINE_SCRIPT),
+                ("on*= handler", INLINE_HANDLER),
+                ("style=", INLINE_STYLE),
+            ):
                 problems += [f"{url}: {kind} {match[:60]!r}" for match in pattern.findall(body)]
     assert len(urls) > 20 and problems == []
 
@@ -68,8 +71,10 @@ def test_hsts_only_over_https(client):
 
 
 def test_webhooks_and_media_carry_the_headers_too(client, twilio_post):
-    response = twilio_post("/ivr/voice", {"CallSid": "CA" + "7" * 32, "From": "+919800080001",
-                                          "To": "+18005550100", "CallStatus": "ringing"})  # fmt: skip
+    response = twilio_post(
+        "/ivr/voice",
+        {"CallSid": "CA" + "7" * 32, "From": "+919800080001", "To": "+18005550100", "CallStatus": "ringing"},
+    )
     assert response.status_code == 200 and response.headers["X-Content-Type-Options"] == "nosniff"
 
 

@@ -40,10 +40,19 @@ def attempt(client, username: str, password: str, address: str, headers=None, ne
 
 @pytest.mark.parametrize(
     "target",
-    ["/%09/evil.example.com", "/%0a/evil.example.com", "/%0d/evil.example.com", "/%5Cevil.example.com",
-     "/%5C%5Cevil.example.com", "//evil.example.com", "https://evil.example.com/", "/%20/evil.example.com",
-     "%2F%2Fevil.example.com", "javascript:alert(1)"],
-)  # fmt: skip
+    [
+        "/%09/evil.example.com",
+        "/%0a/evil.example.com",
+        "/%0d/evil.example.com",
+        "/%5Cevil.example.com",
+        "/%5C%5Cevil.example.com",
+        "//evil.example.com",
+        "https://evil.example.com/",
+        "/%20/evil.example.com",
+        "%2F%2Fevil.example.com",
+        "javascript:alert(1)",
+    ],
+)
 def test_no_open_redirect_after_login(client, target):
     user = make_staff("curator")
     response = attempt(client, user.username, STAFF_PASSWORD, OFFICE, next_page=target)

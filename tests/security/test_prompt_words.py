@@ -38,8 +38,10 @@ def post_words(client, prompt_id: str, english: str):
 def test_a_format_spec_in_the_language_menu_leaves_the_line_speaking(client, login, twilio_post, words):
     login("admin")
     post_words(client, "language_option", words)
-    response = twilio_post("/ivr/voice", {"CallSid": "CA" + "1" * 32, "From": "+919800060001",
-                                          "To": "+18005550100", "CallStatus": "ringing"})  # fmt: skip
+    response = twilio_post(
+        "/ivr/voice",
+        {"CallSid": "CA" + "1" * 32, "From": "+919800060001", "To": "+18005550100", "CallStatus": "ringing"},
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and len(body) < 10_000
     assert APOLOGY not in body and "For English, press 2." in body

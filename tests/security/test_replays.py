@@ -28,8 +28,14 @@ def text(twilio_post, contact):
     """text(body, message_sid) -> the HTTP status, posted and signed as Twilio posts an incoming SMS."""
 
     def send(body: str, message_sid: str) -> int:
-        params = {"AccountSid": ACCOUNT_SID, "MessageSid": message_sid, "From": contact.phone,
-                  "To": LINE_NUMBER, "Body": body, "NumMedia": "0"}  # fmt: skip
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "MessageSid": message_sid,
+            "From": contact.phone,
+            "To": LINE_NUMBER,
+            "Body": body,
+            "NumMedia": "0",
+        }
         return twilio_post("/sms/incoming", params).status_code
 
     return send

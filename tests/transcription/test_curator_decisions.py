@@ -24,8 +24,11 @@ def story(media_fixtures):
     contact = make_contact(name="Sunita Devi", role="mason", district="Sitapur")
     recording = make_processed_recording(
         speech_wav(media_fixtures, "we emptied the first pit after two years", voice="en"),
-        kind=Recording.STORY, language_code="hi", consent=Recording.NAMED, contact_id=contact.id,
-    )  # fmt: skip
+        kind=Recording.STORY,
+        language_code="hi",
+        consent=Recording.NAMED,
+        contact_id=contact.id,
+    )
     db.session.add(Transcript(recording_id=recording.id, status=Transcript.READY, text="we emptied the pit"))
     db.session.commit()
     return recording

@@ -36,8 +36,11 @@ def question(media_fixtures):
     contact = make_contact(phone="+919800011122", language_code="hi")
     recording = make_processed_recording(
         speech_wav(media_fixtures, "how deep should the pit be", voice="en"),
-        kind=Recording.QUESTION, language_code="hi", consent=Recording.ANONYMOUS, contact_id=contact.id,
-    )  # fmt: skip
+        kind=Recording.QUESTION,
+        language_code="hi",
+        consent=Recording.ANONYMOUS,
+        contact_id=contact.id,
+    )
     twin_pit = db.session.scalar(select(Topic.id).filter_by(slug="twin-pit"))
     decisions.mark_question(recording.id, 1, make_staff("curator"), twin_pit)
     return db.session.scalar(select(Question).filter_by(recording_id=recording.id))

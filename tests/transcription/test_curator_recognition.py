@@ -24,8 +24,10 @@ def teller(media_fixtures):
     contact = make_contact(phone="+919800033344", language_code="en", name="Meena")
     recording = make_processed_recording(
         speech_wav(media_fixtures, "we keep the soak pit clean", voice="en"),
-        kind=Recording.STORY, language_code="en", contact_id=contact.id,
-    )  # fmt: skip
+        kind=Recording.STORY,
+        language_code="en",
+        contact_id=contact.id,
+    )
     return contact, recording
 
 
@@ -71,8 +73,15 @@ def listen(lesson_id: int, contact_id: int) -> None:
     call = Call(call_sid=f"CA{uuid.uuid4().hex}", contact_id=contact_id)
     db.session.add(call)
     db.session.flush()
-    db.session.add(ListenEvent(call_id=call.id, contact_id=contact_id, lesson_id=lesson_id,
-                               segment_position=1, event=ListenEvent.START))  # fmt: skip
+    db.session.add(
+        ListenEvent(
+            call_id=call.id,
+            contact_id=contact_id,
+            lesson_id=lesson_id,
+            segment_position=1,
+            event=ListenEvent.START,
+        )
+    )
     db.session.commit()
 
 
@@ -104,8 +113,10 @@ def test_the_review_page_turns_thanks_off_for_a_contributor(client, login, telle
     from tests.helpers import csrf_token
 
     token = csrf_token(client, f"/review/{recording.id}")
-    client.post(f"/review/contacts/{contact.id}/recognition",
-                data={"csrf_token": token, "recognition": "off", "recording_id": recording.id})  # fmt: skip
+    client.post(
+        f"/review/contacts/{contact.id}/recognition",
+        data={"csrf_token": token, "recognition": "off", "recording_id": recording.id},
+    )
     assert recognition.wants_recognition(contact.id) is False
     assert "they asked us to stop" in client.get(f"/review/{recording.id}").get_data(as_text=True)
 

@@ -72,8 +72,11 @@ def test_a_stale_decision_is_refused_with_a_clear_message(client, login, media_f
     decisions.reject(recording.id, 1, make_staff("curator", name="Asha"), "duplicate")
     login("curator")
     token = csrf_token(client, f"/review/{recording.id}")
-    response = client.post(f"/review/{recording.id}/approve",
-                           data={"csrf_token": token, "version": "1", "title": "Story"}, follow_redirects=True)  # fmt: skip
+    response = client.post(
+        f"/review/{recording.id}/approve",
+        data={"csrf_token": token, "version": "1", "title": "Story"},
+        follow_redirects=True,
+    )
     html = response.get_data(as_text=True)
     assert "Asha changed this recording while you had it open" in html and "not saved" in html
     assert decisions.review_for(recording.id).status == Review.REJECTED
@@ -89,8 +92,11 @@ def test_tags_edited_on_the_page_are_kept_with_their_source(client, login, media
     )
     html = client.get(f"/review/{recording.id}").get_data(as_text=True)
     assert "tag-accepted" in html and ">curator<" in html
-    refused = client.post(f"/review/{recording.id}/tags", data={"csrf_token": token, "action": "boost", "topic_id": twin_pit},
-                          follow_redirects=True)  # fmt: skip
+    refused = client.post(
+        f"/review/{recording.id}/tags",
+        data={"csrf_token": token, "action": "boost", "topic_id": twin_pit},
+        follow_redirects=True,
+    )
     assert "Choose a topic" in refused.get_data(as_text=True)
 
 

@@ -7,8 +7,9 @@ from transcription import asr
 
 
 def test_a_kept_recogniser_hears_each_recording_from_its_own_start(tmp_path):
-    config = build_config({"VOSK_MODELS": f"ko={TEST_MODEL}", "VOSK_DEMO_MODEL": "off",
-                           "INSTANCE_PATH": str(tmp_path)})  # fmt: skip
+    config = build_config(
+        {"VOSK_MODELS": f"ko={TEST_MODEL}", "VOSK_DEMO_MODEL": "off", "INSTANCE_PATH": str(tmp_path)}
+    )
     speech, silence = speech_wav(tmp_path, KOREAN_SPEECH), silence_wav(tmp_path, 3.0)
     first = asr.transcribe_file(speech, "ko", config)
     asr.transcribe_file(silence, "ko", config)  # audio heard in between must not shift the next times
