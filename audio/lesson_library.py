@@ -72,7 +72,7 @@ def _content_key(prefix: str, name: str, data: bytes) -> str:
     return f"{prefix}/{name}-{hashlib.sha256(data).hexdigest()[:12]}.wav"
 
 
-def _put_wav(prefix: str, name: str, audio: AudioSegment) -> str:
+def put_wav(prefix: str, name: str, audio: AudioSegment) -> str:
     """Store audio under a content-addressed key (so a changed rendering gets a new URL)."""
     data = convert.wav_bytes(audio)
     key = _content_key(prefix, name, data)
@@ -124,7 +124,7 @@ def phone_rendering(path: Path, edits: dict, max_seconds: float = LESSON_MAX_SEC
 
 def store_rendering(track: LessonTrack, phone: AudioSegment) -> None:
     """Store a rendered phone copy as the track's full file and segments (rows not committed)."""
-    track.playback_key = _put_wav(track_prefix(track), "full", phone)
+    track.playback_key = put_wav(track_prefix(track), "full", phone)
     track.duration_seconds = round(phone.duration_seconds, 3)
     cut_segments(track, phone, convert.split_points(phone, SEGMENT_MAX_MS))
 
@@ -135,7 +135,7 @@ def cut_segments(track: LessonTrack, phone: AudioSegment, points: list[int]) -> 
     db.session.flush()  # old positions must be gone before new ones take them
     bounds = [0, *points, len(phone)]
     for position, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
-        key = _put_wav(track_prefix(track), f"segment-{position}", phone[start:end])
+        key = put_wav(track_prefix(track), f"segment-{position}", phone[start:end])
         track.segments.append(LessonSegment(position=position, start_ms=start, end_ms=end, playback_key=key))
     db.session.flush()
     _delete_unused(track)

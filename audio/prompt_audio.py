@@ -36,7 +36,7 @@ def save_prompt_audio(prompt_id: str, language_code: str, upload: BinaryIO, file
         audio = lesson_library.decode_for_library(
             lesson_library.receive_upload(upload, filename, folder), 5 * 60
         )
-    key = lesson_library._put_wav(
+    key = lesson_library.put_wav(
         f"prompts/{language_code}", prompt_id, convert.phone_copy(convert.trim_silence(audio))
     )
     query = select(PromptAudio).filter_by(prompt_id=prompt_id, language_code=language_code)

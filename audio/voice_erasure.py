@@ -15,7 +15,7 @@ def _delete_prefix(prefix: str) -> int:
     return len(keys)
 
 
-def _delete_recording_files(recording: Recording) -> int:
+def delete_recording_files(recording: Recording) -> int:
     """Delete all of a recording's renditions (and any stray file under its folder)."""
     removed = _delete_prefix(f"recordings/{recording.id}/")
     for key in {recording.original_key, recording.recognition_key, recording.playback_key} - {""}:
@@ -25,14 +25,14 @@ def _delete_recording_files(recording: Recording) -> int:
     return removed
 
 
-def _delete_story(lesson: Lesson) -> int:
+def delete_story(lesson: Lesson) -> int:
     """Delete a story lesson made from a caller's recording: its rows and every rendered file."""
     removed = _delete_prefix(f"lessons/{lesson.id}/")
     db.session.delete(lesson)
     return removed
 
 
-def _stories_from(recording_ids: list[int], exclude_published: bool = False) -> list[Lesson]:
+def stories_from(recording_ids: list[int], exclude_published: bool = False) -> list[Lesson]:
     query = select(Lesson).where(Lesson.kind == Lesson.STORY, Lesson.source_recording_id.in_(recording_ids))
     if exclude_published:
         query = query.where(Lesson.status != Lesson.PUBLISHED)
@@ -45,10 +45,10 @@ def erase_contact_audio(contact_id: int) -> list[str]:
     Files go first and rows after, so a run cut short can simply be run again. The caller commits.
     """
     recordings = list(db.session.scalars(select(Recording).filter_by(contact_id=contact_id)))
-    stories = _stories_from([r.id for r in recordings])
-    files = sum(_delete_story(lesson) for lesson in stories)
+    stories = stories_from([r.id for r in recordings])
+    files = sum(delete_story(lesson) for lesson in stories)
     for recording in recordings:
-        files += _delete_recording_files(recording)
+        files += delete_recording_files(recording)
         db.session.delete(recording)
     db.session.flush()
     return [

@@ -31,9 +31,9 @@ def expire_old_recordings(days: int, now=None) -> int:
     )
     expired = [r for r in db.session.scalars(old) if AUDIO_EXPIRED not in r.flags.split(",")]
     for recording in expired:
-        for lesson in voice_erasure._stories_from([recording.id], exclude_published=True):
-            voice_erasure._delete_story(lesson)
-        voice_erasure._delete_recording_files(recording)
+        for lesson in voice_erasure.stories_from([recording.id], exclude_published=True):
+            voice_erasure.delete_story(lesson)
+        voice_erasure.delete_recording_files(recording)
         recording.original_key = recording.recognition_key = recording.playback_key = ""
         recording.flags = recording_pipeline.add_flag(recording.flags, AUDIO_EXPIRED)
     db.session.commit()

@@ -39,7 +39,7 @@ def broadcast_script(delivery_id: int, answered_by: str = "") -> BroadcastScript
         delivery.reason, delivery.reason_detail = "no_content", sending.REASONS["no_content"]
     db.session.commit()
     script = BroadcastScript(language.say_language, language.say_voice, {}, urls, language_code=language.code)
-    script.hang_up = status_callbacks._machine_hung_up(delivery, answered_by)
+    script.hang_up = status_callbacks.machine_hung_up(delivery, answered_by)
     return script
 
 

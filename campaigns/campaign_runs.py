@@ -113,13 +113,13 @@ def _create_run(campaign: Campaign) -> CampaignRun | None:
         for ch in channels
     ]
     if rows:
-        db.session.execute(Delivery.__table__.insert(), [{**r, **_row_defaults()} for r in rows])
+        db.session.execute(Delivery.__table__.insert(), [{**r, **outbox_row_defaults()} for r in rows])
     run.audience_size = len(contacts)
     campaign.status = Campaign.RUNNING
     return run
 
 
-def _row_defaults() -> dict:
+def outbox_row_defaults() -> dict:
     stamp = utcnow()
     return {
         "attempt": 1,

@@ -61,7 +61,7 @@ def record_call_status(delivery_id: int, params: dict) -> None:
         return
     _note_provider(delivery, params.get("CallSid"), params.get("ErrorCode"))
     state = CALL_STATES[status]
-    if state == Delivery.COMPLETED and _machine_hung_up(delivery, params.get("AnsweredBy", "")):
+    if state == Delivery.COMPLETED and machine_hung_up(delivery, params.get("AnsweredBy", "")):
         state = Delivery.NO_ANSWER
     if state in (Delivery.ANSWERED, Delivery.COMPLETED) and delivery.answered_at is None:
         delivery.answered_at = utcnow()
@@ -73,7 +73,7 @@ def record_call_status(delivery_id: int, params: dict) -> None:
     db.session.commit()
 
 
-def _machine_hung_up(delivery: Delivery, answered_by: str) -> bool:
+def machine_hung_up(delivery: Delivery, answered_by: str) -> bool:
     answered_by = answered_by or delivery.answered_by
     machine = answered_by.startswith("machine") or answered_by == "fax"
     return machine and delivery.campaign.machine_action == Campaign.MACHINE_HANGUP
@@ -111,7 +111,7 @@ def _maybe_retry(delivery: Delivery) -> None:
         "contact_id": delivery.contact_id,
         "channel": delivery.channel,
         "not_before": schedule.campaign_window(campaign).next_opening(due),
-        **campaign_runs._row_defaults(),
+        **campaign_runs.outbox_row_defaults(),
         "attempt": delivery.attempt + 1,
     }
     try:

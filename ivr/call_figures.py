@@ -27,7 +27,7 @@ def lesson_titles(lesson_ids) -> dict[int, str]:
     return {lesson_id: title for lesson_id, title in rows}
 
 
-def _title(titles: dict[int, str], lesson_id: int) -> str:
+def lesson_title(titles: dict[int, str], lesson_id: int) -> str:
     return f"#{lesson_id} {titles.get(lesson_id, 'untitled')}"
 
 
@@ -61,7 +61,7 @@ def calls_per_day(filters: Filters) -> Table:
         ("New callers", sum(new.values())),
     ]
     columns = ["Day", "Calls", "Unique callers", "New callers"]
-    note = f"New callers: first call ever on the line. {listening_figures._freshness(listening_summaries.FIRST_CALLS, 'New callers')} "
+    note = f"New callers: first call ever on the line. {listening_figures.freshness_note(listening_summaries.FIRST_CALLS, 'New callers')} "
     note += metrics.topic_note(filters)
     return Table("calls", "Calls per day", columns, rows, LINE, note=note, headline=headline)
 

@@ -49,7 +49,7 @@ def open_call(form) -> Call:
     call = db.session.scalar(select(Call).filter_by(call_sid=form["CallSid"]))
     if call is not None:
         return call
-    contact = _contact_for(caller_number(form))
+    contact = contact_for(caller_number(form))
     direction = Call.OUTBOUND if form.get("Direction", "").startswith("outbound") else Call.INBOUND
     language = contact.language_code if contact and _language_active(contact.language_code) else None
     fields = {
@@ -57,17 +57,17 @@ def open_call(form) -> Call:
         "direction": direction,
         "language_code": language,
     }
-    return _insert_once(Call, {"call_sid": form["CallSid"]}, fields)
+    return insert_once(Call, {"call_sid": form["CallSid"]}, fields)
 
 
-def _contact_for(phone: str | None) -> Contact | None:
+def contact_for(phone: str | None) -> Contact | None:
     if phone is None:
         return None
     found = db.session.scalar(select(Contact).filter_by(phone=phone))
-    return found or _insert_once(Contact, {"phone": phone}, {"created_by": Contact.SELF_REGISTERED})
+    return found or insert_once(Contact, {"phone": phone}, {"created_by": Contact.SELF_REGISTERED})
 
 
-def _insert_once(model, key: dict, fields: dict):
+def insert_once(model, key: dict, fields: dict):
     """Insert a row unless a concurrent request (a Twilio retry) inserted the same key first."""
     row = model(**key, **fields)
     db.session.add(row)

@@ -71,7 +71,7 @@ def note_take(consent: Consent, form) -> RecordingTake:
     take = db.session.scalar(select(RecordingTake).filter_by(recording_sid=form["RecordingSid"]))
     if take is None:
         fields = {"call_sid": consent.call_sid, "consent_id": consent.id}
-        take = call_records._insert_once(RecordingTake, {"recording_sid": form["RecordingSid"]}, fields)
+        take = call_records.insert_once(RecordingTake, {"recording_sid": form["RecordingSid"]}, fields)
     take.recording_url = take.recording_url or form.get("RecordingUrl", "")
     duration = form.get("RecordingDuration", "")
     limit = int(current_app.config["MAX_RECORDING_SECONDS"]) + 1  # <Record maxLength>, rounded up by Twilio

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def receive_sms(form, body: str, keyword: str, script_language: str) -> tuple[str | None, str]:
     """Act on a text message once (a retried webhook changes nothing); returns (reply id, language)."""
     phone = form.get("From") if call_records.E164.match(form.get("From") or "") else None
-    contact = call_records._contact_for(phone)
+    contact = call_records.contact_for(phone)
     language = (contact.language_code if contact else None) or script_language
     if db.session.scalar(select(SmsMessage.id).filter_by(message_sid=form["MessageSid"])) is None:
         fields = {"contact_id": contact.id if contact else None, "keyword": keyword, "body": body}

@@ -29,7 +29,9 @@ CURVES = 5  # lessons drawn on the listen-through chart (those with the most lis
 TOP_ROWS = 20  # stories and lessons listed (the most heard first); the CSV has the same rows
 
 
-def _sessions(filters: Filters, *columns, kind: str | None = Lesson.LESSON, listeners: bool = True) -> Select:
+def listen_sessions_query(
+    filters: Filters, *columns, kind: str | None = Lesson.LESSON, listeners: bool = True
+) -> Select:
     """Sessions begun in the range (of lessons of `kind` and the filters' topic); `listeners`: by the filters' people."""
     query = select(*columns).where(metrics.in_range(ListenSession.started_at, filters))
     lessons = select(Lesson.id)
@@ -42,11 +44,11 @@ def _sessions(filters: Filters, *columns, kind: str | None = Lesson.LESSON, list
     return metrics.scoped(query, ListenSession.contact_id, filters) if listeners else query
 
 
-def _heard_first() -> ColumnElement:
+def heard_first() -> ColumnElement:
     return ListenSession.heard_first.is_(True)
 
 
-def _freshness(summary: str = listening_summaries.LISTEN_SESSIONS, what: str = "Listening") -> str:
+def freshness_note(summary: str = listening_summaries.LISTEN_SESSIONS, what: str = "Listening") -> str:
     moment = listening_summaries.as_of(summary)
     return f"{what} figures as of {moment:%Y-%m-%d %H:%M} UTC." if moment else f"{what} not summarised yet."
 
@@ -55,7 +57,7 @@ def listens_by_topic(filters: Filters) -> Table:
     """Calls that started a lesson or story, and distinct listeners, per topic."""
     topic = func.coalesce(Topic.name_en, "no topic").label("topic")
     query = (
-        _sessions(
+        listen_sessions_query(
             filters,
             topic,
             func.count(ListenSession.id),
@@ -64,18 +66,20 @@ def listens_by_topic(filters: Filters) -> Table:
         )
         .join(Lesson, Lesson.id == ListenSession.lesson_id)
         .outerjoin(Topic, Topic.id == Lesson.topic_id)
-        .where(_heard_first())
+        .where(heard_first())
         .group_by(topic)
         .order_by(func.count(ListenSession.id).desc(), topic)
     )
     rows = [tuple(row) for row in db.session.execute(query)]
     columns = ["Topic", "Lessons and stories started", "Listeners"]
-    return Table("listens-by-topic", "Listening by topic", columns, rows, BAR, note=_freshness())
+    return Table("listens-by-topic", "Listening by topic", columns, rows, BAR, note=freshness_note())
 
 
 def segment_starts(filters: Filters) -> dict[int, dict[int, int]]:
     """{lesson id: {segment position: calls that started it}} for lessons heard in the range."""
-    query = _sessions(filters, ListenSession.lesson_id, ListenSession.positions, func.count(ListenSession.id))
+    query = listen_sessions_query(
+        filters, ListenSession.lesson_id, ListenSession.positions, func.count(ListenSession.id)
+    )
     starts: dict[int, dict[int, int]] = {}
     for lesson_id, positions, calls in db.session.execute(
         query.group_by(ListenSession.lesson_id, ListenSession.positions)
@@ -96,13 +100,13 @@ def listen_through(filters: Filters) -> Table:
     rows = [
         (f"Part {p + 1}", *(_still_there(positions, p) for _, positions in ranked)) for p in range(last + 1)
     ]
-    columns = ["Segment", *(f"{call_figures._title(titles, lesson_id)} (%)" for lesson_id, _ in ranked)]
+    columns = ["Segment", *(f"{call_figures.lesson_title(titles, lesson_id)} (%)" for lesson_id, _ in ranked)]
     listeners = ", ".join(
-        f"{call_figures._title(titles, lesson_id)}: {positions[0]}" for lesson_id, positions in ranked
+        f"{call_figures.lesson_title(titles, lesson_id)}: {positions[0]}" for lesson_id, positions in ranked
     )
     note = f"Listeners who started each lesson: {listeners}. " if ranked else ""
     title = "Lesson listen-through (% still listening)"
-    return Table("listen-through", title, columns, rows, LINE, note=note + _freshness())
+    return Table("listen-through", title, columns, rows, LINE, note=note + freshness_note())
 
 
 def _still_there(positions: dict[int, int], position: int) -> float | None:
@@ -123,7 +127,9 @@ def feedback_per_lesson(filters: Filters) -> Table:
     query = metrics.scoped(query, Feedback.contact_id, filters).group_by(Feedback.lesson_id)
     counts = sorted(db.session.execute(query), key=lambda r: (-(r[1] + r[2]), r[0]))[:TOP_ROWS]
     titles = call_figures.lesson_titles(row[0] for row in counts)
-    rows = [(call_figures._title(titles, i), yes, no, metrics.share(yes, yes + no)) for i, yes, no in counts]
+    rows = [
+        (call_figures.lesson_title(titles, i), yes, no, metrics.share(yes, yes + no)) for i, yes, no in counts
+    ]
     columns = ["Lesson", "Useful", "Not useful", "Useful (%)"]
     note = f"The {TOP_ROWS} lessons and stories with the most answers."
     return Table("feedback", "Feedback per lesson", columns, rows, BAR, series=[1, 2], note=note)
@@ -133,8 +139,8 @@ def first_segment_leavers(filters: Filters) -> list[tuple[int, int, int]]:
     """(lesson id, calls that started its first segment, those that went no further) per lesson."""
     left = func.sum(case((ListenSession.went_on, 0), else_=1))
     query = (
-        _sessions(filters, ListenSession.lesson_id, func.count(ListenSession.id), left)
-        .where(_heard_first())
+        listen_sessions_query(filters, ListenSession.lesson_id, func.count(ListenSession.id), left)
+        .where(heard_first())
         .group_by(ListenSession.lesson_id)
     )
     return [tuple(row) for row in db.session.execute(query)]
@@ -146,7 +152,7 @@ def drop_off(filters: Filters) -> Table:
     titles = call_figures.lesson_titles(row[0] for row in leavers)
     rows = [
         (
-            call_figures._title(titles, i),
+            call_figures.lesson_title(titles, i),
             listeners,
             left,
             metrics.share(left, listeners),
@@ -157,7 +163,7 @@ def drop_off(filters: Filters) -> Table:
     columns = ["Lesson", "Listeners", "Left in the first segment", "Left (%)", "Flag"]
     note = (
         f"Flagged: more than {DROP_OFF_SHARE:g}% of at least {DROP_OFF_MIN_LISTENERS} listeners "
-        f"left during the first segment. {_freshness()}"
+        f"left during the first segment. {freshness_note()}"
     )
     headline = [("Lessons flagged", sum(1 for row in rows if row[4]))]
     return Table("drop-off", "Lesson drop-off in the first segment", columns, rows, BAR, [3], note, headline)

@@ -35,14 +35,14 @@ def story_travel(filters: Filters) -> Table:
     )
     counts = func.count(distinct(ListenSession.contact_id)), func.count(distinct(outside))
     query = (
-        listening_figures._sessions(
+        listening_figures.listen_sessions_query(
             filters, Lesson.id, teller.c.id, *counts, kind=Lesson.STORY, listeners=False
         )
         .join(Lesson, Lesson.id == ListenSession.lesson_id)
         .join(Recording, Recording.id == Lesson.source_recording_id)
         .join(teller, teller.c.id == Recording.contact_id)
         .outerjoin(listener, listener.c.id == ListenSession.contact_id)
-        .where(listening_figures._heard_first(), ListenSession.contact_id != teller.c.id)
+        .where(listening_figures.heard_first(), ListenSession.contact_id != teller.c.id)
         .group_by(Lesson.id, teller.c.id)
     )
     # the tellers are the filters' people; their listeners may live anywhere (that is the travel)
@@ -56,7 +56,7 @@ def story_travel(filters: Filters) -> Table:
         BAR,
         series=[4],
         note=f"The {listening_figures.TOP_ROWS} stories most heard outside their teller's block; listeners are other callers who "
-        f"started the story in the range. {listening_figures._freshness()}",
+        f"started the story in the range. {listening_figures.freshness_note()}",
         headline=[("Stories heard outside their block", sum(1 for row in found if row[3]))],
     )
 
@@ -71,7 +71,7 @@ def _travel_rows(found: list) -> list[tuple]:
         share = metrics.share(outside, listeners)
         rows.append(
             (
-                call_figures._title(titles, lesson_id),
+                call_figures.lesson_title(titles, lesson_id),
                 call_figures.contributor(teller),
                 block,
                 listeners,
@@ -95,7 +95,7 @@ def top_contributors(filters: Filters) -> Table:
     """The tellers with the most listeners in the range in each district, with their published stories."""
     teller = Recording.contact_id
     query = (
-        listening_figures._sessions(
+        listening_figures.listen_sessions_query(
             filters,
             teller,
             func.count(distinct(ListenSession.contact_id)),

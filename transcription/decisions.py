@@ -203,7 +203,7 @@ def _publish(recording: Recording, title: str, topic_ids: list[int], cuts, name_
 
 def audited_tag_change(recording_id: int, topic_id: int, action: str, staff: StaffUser) -> list[TopicTag]:
     """Accept, reject or add a topic tag, with an audit entry."""
-    before = {t.source: t.status for t in topic_tags._tags(recording_id) if t.topic_id == topic_id}
+    before = {t.source: t.status for t in topic_tags.tag_rows(recording_id) if t.topic_id == topic_id}
     change = {"accept": topic_tags.accept_tag, "reject": topic_tags.reject_tag, "add": topic_tags.accept_tag}[
         action
     ]

@@ -26,7 +26,7 @@ def save_suggestions(recording: Recording, transcript_text: str) -> list[tagging
         menu_topic_id=recording.topic_id,
         lesson_topic_id=lesson.topic_id if lesson else None,
     )
-    existing = {(t.topic_id, t.source): t for t in _tags(recording.id) if t.source in MACHINE_SOURCES}
+    existing = {(t.topic_id, t.source): t for t in tag_rows(recording.id) if t.source in MACHINE_SOURCES}
     for suggestion in suggestions:
         tag = existing.pop((suggestion.topic_id, suggestion.source), None) or TopicTag(
             recording_id=recording.id, topic_id=suggestion.topic_id, source=suggestion.source
@@ -39,19 +39,19 @@ def save_suggestions(recording: Recording, transcript_text: str) -> list[tagging
     return suggestions
 
 
-def _tags(recording_id: int) -> list[TopicTag]:
+def tag_rows(recording_id: int) -> list[TopicTag]:
     return list(db.session.scalars(select(TopicTag).filter_by(recording_id=recording_id)))
 
 
 def tags_for(recording_id: int) -> list[TopicTag]:
     """A recording's tags, highest score first, rejected ones last."""
-    tags = _tags(recording_id)
+    tags = tag_rows(recording_id)
     return sorted(tags, key=lambda t: (t.status == TopicTag.REJECTED, -t.score, t.topic_id))
 
 
 def accept_tag(recording_id: int, topic_id: int, staff: StaffUser) -> list[TopicTag]:
     """A curator confirms a topic: its suggestions are accepted (a curator tag if none existed)."""
-    tags = [t for t in _tags(recording_id) if t.topic_id == topic_id]
+    tags = [t for t in tag_rows(recording_id) if t.topic_id == topic_id]
     if not tags:
         return [add_tag(recording_id, topic_id, staff)]
     for tag in tags:
@@ -62,7 +62,7 @@ def accept_tag(recording_id: int, topic_id: int, staff: StaffUser) -> list[Topic
 
 def reject_tag(recording_id: int, topic_id: int, staff: StaffUser) -> list[TopicTag]:
     """A curator says a recording is not about a topic: every tag for that topic is rejected."""
-    tags = [t for t in _tags(recording_id) if t.topic_id == topic_id]
+    tags = [t for t in tag_rows(recording_id) if t.topic_id == topic_id]
     for tag in tags:
         _decide(tag, TopicTag.REJECTED, staff)
     db.session.commit()
