@@ -189,9 +189,9 @@ def edit_track(track_id: int):
     track = db.get_or_404(LessonTrack, track_id)
     try:
         edits = {
-            "start_ms": _ms(request.form.get("start")),
-            "end_ms": _ms(request.form.get("end")),
-            "remove": _spans(request.form.get("remove", "")),
+            "start_ms": params.milliseconds(request.form.get("start")),
+            "end_ms": params.milliseconds(request.form.get("end")),
+            "remove": params.time_spans(request.form.get("remove", "")),
         }
     except ValueError:
         flash("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31.", "error")
@@ -206,7 +206,7 @@ def track_segments(track_id: int):
     track = db.get_or_404(LessonTrack, track_id)
     try:
         parts = request.form.get("cuts", "").replace(";", ",").split(",")
-        points = [_ms(part) for part in parts if part.strip()]
+        points = [params.milliseconds(part) for part in parts if part.strip()]
     except ValueError:
         flash("Cut points are seconds separated by commas, like 45, 88.5.", "error")
         return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
@@ -242,19 +242,3 @@ def _upload() -> tuple:
     """The uploaded (or browser-recorded) audio as (stream, filename); an empty one if none came."""
     upload = request.files.get("audio")
     return (upload.stream, upload.filename) if upload else (io.BytesIO(), "")
-
-
-def _ms(seconds: str | None) -> int | None:
-    """Seconds typed by a person ('12.5') as whole milliseconds; None if blank (ValueError if not a time)."""
-    return params.milliseconds(seconds)
-
-
-def _spans(text: str) -> list[list[int]]:
-    """'12.5-14, 30-31' as [[12500, 14000], [30000, 31000]]."""
-    spans = []
-    for part in filter(None, (p.strip() for p in text.replace(";", ",").split(","))):
-        start, sep, end = part.partition("-")
-        if not sep:
-            raise ValueError(part)
-        spans.append([_ms(start), _ms(end)])
-    return spans

@@ -268,6 +268,20 @@ def uploads_dir() -> Path:
     return folder
 
 
+def forget_number(phone: str) -> int:
+    """Delete waiting uploads and reports that quote this number (erasure); returns how many went."""
+    needles = {phone.encode(), phone[-10:].encode()}
+    doomed = [path for path in uploads_dir().iterdir() if path.is_file() and _quotes(path, needles)]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return len(doomed)
+
+
+def _quotes(path: Path, needles: set[bytes]) -> bool:
+    data = path.read_bytes()
+    return any(needle in data for needle in needles)
+
+
 def new_upload_id() -> str:
     """A random id naming one upload's file and report."""
     return secrets.token_hex(8)

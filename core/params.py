@@ -35,3 +35,14 @@ def milliseconds(seconds) -> int | None:
     if not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
         raise ValueError("not a number of seconds between 0 and a day")
     return round(value * 1000)
+
+
+def time_spans(text: str | None) -> list[list[int]]:
+    """'12.5-14, 30-31' as [[12500, 14000], [30000, 31000]] (ValueError for anything else)."""
+    spans = []
+    for part in filter(None, (p.strip() for p in (text or "").replace(";", ",").split(","))):
+        start, sep, end = part.partition("-")
+        if not sep:
+            raise ValueError(part)
+        spans.append([milliseconds(start), milliseconds(end)])
+    return spans

@@ -9,7 +9,7 @@ from audio import jobs as audio_jobs
 from audio import voice_erasure
 from audio.models import Recording
 from campaigns import erasure as campaign_erasure
-from core import people, queue, sandbox
+from core import contact_import, people, queue, sandbox
 from core.db import checkpoint, db, utcnow
 from core.models import Contact, SuppressionEvent
 from ivr import jobs, simulated_numbers, sms_spool
@@ -188,11 +188,13 @@ def _erase_outside_database(phone: str | None, recording_sids: set[str], job_ref
     purged = queue.purge_jobs(job_references)
     state = _purge_redis_state(phone) if phone else 0
     spooled = sms_spool.forget_number(phone) if phone else 0
+    imports = contact_import.forget_number(phone) if phone else 0
     return [
         f"{len(recording_sids)} recording(s) queued for deletion at Twilio",
         f"{purged} queued or finished job(s) about them removed from Redis",
         f"{state} other Redis entr(ies) holding the number removed",
         f"{spooled} text message(s) waiting in the spool removed",
+        f"{imports} contact upload(s) or import report(s) quoting the number removed",
         # Deleted is not gone while the storage's own history holds it: Redis's AOF, SQLite's WAL.
         queue.rewrite_persistence(),
         checkpoint(),

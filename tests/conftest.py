@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core import queue
+from core import contact_import, queue
 from core.app import create_app
 from core.db import db, upgrade
 from tests.factories import make_staff
@@ -121,6 +121,7 @@ def _clean_state(request, app, twilio_server):
     _empty_tables()
     queue.redis_connection(app.config["REDIS_URL"]).flushdb()
     shutil.rmtree(app.config["MEDIA_DIR"], ignore_errors=True)
+    shutil.rmtree(contact_import.uploads_dir(), ignore_errors=True)  # uploads and reports quote people
     twilio_server.reset()
     ctx.pop()
 

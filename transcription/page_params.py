@@ -7,7 +7,6 @@ from flask import abort, current_app, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from core import params
 from core.db import db
 from core.models import Block, Contact, District, Language, StaffUser, Topic
 from core.params import iso_date, whole_number
@@ -88,19 +87,3 @@ def expert_required(view):
 
     guarded.allowed_roles = (StaffUser.ADMIN, StaffUser.CURATOR)  # plus experts of any role
     return guarded
-
-
-def milliseconds(seconds: str | None) -> int | None:
-    """Seconds typed by a person ('12.5') as whole milliseconds; None if blank (ValueError if not a time)."""
-    return params.milliseconds(seconds)
-
-
-def spans(text: str | None) -> list[list[int]]:
-    """'12.5-14, 30-31' as [[12500, 14000], [30000, 31000]]."""
-    spans = []
-    for part in filter(None, (p.strip() for p in (text or "").replace(";", ",").split(","))):
-        start, sep, end = part.partition("-")
-        if not sep:
-            raise ValueError(part)
-        spans.append([milliseconds(start), milliseconds(end)])
-    return spans

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from audio import playback
 from audio.models import Recording
-from core import metrics
+from core import metrics, params
 from core.auth import role_required
 from core.db import db
 from core.models import Contact, StaffUser, Topic
@@ -150,9 +150,9 @@ def approve(recording_id: int):
     form = request.form
     try:
         cuts = {
-            "start_ms": page_params.milliseconds(form.get("start")),
-            "end_ms": page_params.milliseconds(form.get("end")),
-            "remove": page_params.spans(form.get("remove")),
+            "start_ms": params.milliseconds(form.get("start")),
+            "end_ms": params.milliseconds(form.get("end")),
+            "remove": params.time_spans(form.get("remove")),
         }
     except ValueError:
         flash("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31.", "error")

@@ -24,6 +24,7 @@ def test_an_admin_makes_uses_and_revokes_a_token(page, live_server):
     assert districts.status_code == 200 and districts.json()["results"]
     page.goto(f"{live_server.url}/admin/api/tokens")
     assert secret not in page.content() and "District MIS" in page.content()
+    page.once("dialog", lambda dialog: dialog.accept())  # revoking asks for a confirmation
     page.click("text=Revoke")
     assert "Token revoked" in page.locator(".flash.info").inner_text()
     refused = requests.get(

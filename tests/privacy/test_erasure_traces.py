@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from audio.models import Recording
-from core import queue
+from core import contact_import, queue
 from core.db import db
 from core.models import Contact
 from ivr import (
@@ -117,3 +117,14 @@ def test_the_erased_number_and_words_are_nowhere_not_even_in_storage_history(app
     login("admin")
     page = client.get("/review/audit").get_data(as_text=True)
     assert "removed at the person" in page and WORDS not in page
+
+
+def test_erasure_removes_contact_uploads_and_reports_that_quote_the_number(app):
+    contact = make_contact(phone="+919812340077", name="Kamla")
+    quoting = contact_import.upload_path("withkamla")
+    quoting.write_text("phone,name\n+919812340077,Kamla\n")
+    other = contact_import.report_path("someoneelse")
+    other.write_text('{"errors": ["line 2: +919800000099"]}')
+    erasure = contact_erasure.erase_now(contact, "staff")
+    assert "1 contact upload(s) or import report(s) quoting the number removed" in erasure.lines
+    assert not quoting.exists() and other.exists()
