@@ -44,5 +44,8 @@ def time_spans(text: str | None) -> list[list[int]]:
         start, sep, end = part.partition("-")
         if not sep:
             raise ValueError(part)
-        spans.append([milliseconds(start), milliseconds(end)])
+        start_ms, end_ms = milliseconds(start), milliseconds(end)
+        if start_ms is None or end_ms is None:  # "-14" or "12-": half a span is not a span
+            raise ValueError(part)
+        spans.append([start_ms, end_ms])
     return spans
