@@ -1,12 +1,16 @@
 """The REST API under /api/v1 and outgoing webhooks: Chaupal as a part of a programme's systems."""
 
+from pathlib import Path
+
 from api import admin_views, events, views
+from core import i18n
 from core.auth import csrf
 from core.config import ConfigError
 
 
 def init_app(app) -> None:
     """Register the API (token-authenticated, so no CSRF), its documents and the admin pages."""
+    i18n.add_catalogue(app, Path(__file__).parent)  # the Hindi words of api's pages
     limit = str(app.config.get("API_RATE_LIMIT_PER_MINUTE", "120")).strip()
     if not limit.isdigit() or int(limit) < 1:
         raise ConfigError(f"API_RATE_LIMIT_PER_MINUTE: '{limit}' is not a whole number of requests above 0")

@@ -1,8 +1,13 @@
 """SMS and voice broadcasts: audience, schedule, dispatch, delivery status, officer pages and reach."""
 
+from pathlib import Path
+
+from core import i18n
+
 
 def init_app(app) -> None:
     """Register the officer pages, the reach table, engagement sources and the send worker's preload."""
+    i18n.add_catalogue(app, Path(__file__).parent)  # the Hindi words of campaigns's pages
     from campaigns import analytics, audience, campaign_reports, jobs, poll_views, views
     from core import monitoring, queue
 

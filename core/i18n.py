@@ -1,5 +1,7 @@
 """The staff workspace's language: Hindi or English, chosen by the person or their browser."""
 
+from pathlib import Path
+
 from flask import Blueprint, Flask, redirect, request, url_for
 from flask_babel import Babel, get_locale
 
@@ -21,6 +23,18 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["interface_languages"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current_language
+
+
+def add_catalogue(app: Flask, package_folder: Path) -> None:
+    """Load a package's own Hindi catalogue (<package>/translations) beside core's.
+
+    Each package keeps the words of its own pages, so two people translating two packages never
+    edit one file; Flask-Babel merges the catalogues of every listed folder.
+    """
+    folders = app.extensions["babel"].translation_directories
+    folder = str(package_folder / "translations")
+    if folder not in folders:
+        folders.append(folder)
 
 
 def choose_language() -> str:

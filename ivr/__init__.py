@@ -1,8 +1,13 @@
 """Every request the telephone network makes to us: voice and SMS webhooks, TwiML and the call flow."""
 
+from pathlib import Path
+
+from core import i18n
+
 
 def init_app(app) -> None:
     """Register the phone line's webhooks and staff pages, its analytics tables and the erasure entry."""
+    i18n.add_catalogue(app, Path(__file__).parent)  # the Hindi words of ivr's pages
     from core import queue
     from ivr import (
         answers,

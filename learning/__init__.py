@@ -1,8 +1,13 @@
 """Courses, keypad quizzes, spaced re-asks, certificates and unlearning."""
 
+from pathlib import Path
+
+from core import i18n
+
 
 def init_app(app) -> None:
     """Register the learning pages and the periodic planning of course and refresher calls."""
+    i18n.add_catalogue(app, Path(__file__).parent)  # the Hindi words of learning's pages
     from core import queue
     from learning import jobs, views
 

@@ -1,8 +1,13 @@
 """Vosk transcription and tagging, the curators' review queue, the help desk and recognition."""
 
+from pathlib import Path
+
+from core import i18n
+
 
 def init_app(app) -> None:
     """Register the curator pages, analytics tables, the worker's preload and the ready-recording hook."""
+    i18n.add_catalogue(app, Path(__file__).parent)  # the Hindi words of transcription's pages
     from core import queue
     from transcription import analytics, jobs, keywords, speech_models, transcribing, views
 

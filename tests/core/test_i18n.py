@@ -4,6 +4,7 @@ import re
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
@@ -16,7 +17,6 @@ from tests.factories import make_contact
 from tests.helpers import csrf_token
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = ROOT / "core" / "translations" / "hi" / "LC_MESSAGES"
 PACKAGES = ("core", "ivr", "audio", "transcription", "campaigns", "learning", "api")
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
@@ -24,11 +24,14 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 LATIN_ALLOWED = {"API", "SMS", "CSV", "Twilio", "DELETE"}
 
 
-def _extracted() -> set[str]:
+def _catalogue_folder(package: str) -> Path:
+    return ROOT / package / "translations" / "hi" / "LC_MESSAGES"
+
+
+def _extracted(package: str) -> set[str]:
     found = set()
-    for package in PACKAGES:
-        for _name, _line, message, _comments, _context in _messages(ROOT / package):
-            found.add(message if isinstance(message, str) else message[0])
+    for _name, _line, message, _comments, _context in _messages(ROOT / package):
+        found.add(message if isinstance(message, str) else message[0])
     return found
 
 
@@ -36,17 +39,18 @@ def _messages(folder: Path):
     yield from extract_from_dir(str(folder), method_map=METHODS, keywords=KEYWORDS)
 
 
-def _hindi():
-    with open(CATALOGUE / "messages.po", "rb") as handle:
+def _hindi(package: str):
+    with open(_catalogue_folder(package) / "messages.po", "rb") as handle:
         return read_po(handle, locale="hi")
 
 
-def test_every_marked_string_has_a_hindi_translation():
-    catalogue = _hindi()
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_marked_string_has_a_hindi_translation(package):
+    catalogue = _hindi(package)
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id and _filled(m.string)}
-    missing = sorted(_extracted() - translated)
+    missing = sorted(_extracted(package) - translated)
     assert not missing, (
-        f"untranslated in the Hindi catalogue (run scripts/translations, translate): {missing}"
+        f"untranslated in {package}'s Hindi catalogue (run scripts/translations, translate): {missing}"
     )
 
 
@@ -54,19 +58,21 @@ def _filled(string) -> bool:
     return bool(string) if isinstance(string, str) else all(string)
 
 
-def test_hindi_translations_keep_their_placeholders():
-    for message in _hindi():
+@pytest.mark.parametrize("package", PACKAGES)
+def test_hindi_translations_keep_their_placeholders(package):
+    for message in _hindi(package):
         if message.id and isinstance(message.id, str) and message.string:
             assert set(re.findall(r"%\(\w+\)s", message.id)) == set(
                 re.findall(r"%\(\w+\)s", message.string)
             ), message.id
 
 
-def test_the_compiled_catalogue_matches_its_source():
-    with open(CATALOGUE / "messages.mo", "rb") as handle:
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_compiled_catalogue_matches_its_source(package):
+    with open(_catalogue_folder(package) / "messages.mo", "rb") as handle:
         compiled = read_mo(handle)
     expected = BytesIO()
-    write_mo(expected, _hindi())
+    write_mo(expected, _hindi(package))
     expected.seek(0)
     source = read_mo(expected)
     assert {m.id: m.string for m in compiled if m.id} == {m.id: m.string for m in source if m.id}, (
