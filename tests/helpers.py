@@ -40,3 +40,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# Words that stay in Latin letters in Hindi pages: names and abbreviations staff know as they are.
+LATIN_ALLOWED = {"API", "SMS", "CSV", "Twilio", "DELETE", "English"}
+
+
+def english_left(page: str, names: tuple[str, ...] = ()) -> set[str]:
+    """Latin-letter words a reader of a Hindi page still sees, outside tags, scripts and styles.
+
+    `names` are the people's and places' names on the page: they stay as they were written.
+    """
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", body)
+    kept = {word for name in names for word in re.findall(r"[A-Za-z]{2,}", name)}
+    return set(re.findall(r"[A-Za-z]{2,}", text)) - LATIN_ALLOWED - kept

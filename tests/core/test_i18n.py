@@ -14,14 +14,12 @@ from core.db import db
 from core.i18n import COOKIE
 from core.models import District, State
 from tests.factories import make_contact
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, english_left
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("core", "ivr", "audio", "transcription", "campaigns", "learning", "api")
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
-# Words that stay in Latin letters in Hindi pages: names and abbreviations staff know as they are.
-LATIN_ALLOWED = {"API", "SMS", "CSV", "Twilio", "DELETE"}
 
 
 def _catalogue_folder(package: str) -> Path:
@@ -84,7 +82,7 @@ def test_browser_preference_picks_hindi(client):
     page = client.get("/login", headers={"Accept-Language": "hi-IN,hi;q=0.9,en;q=0.8"}).get_data(as_text=True)
     assert '<html lang="hi">' in page
     assert "लॉग इन करें" in page
-    assert _latin_words(page) == set()
+    assert english_left(page) == set()
 
 
 def test_english_when_the_browser_asks_for_neither(client):
@@ -125,19 +123,12 @@ def test_flash_messages_in_hindi(client, login):
     assert "आप लॉग आउट हो गए हैं।" in page
 
 
-def _latin_words(page: str) -> set[str]:
-    """Latin-letter words a reader sees: text outside tags, scripts and styles."""
-    body = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
-    text = re.sub(r"<[^>]+>", " ", body)
-    return {word for word in re.findall(r"[A-Za-z]{2,}", text)} - LATIN_ALLOWED - {"English"}
-
-
 def test_translated_pages_have_no_english_left_in_hindi(client, login):
     admin = login("admin", districts=["Sitapur"])
     ramesh = make_contact(name="Ramesh", district="Sitapur", role="mason")
     client.set_cookie(COOKIE, "hi")
     places = db.session.scalars(select(District.name).union(select(State.name)))
-    data = {admin.username, "Ramesh", *places}  # names of people and places stay as written
+    names = (admin.username, "Ramesh", *places)
     for path in ("/account", "/staff/", "/staff/new", "/people/", f"/people/{ramesh.id}", "/no-such-page"):
         page = client.get(path).get_data(as_text=True)
-        assert _latin_words(page) - {w for d in data for w in re.findall(r"[A-Za-z]{2,}", d)} == set(), path
+        assert english_left(page, names) == set(), path
