@@ -18,6 +18,7 @@ from core import (
     failed_jobs,
     headers,
     i18n,
+    local_time,
     monitoring,
     people_views,
     queue,
@@ -43,6 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     queue.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
+    local_time.init_app(app)
     words.init_app(app)
     session_expiry.init_app(app)
     headers.init_app(app)
