@@ -80,7 +80,8 @@ def bulk_upsert(body: dict):
 
 
 def _check_rows(rows: list[dict]) -> tuple[list[tuple[Contact | None, dict]], list[dict]]:
-    checked, errors, seen = [], [], {}
+    checked, errors = [], []
+    seen: dict[str | None, int] = {}
     for number, row in enumerate(rows):
         existing, values, problems = _check_row(row)
         phone = values.get("phone")

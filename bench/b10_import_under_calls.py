@@ -37,7 +37,7 @@ def import_while_calling(inst: Instance, rows: int, dry_run: bool, callers: int,
         write_csv(contact_import.upload_path(upload_id), rows)
         started = time.monotonic()
         queue.enqueue_now("default", jobs.import_contacts, upload_id, dry_run, job_timeout=3600)
-        levels = []
+        levels: list[dict] = []
         while contact_import.saved_report(upload_id) is None and len(levels) < 40:
             levels.append(measure_level(inst, callers, ramp=2.0, steady=window))
         report = contact_import.saved_report(upload_id)

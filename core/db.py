@@ -8,7 +8,7 @@ from alembic.config import Config as AlembicConfig
 from flask import current_app, g, has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,13 @@ db = SQLAlchemy(model_class=Base)
 def utcnow() -> datetime:
     """Now, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def rows_changed(statement, connection=None) -> int:
+    """Run an UPDATE or DELETE (on the session, or on `connection`) and say how many rows it changed."""
+    result = (connection or db.session).execute(statement)
+    assert isinstance(result, CursorResult)  # an UPDATE or DELETE always answers with a cursor result
+    return result.rowcount
 
 
 def init_app(app) -> None:

@@ -243,3 +243,20 @@ class SandboxRecording(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NumberReveal(db.Model):
+    """A staff member was shown a contact's full number: who, whose and when (the audit of reveals).
+
+    Pages show numbers masked; the full number appears only on an explicit request, which is recorded
+    here. An erasure keeps the fact of the reveal and drops the link to the person.
+    """
+
+    __tablename__ = "number_reveals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    staff: Mapped[StaffUser | None] = relationship()

@@ -9,12 +9,13 @@ from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import csv_export
-from core.db import db, utcnow
+from core.db import db, rows_changed, utcnow
 from core.models import (
     Contact,
     District,
     ErasedOptOut,
     GramPanchayat,
+    NumberReveal,
     StaffUser,
     SuppressionEvent,
 )
@@ -96,8 +97,12 @@ def delete_contact(contact_id: int, keep_opt_out: bool = False) -> list[str]:
     contact = db.session.get(Contact, contact_id)
     if contact is None:
         return ["contact row: already gone"]
-    events = db.session.execute(delete(SuppressionEvent).filter_by(contact_id=contact_id)).rowcount
+    events = rows_changed(delete(SuppressionEvent).filter_by(contact_id=contact_id))
     report = [f"contact row deleted, with {events} opt-out event(s)"]
+    reveals = rows_changed(
+        update(NumberReveal).where(NumberReveal.contact_id == contact_id).values(contact_id=None)
+    )
+    report.append(f"{reveals} record(s) of staff shown the number kept without the link to the person")
     if keep_opt_out:
         db.session.merge(ErasedOptOut(fingerprint=opt_out_fingerprint(contact.phone)))
         report.append("opt-out kept as a keyed fingerprint of the number (the number is not kept)")
@@ -105,6 +110,17 @@ def delete_contact(contact_id: int, keep_opt_out: bool = False) -> list[str]:
     db.session.delete(contact)
     db.session.flush()
     return report
+
+
+def recent_reveals(contact_id: int, limit: int = 10) -> list[NumberReveal]:
+    """The latest times staff were shown this contact's full number, newest first."""
+    query = (
+        select(NumberReveal)
+        .where(NumberReveal.contact_id == contact_id)
+        .order_by(NumberReveal.created_at.desc(), NumberReveal.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
 
 
 def opt_out_fingerprint(phone: str) -> str:
@@ -117,7 +133,7 @@ def opt_out_fingerprint(phone: str) -> str:
 def _keep_an_erased_opt_out(mapper, connection, contact: Contact) -> None:
     """A number that opted out before its erasure comes back opted out, however it comes back."""
     fingerprint = opt_out_fingerprint(contact.phone)
-    found = connection.execute(delete(ErasedOptOut).filter_by(fingerprint=fingerprint)).rowcount
+    found = rows_changed(delete(ErasedOptOut).filter_by(fingerprint=fingerprint), connection)
     if not found or contact.opted_out_at is not None:
         return
     now = utcnow()

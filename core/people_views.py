@@ -17,7 +17,7 @@ from flask_login import current_user
 from core import contact_import, jobs, people, queue
 from core.auth import role_required
 from core.db import db
-from core.models import Contact, Language, StaffUser, SuppressionEvent
+from core.models import Contact, Language, NumberReveal, StaffUser, SuppressionEvent
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 PAGE_SIZE = 50
@@ -49,9 +49,27 @@ def contact(contact_id: int):
         db.session.commit()
         flash("Saved.", "info")
         return redirect(url_for("people.contact", contact_id=contact.id))
+    return _person_page(contact, revealed=False)
+
+
+@bp.post("/<int:contact_id>/reveal")
+@role_required(StaffUser.OFFICER)
+def reveal_number(contact_id: int):
+    """Show this contact's full number once, on this answer only, and record who asked."""
+    contact = _visible_contact(contact_id)
+    db.session.add(NumberReveal(contact_id=contact.id, staff_id=current_user.id))
+    db.session.commit()
+    response = current_app.make_response(_person_page(contact, revealed=True))
+    response.headers["Cache-Control"] = "no-store"  # the number must not stay in a cache or history
+    return response
+
+
+def _person_page(contact: Contact, revealed: bool) -> str:
     return render_template(
         "core/person.html",
         contact=contact,
+        revealed=revealed,
+        reveals=people.recent_reveals(contact.id),
         roles=Contact.ROLES,
         languages=db.session.scalars(db.select(Language).order_by(Language.menu_digit)),
         districts=people.districts_visible_to(current_user),

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from core.auth import csrf
-from core.db import db
+from core.db import db, rows_changed
 from core.models import SandboxMessage, SandboxRecording
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox-twilio/2010-04-01/Accounts/<account_sid>")
@@ -235,11 +235,11 @@ def save_recording(
 
 def erase_number(phone: str, call_sids: list[str]) -> list[str]:
     """Delete sandbox messages to a number and simulator recordings of its calls (erasure); no commit."""
-    messages = db.session.execute(db.delete(SandboxMessage).filter_by(to=phone)).rowcount
+    messages = rows_changed(db.delete(SandboxMessage).filter_by(to=phone))
     recordings = 0
     if call_sids:
         query = db.delete(SandboxRecording).where(SandboxRecording.call_sid.in_(call_sids))
-        recordings = db.session.execute(query).rowcount
+        recordings = rows_changed(query)
     if not messages and not recordings:
         return []
     return [f"{messages} sandbox message(s) and {recordings} simulator recording(s) deleted"]
