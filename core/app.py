@@ -25,6 +25,7 @@ from core import (
     sandbox,
     session_expiry,
     staff_views,
+    system,
     words,
 )
 from core.logs import configure_logging
@@ -65,6 +66,7 @@ def register_core_pages(app: Flask) -> None:
     app.register_blueprint(people_views.bp)
     app.register_blueprint(sandbox.bp)
     app.register_blueprint(failed_jobs.bp)
+    app.register_blueprint(system.bp)
     app.register_blueprint(staff_views.bp)
 
 
@@ -135,6 +137,7 @@ NAV = [
     ("auth.throttled", lazy_gettext("Failed logins"), ("admin",)),
     ("sms.inbox", lazy_gettext("Text messages"), ("curator",)),
     ("api_admin.token_list", lazy_gettext("API"), ()),
+    ("system.index", lazy_gettext("System"), ()),
     ("failed_jobs.index", lazy_gettext("Failed jobs"), ()),
     ("staff.index", lazy_gettext("Staff"), ()),
 ]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -90,5 +91,5 @@ def retry_job(queue_name: str, job_id: str):
         abort(503)
     if not done:
         abort(404)
-    flash("The job is back on its queue. · काम फिर से कतार में है।", "info")
+    flash(gettext("The job is back on its queue."), "info")
     return redirect(url_for("failed_jobs.index"), code=303)
