@@ -8,12 +8,12 @@ under a second, with no error.
 """
 
 import argparse
-import sys
 import time
 
 from bench.b1_webhook_latency import measure_level
 from bench.common import Result, finish, load_average
 from bench.instance import Instance
+from core.cli import worker_command
 
 TARGET_MS = 1000
 CSV_HEADER = "phone,name,role,language,state,district,block,gram_panchayat,topics\n"
@@ -89,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     with Instance() as inst:
         inst.start_web(workers=2)
-        inst.spawn([sys.executable, "-m", "core.cli", "worker", "default"], "worker")
+        inst.spawn(worker_command("default"), "worker")  # as `chaupal up` runs it
         runs = [
             import_while_calling(inst, args.rows, dry, args.callers, args.window) for dry in (True, False)
         ]

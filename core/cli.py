@@ -95,8 +95,16 @@ def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
     ]
 
 
+# On one machine the web server comes first: a webhook waiting for the CPU is dead air on a call,
+# while background work only finishes a little later. Campaign sends keep their pace best (5);
+# imports, exports and audio conversion next (10); speech decoding, the heaviest, last (19).
+WORKER_NICENESS = {"campaigns": 5, "default": 10, "audio": 10, "transcription": 19}
+
+
 def worker_command(queue_name: str) -> list[str]:
-    return [sys.executable, "-m", "core.cli", "worker", queue_name]
+    """The command `chaupal up` runs for one queue's worker, at that queue's CPU priority."""
+    niceness = WORKER_NICENESS.get(queue_name, 10)
+    return [sys.executable, "-m", "core.cli", "worker", queue_name, "--nice", str(niceness)]
 
 
 def seed_on_first_run(app) -> None:

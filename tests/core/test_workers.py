@@ -147,3 +147,24 @@ def wait_for(condition, seconds: float = 30) -> bool:
             pass
         time.sleep(0.2)
     return False
+
+
+def test_background_workers_run_below_the_web_servers_cpu_priority(app, tmp_path):
+    """`chaupal up` starts each worker niced, so webhooks get the CPU first on one machine (B10)."""
+    from core.cli import WORKER_NICENESS, worker_command
+
+    connection = queue.redis_connection(app.config["REDIS_URL"])
+    job = queue.get_queue("default", connection).enqueue(os.nice, 0)  # answers the work's own niceness
+    env = {
+        **os.environ,
+        "CHAUPAL_ENV": "development",
+        "INSTANCE_PATH": str(tmp_path),
+        "REDIS_URL": app.config["REDIS_URL"],
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "SECRET_KEY": "k" * 40,
+    }
+    command = worker_command("default")
+    subprocess.run([*command, "--burst", "--no-scheduler"], env=env, cwd=ROOT, check=True, timeout=120)
+    job.refresh()
+    assert job.return_value() == os.nice(0) + WORKER_NICENESS["default"] > os.nice(0)
+    assert all(WORKER_NICENESS[name] > 0 for name in queue.QUEUES)
