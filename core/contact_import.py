@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from core import csv_export
@@ -37,6 +38,13 @@ PLACE_CHAIN = (
     ("block", Block, "district_id"),
     ("gram_panchayat", GramPanchayat, "block_id"),
 )
+# The columns' names in the uploader's language, for the report's lines.
+PLACE_WORDS = {
+    "state": lazy_gettext("state"),
+    "district": lazy_gettext("district"),
+    "block": lazy_gettext("block"),
+    "gram_panchayat": lazy_gettext("gram panchayat"),
+}
 
 
 @dataclass
@@ -58,15 +66,26 @@ class ContactImport:
         """A readable report: each bad row, or what was (or would be) imported."""
         if self.problems:
             hidden = self.problems - len(self.errors)
-            more = [f"... and {hidden} more problem(s) not listed."] if hidden else []
+            more = [gettext("... and %(count)s more problem(s) not listed.", count=hidden)] if hidden else []
+            summary = gettext(
+                "%(problems)s problem(s) in %(rows)s row(s): nothing was imported.",
+                problems=self.problems,
+                rows=self.rows,
+            )
+            return [*self.errors, *more, summary]
+        counts = {"new": self.created, "existing": self.updated, "rows": self.rows}
+        if self.dry_run:
             return [
-                *self.errors,
-                *more,
-                f"{self.problems} problem(s) in {self.rows} row(s): nothing was imported.",
+                gettext(
+                    "%(new)s new and %(existing)s existing contact(s) would be imported from %(rows)s row(s).",
+                    **counts,
+                )
             ]
-        verb = "would be" if self.dry_run else "were"
         return [
-            f"{self.created} new and {self.updated} existing contact(s) {verb} imported from {self.rows} row(s)."
+            gettext(
+                "%(new)s new and %(existing)s existing contact(s) were imported from %(rows)s row(s).",
+                **counts,
+            )
         ]
 
 
@@ -105,12 +124,18 @@ def check(file: TextIO, report: ContactImport, lookups: Lookups) -> None:
     try:
         _check_rows(reader, report, lookups)
     except csv.Error as error:  # a field over the parser's 131,072 characters, a NUL byte...
-        report.add_error(f"line {reader.line_num}: not readable as CSV (a field too long, or {error})")
+        report.add_error(
+            gettext(
+                "line %(line)s: not readable as CSV (a field too long, or %(error)s)",
+                line=reader.line_num,
+                error=error,
+            )
+        )
 
 
 def _check_rows(reader: csv.DictReader, report: ContactImport, lookups: Lookups) -> None:
     if "phone" not in (reader.fieldnames or []):
-        report.add_error("header: the file needs at least a 'phone' column")
+        report.add_error(gettext("header: the file needs at least a 'phone' column"))
         return
     seen: dict[str, int] = {}
     for batch in _batches(_parsed_rows(reader, lookups)):
@@ -124,12 +149,12 @@ def _check_rows(reader: csv.DictReader, report: ContactImport, lookups: Lookups)
 
 def _check_row(report, seen, existing, line, problems, values, district_ids) -> None:
     if values and values["phone"] in seen:
-        problems.append(f"duplicate of line {seen[values['phone']]}")
+        problems.append(gettext("duplicate of line %(line)s", line=seen[values["phone"]]))
     outside = district_ids is not None and values and values["phone"] in existing
     if outside and existing[values["phone"]] not in district_ids:
-        problems.append("this number belongs to a contact outside your districts")
+        problems.append(gettext("this number belongs to a contact outside your districts"))
     if problems:
-        report.add_error(f"line {line}: {'; '.join(problems)}")
+        report.add_error(gettext("line %(line)s: %(problems)s", line=line, problems="; ".join(problems)))
         return
     seen[values["phone"]] = line
     if values["phone"] in existing:
@@ -220,22 +245,33 @@ def parse_row(row: dict, lookups: Lookups) -> tuple[list[str], dict | None]:
     problems = []
     try:
         phone = normalise_phone(cell["phone"])
-    except InvalidPhoneError as error:
-        problems.append(str(error))
+    except InvalidPhoneError:
+        problems.append(phone_problem(cell["phone"]))
         phone = None
     role = cell["role"].lower() or Contact.OTHER
     if role not in Contact.ROLES:
-        problems.append(f"role '{cell['role']}' is not one of {', '.join(Contact.ROLES)}")
+        problems.append(
+            gettext(
+                "role '%(role)s' is not one of %(roles)s", role=cell["role"], roles=", ".join(Contact.ROLES)
+            )
+        )
     places, place_problem = _resolve_places(cell, lookups)
     language = cell["language"].lower() or None
     if language and language not in lookups.languages:
-        problems.append(f"language '{cell['language']}' is not known")
+        problems.append(gettext("language '%(language)s' is not known", language=cell["language"]))
     topic_ids, topic_problem = _resolve_topics(cell["topics"], lookups)
     problems += [p for p in (place_problem, topic_problem) if p]
     if lookups.district_ids is not None and places.get("district_id") not in lookups.district_ids:
-        problems.append("the district must be one of yours")
+        problems.append(gettext("the district must be one of yours"))
     values = {"phone": phone, "name": cell["name"][:120], "role": role, "language_code": language, **places}
     return problems, ({**values, "topic_ids": topic_ids} if phone else None)
+
+
+def phone_problem(text: str) -> str:
+    """Why a row's phone cell cannot be used, in the uploader's language."""
+    if not text:
+        return gettext("phone number is empty")
+    return gettext("'%(text)s' is not a valid phone number", text=text)
 
 
 def _resolve_places(cell: dict, lookups: Lookups) -> tuple[dict, str | None]:
@@ -246,7 +282,8 @@ def _resolve_places(cell: dict, lookups: Lookups) -> tuple[dict, str | None]:
             break
         place_id = lookups.places[column].get((parent_id, cell[column].lower()))
         if place_id is None:
-            return places, f"{column.replace('_', ' ')} '{cell[column]}' is not known here"
+            place = PLACE_WORDS[column]
+            return places, gettext("%(place)s '%(name)s' is not known here", place=place, name=cell[column])
         places[f"{column}_id"] = parent_id = place_id
     return places, None
 
@@ -254,7 +291,7 @@ def _resolve_places(cell: dict, lookups: Lookups) -> tuple[dict, str | None]:
 def _resolve_topics(text: str, lookups: Lookups) -> tuple[list[int], str | None]:
     slugs = {s.strip().lower() for s in text.replace(",", ";").split(";") if s.strip()}
     unknown = slugs - lookups.topics.keys()
-    problem = f"unknown topic(s): {', '.join(sorted(unknown))}" if unknown else None
+    problem = gettext("unknown topic(s): %(topics)s", topics=", ".join(sorted(unknown))) if unknown else None
     return [lookups.topics[s] for s in sorted(slugs - unknown)], problem
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, redirect, request, url_for
+from flask import Blueprint, Flask, has_request_context, redirect, request, url_for
 from flask_babel import Babel, get_locale
 
 from core.auth import safe_next_url
@@ -38,7 +38,9 @@ def add_catalogue(app: Flask, package_folder: Path) -> None:
 
 
 def choose_language() -> str:
-    """The person's saved choice, else the browser's preference, else English."""
+    """The person's saved choice, else the browser's preference, else English (jobs, commands)."""
+    if not has_request_context():
+        return "en"
     chosen = request.cookies.get(COOKIE, "")
     if chosen in LANGUAGES:
         return chosen

@@ -53,7 +53,7 @@ class PlaceNames:
 
     @property
     def label(self) -> str:
-        """Both names for staff pages, e.g. 'Sitapur · सीतापुर'."""
+        """Both names, e.g. 'Sitapur · सीतापुर' (pages use core.words.place_name: the reader's language)."""
         return f"{self.name} · {self.name_hi}" if self.name_hi and self.name_hi != self.name else self.name
 
 

@@ -12,12 +12,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 
-from core import contact_import, jobs, people, queue
+from core import contact_import, i18n, jobs, people, queue
 from core.auth import role_required
 from core.db import db
-from core.models import Contact, Language, NumberReveal, StaffUser, SuppressionEvent
+from core.models import Contact, Language, NumberReveal, StaffUser, SuppressionEvent, Topic
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 PAGE_SIZE = 50
@@ -47,7 +48,7 @@ def contact(contact_id: int):
     if request.method == "POST":
         _update_contact(contact, request.form)
         db.session.commit()
-        flash("Saved.", "info")
+        flash(gettext("Saved."), "info")
         return redirect(url_for("people.contact", contact_id=contact.id))
     return _person_page(contact, revealed=False)
 
@@ -98,12 +99,26 @@ def import_csv():
     if request.method == "POST":
         upload = request.files.get("file")
         if not upload or not upload.filename:
-            flash("Choose a CSV file to import.", "error")
+            flash(gettext("Choose a CSV file to import."), "error")
         else:
             upload_id = _queue_import(upload, dry_run=request.form.get("dry_run") == "on")
             if upload_id:
                 return redirect(url_for("people.import_report", upload_id=upload_id), code=303)
-    return render_template("core/people_import.html", report=None, columns=people.CSV_COLUMNS)
+    return _import_page(report=None, waiting=False)
+
+
+def _import_page(report, waiting: bool) -> str:
+    return render_template(
+        "core/people_import.html",
+        report=report,
+        waiting=waiting,
+        columns=people.CSV_COLUMNS,
+        topics=_topics(),
+    )
+
+
+def _topics() -> list[Topic]:
+    return list(db.session.scalars(db.select(Topic).where(Topic.active).order_by(Topic.position)))
 
 
 def _queue_import(upload, dry_run: bool) -> str | None:
@@ -113,11 +128,18 @@ def _queue_import(upload, dry_run: bool) -> str | None:
     upload.save(path)
     allowed = current_user.district_ids()
     districts = sorted(allowed) if allowed is not None else None
-    if queue.enqueue_now("default", jobs.import_contacts, upload_id, dry_run, districts, job_timeout=3600):
+    language = i18n.current_language()  # the report's lines are written in the uploader's language
+    queued = queue.enqueue_now(
+        "default", jobs.import_contacts, upload_id, dry_run, districts, language, job_timeout=3600
+    )
+    if queued:
         session["imports"] = [*session.get("imports", [])[-19:], upload_id]
         return upload_id
     path.unlink()
-    flash("The job queue cannot be reached just now: nothing was imported. Try again in a minute.", "error")
+    flash(
+        gettext("The job queue cannot be reached just now: nothing was imported. Try again in a minute."),
+        "error",
+    )
     return None
 
 
@@ -127,9 +149,7 @@ def import_report(upload_id: str):
     if current_user.role != StaffUser.ADMIN and upload_id not in session.get("imports", []):
         abort(404)  # an officer reads only the reports of their own uploads
     report = contact_import.saved_report(upload_id)
-    return render_template(
-        "core/people_import.html", report=report, waiting=report is None, columns=people.CSV_COLUMNS
-    )
+    return _import_page(report=report, waiting=report is None)
 
 
 @bp.route("/export.csv")
@@ -151,7 +171,7 @@ def erase(contact_id: int):
     """Delete everything about a person at their request, then show what was removed."""
     contact = _visible_contact(contact_id)
     if request.form.get("confirm", "").strip().upper() != "DELETE":
-        flash("Type DELETE to confirm that everything about this person should be deleted.", "error")
+        flash(gettext("Type DELETE to confirm that everything about this person should be deleted."), "error")
         return redirect(url_for("people.contact", contact_id=contact.id))
     # The phone line owns erasure (it reaches every package); it hands core the entry point at init.
     erase_now = current_app.extensions["chaupal.erase_now"]

@@ -5,7 +5,7 @@ from flask_babel import get_locale, lazy_gettext
 from sqlalchemy import select
 
 from core.db import db
-from core.models import Language
+from core.models import Language, PlaceNames, Topic
 
 ROLE_NAMES = {
     "admin": lazy_gettext("admin"),
@@ -54,7 +54,10 @@ def init_app(app: Flask) -> None:
         error_detail=error_detail,
         language_name=language_name,
         contact_role=contact_role,
+        place_name=place_name,
+        topic_name=topic_name,
     )
+    app.jinja_env.filters.update(place_name=place_name, topic_name=topic_name)  # for |map("place_name")
 
 
 def role_name(role: str) -> str:
@@ -88,9 +91,24 @@ def language_name(code: str | None) -> str:
     language = g.language_names.get(code)
     if language is None:
         return code
-    return language.native_name if str(get_locale()) == "hi" else language.name
+    return language.native_name if page_language() == "hi" else language.name
 
 
 def contact_role(role: str | None) -> str:
     """A caller's role as staff say it, in the page's language."""
     return str(CONTACT_ROLES.get(role or "", role or ""))
+
+
+def place_name(place: PlaceNames | None) -> str:
+    """A state, district, block or panchayat as the reader knows it: in Devanagari on Hindi pages."""
+    return place.name_in(page_language()) if place is not None else ""
+
+
+def topic_name(topic: Topic | None) -> str:
+    """A topic's name in the page's language."""
+    return topic.name(page_language()) if topic is not None else ""
+
+
+def page_language() -> str:
+    """The code of the page's language ('hi', 'en')."""
+    return str(get_locale() or "en")

@@ -11,22 +11,12 @@ from tests.browser import log_in
 from tests.campaigns_fixtures import make_campaign, make_lesson
 from tests.factories import STAFF_PASSWORD, make_contact, make_staff
 from tests.learning_fixtures import make_course, make_item
+from tests.staff_pages import staff_pages
 
 pytestmark = pytest.mark.browser
 
 AXE = (Path(__file__).parent.parent / "vendor" / "axe.min.js").read_text()
 PHONE = {"width": 390, "height": 844}
-# Pages that are downloads or data for scripts, not pages a person reads.
-NOT_PAGES = (".csv", ".json", "/api/inbox")
-
-
-def staff_pages(app) -> list[str]:
-    """Every page without parameters that some staff role may open."""
-    rules = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and not rule.arguments]
-    declared = [
-        rule.rule for rule in rules if getattr(app.view_functions[rule.endpoint], "allowed_roles", None)
-    ]
-    return sorted(path for path in declared if not path.endswith(NOT_PAGES))
 
 
 @pytest.fixture
