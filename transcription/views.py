@@ -14,6 +14,7 @@ from core.db import db
 from core.models import Contact, StaffUser, Topic
 from core.params import whole_number
 from transcription import (
+    approve_form,
     decisions,
     helpdesk,
     page_params,
@@ -77,14 +78,16 @@ def review(recording_id: int):
     recording = db.get_or_404(Recording, recording_id)
     transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording.id))
     review = decisions.review_for(recording.id)
+    tags = topic_tags.tags_for(recording.id)
     return render_template(
         "transcription/review.html",
+        form=approve_form.approve_form(recording, review, tags),
         recording=recording,
         transcript=transcript,
         words=transcribing.word_timings(transcript) if transcript else [],
         peaks=transcribing.waveform(recording) if recording.playback_key else [],
         review=review,
-        tags=topic_tags.tags_for(recording.id),
+        tags=tags,
         context=decisions.caller_context(recording),
         show_phone=current_user.role == StaffUser.ADMIN,
         recognition_on=recognition.wants_recognition(recording.contact_id) if recording.contact_id else None,
