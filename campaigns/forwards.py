@@ -19,7 +19,6 @@ from core.logs import mask_phone
 from core.models import Contact
 
 log = logging.getLogger(__name__)
-DEFAULT_PER_DAY = 3
 # Why a forward is refused, as the caller hears it (ivr.peer_prompts: forward_refused_<reason>).
 BAD_NUMBER, OWN_NUMBER, OPTED_OUT, DAILY_LIMIT, UNKNOWN_CALLER = (
     "number",
@@ -32,7 +31,7 @@ BAD_NUMBER, OWN_NUMBER, OPTED_OUT, DAILY_LIMIT, UNKNOWN_CALLER = (
 
 def per_day() -> int:
     """FORWARDS_PER_DAY: how many forwards one caller may ask for in a local day."""
-    return int(current_app.config.get("FORWARDS_PER_DAY", DEFAULT_PER_DAY))
+    return int(current_app.config["FORWARDS_PER_DAY"])  # checked at start-up (core.config)
 
 
 def indian_mobile(digits: str) -> str | None:

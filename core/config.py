@@ -88,6 +88,10 @@ SETTINGS = {
         "listener counts that earn a story's teller a weekly SMS",
     ),
     "API_RATE_LIMIT_PER_MINUTE": ("120", "requests a minute each API token may make (then 429)"),
+    "FORWARDS_PER_DAY": (
+        "3",
+        "how many times one caller may forward a story to a friend in a local day, 0 to 50",
+    ),
 }
 RETENTION_SETTINGS = ("RETENTION_DAYS_RECORDINGS", "RETENTION_DAYS_TRANSCRIPTS", "RETENTION_DAYS_CALL_LOGS")
 
@@ -202,6 +206,7 @@ def validate(config: dict) -> None:
         retention_days(config, name)
     _validate_recording_limit(config)
     _validate_webhook_wait(config)
+    _validate_forwards(config)
     if not str(config["TRUSTED_PROXY_COUNT"]).strip().isdigit():
         raise ConfigError("TRUSTED_PROXY_COUNT: must be a whole number of proxies (0 when none)")
     for language, path in vosk_models(config).items():
@@ -221,6 +226,12 @@ def _validate_webhook_wait(config: dict) -> None:
         raise ConfigError(
             f"WEBHOOK_DB_WAIT_MS: '{value}' is not a whole number of milliseconds from 100 to 5000"
         )
+
+
+def _validate_forwards(config: dict) -> None:
+    value = str(config["FORWARDS_PER_DAY"]).strip()
+    if not value.isdigit() or int(value) > 50:
+        raise ConfigError(f"FORWARDS_PER_DAY: '{value}' is not a whole number of forwards from 0 to 50")
 
 
 def _validate_urls(config: dict) -> None:

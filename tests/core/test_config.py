@@ -55,6 +55,9 @@ def test_defaults_are_safe_and_complete():
         ({"CHAUPAL_ENV": "staging"}, "CHAUPAL_ENV"),
         ({"MAX_RECORDING_SECONDS": "2 minutes"}, "MAX_RECORDING_SECONDS"),
         ({"MAX_RECORDING_SECONDS": "3600"}, "MAX_RECORDING_SECONDS"),
+        ({"FORWARDS_PER_DAY": "three"}, "FORWARDS_PER_DAY"),
+        ({"FORWARDS_PER_DAY": "-1"}, "FORWARDS_PER_DAY"),
+        ({"FORWARDS_PER_DAY": "1000"}, "FORWARDS_PER_DAY"),
     ],
 )
 def test_bad_settings_name_the_setting(env, setting):

@@ -81,14 +81,13 @@ def test_an_opted_out_number_is_refused_with_a_spoken_reason(twilio_post, twilio
     assert twilio_server.created("Calls") == [] and db.session.scalar(select(Forward.id)) is None
 
 
-def test_over_the_daily_limit_a_forward_is_refused_with_a_spoken_reason(app, twilio_post, clock, story):
+def test_over_the_daily_limit_a_forward_is_refused_with_a_spoken_reason(
+    app, twilio_post, clock, story, monkeypatch
+):
     clock(12)
-    app.config["FORWARDS_PER_DAY"] = 1
-    try:
-        assert "We will call your colleague" in share(twilio_post, "9876543211").said
-        assert "You have shared as many times as you can today" in share(twilio_post, "9876543212").said
-    finally:
-        app.config.pop("FORWARDS_PER_DAY")
+    monkeypatch.setitem(app.config, "FORWARDS_PER_DAY", "1")
+    assert "We will call your colleague" in share(twilio_post, "9876543211").said
+    assert "You have shared as many times as you can today" in share(twilio_post, "9876543212").said
     assert len(db.session.scalars(select(Forward)).all()) == 1
 
 
