@@ -11,7 +11,7 @@ from core.config import ConfigError
 def init_app(app) -> None:
     """Register the API (token-authenticated, so no CSRF), its documents and the admin pages."""
     i18n.add_catalogue(app, Path(__file__).parent)  # the Hindi words of api's pages
-    limit = str(app.config.get("API_RATE_LIMIT_PER_MINUTE", "120")).strip()
+    limit = str(app.config["API_RATE_LIMIT_PER_MINUTE"]).strip()  # default in core.config SETTINGS
     if not limit.isdigit() or int(limit) < 1:
         raise ConfigError(f"API_RATE_LIMIT_PER_MINUTE: '{limit}' is not a whole number of requests above 0")
     app.config["API_RATE_LIMIT_PER_MINUTE"] = int(limit)
