@@ -1,9 +1,10 @@
 """Calls and callers: the call row per CallSid, the caller's contact and language, status callbacks."""
 
+import hashlib
 import re
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +43,16 @@ def caller_number(form) -> str | None:
     outbound = form.get("Direction", "inbound").startswith("outbound")
     number = (form.get("To") if outbound else form.get("From")) or ""
     return number if E164.match(number) else None
+
+
+def request_key() -> str | None:
+    """One webhook request, the same across Twilio's retries of it: its URL (key URLs carry a nonce
+    new at each rendering, ivr.flow.key_url) and the key pressed. None outside a request."""
+    if not has_request_context():
+        return None
+    query = request.environ.get("QUERY_STRING", "")
+    heard = f"{request.path}?{query}|{request.form.get('Digits', '')}"
+    return hashlib.sha1(heard.encode()).hexdigest()
 
 
 def open_call(form) -> Call:

@@ -11,6 +11,7 @@ Packages adding screens (self-registration, erasure) register them with @screen.
 """
 
 import math
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -244,8 +245,12 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
     return spoken
 
 
+# Arguments of the URL that are about the request, not the screen: never carried on to the next screen.
+REQUEST_ARGS = ("try", "once")
+
+
 def _clean(args) -> dict[str, str]:
-    return {k: str(v) for k, v in dict(args).items() if k != "try" and v is not None and v != ""}
+    return {k: str(v) for k, v in dict(args).items() if k not in REQUEST_ARGS and v is not None and v != ""}
 
 
 def step_url(name: str, **args) -> str:
@@ -255,8 +260,14 @@ def step_url(name: str, **args) -> str:
 
 
 def key_url(name: str, args: dict, failures: int) -> str:
-    """The public URL a screen's <Gather> posts its key to."""
-    return public_url(f"/ivr/key/{name}?" + urlencode({**_clean(args), "try": failures}))
+    """The public URL a screen's <Gather> posts its key to.
+
+    "once" is new at every rendering, so the key press answering it is one request however often
+    Twilio retries it, and pressing the same key again on the same screen is another (see
+    call_records.request_key).
+    """
+    query = {**_clean(args), "try": failures, "once": secrets.token_hex(4)}
+    return public_url(f"/ivr/key/{name}?" + urlencode(query))
 
 
 # --- language, greeting and the main menu ---

@@ -1,6 +1,7 @@
 """What callers listen to: listening events, progress through lessons, what to offer next, stories and their tellers."""
 
 from sqlalchemy import distinct, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from audio import playback
 from audio.models import Lesson, LessonTrack, Recording
@@ -17,16 +18,22 @@ from transcription import review_queue
 
 
 def log_listen(call: Call, lesson_id: int, position: int, event: str) -> None:
-    """Store one segment event for listen-through analytics."""
-    db.session.add(
-        ListenEvent(
-            call_id=call.id,
-            contact_id=call.contact_id,
-            lesson_id=lesson_id,
-            segment_position=position,
-            event=event,
-        )
-    )
+    """Store one segment event for listen-through analytics, once per webhook request.
+
+    Twilio retries a webhook it got no answer to: the retry's event has the same request key, so
+    the unique index refuses it and nothing is counted twice (one statement, no read first).
+    """
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    row = {
+        "call_id": call.id,
+        "contact_id": call.contact_id,
+        "lesson_id": lesson_id,
+        "segment_position": position,
+        "event": event,
+        "request_key": call_records.request_key(),
+        "created_at": utcnow(),
+    }
+    db.session.execute(insert(ListenEvent).values(row).on_conflict_do_nothing())
 
 
 def save_progress(

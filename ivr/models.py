@@ -137,7 +137,19 @@ class ListenEvent(db.Model):
     """A segment of a lesson or story started, completed or skipped by a caller."""
 
     __tablename__ = "ivr_listen_events"
-    __table_args__ = (Index("ix_ivr_listen_events_created_at", "created_at"),)  # refreshing listen sessions
+    __table_args__ = (
+        Index("ix_ivr_listen_events_created_at", "created_at"),  # refreshing listen sessions
+        # A Twilio retry of the request that caused an event finds its row there and adds none.
+        Index(
+            "uq_ivr_listen_events_request",
+            "call_id",
+            "request_key",
+            "lesson_id",
+            "segment_position",
+            "event",
+            unique=True,
+        ),
+    )
 
     START, COMPLETE, SKIP = "start", "complete", "skip"
 
@@ -148,6 +160,8 @@ class ListenEvent(db.Model):
     segment_position: Mapped[int] = mapped_column(Integer)
     event: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The webhook request that caused the event (ivr.call_records.request_key); None outside a webhook.
+    request_key: Mapped[str | None] = mapped_column(String(40))
 
 
 SUMMARY = ("heard_first", "went_on", "positions")  # ListenSession's figures, kept in its indexes too

@@ -31,7 +31,9 @@ ONE_OF_EACH = ("role", "state", "district", "consent", "take")  # every district
 def screen_of(url: str) -> tuple:
     """A step URL without its failure count: the same screen in the same state."""
     parts = urlsplit(url)
-    args = [(k, "any" if k in ONE_OF_EACH else v) for k, v in parse_qsl(parts.query) if k != "try"]
+    args = [
+        (k, "any" if k in ONE_OF_EACH else v) for k, v in parse_qsl(parts.query) if k not in ("try", "once")
+    ]
     return parts.path, tuple(sorted(args))
 
 
