@@ -4,6 +4,7 @@ import logging
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,9 +26,10 @@ from core.db import db
 log = logging.getLogger(__name__)
 
 QUEUES = ("audio", "transcription", "campaigns", "default")
-# Queues of short network calls (one send each): forking a work-horse per job costs more than the job,
-# so a worker serving only these runs jobs in its own process.
-IN_PROCESS_QUEUES = ("campaigns",)
+# Queues whose jobs run in the worker's own process, not a forked work-horse: campaigns (one short
+# network call a send: forking costs more than the job) and transcription (a forked work-horse's
+# recogniser dies with its one job, so every job paid its decoding graph again, about 5 s).
+IN_PROCESS_QUEUES = ("campaigns", "transcription")
 _connections: dict[str, Redis] = {}
 
 
@@ -111,7 +113,33 @@ class AppWorker(_InAppContext, Worker):
 
 
 class InProcessAppWorker(_InAppContext, SimpleWorker):
-    """An RQ worker that runs each job in the worker's own process (no fork), inside the Flask app context."""
+    """An RQ worker that runs each job in the worker's own process (no fork), inside the Flask app context.
+
+    RQ's forking worker keeps a running job's heartbeat short and renews it while it waits for the
+    work-horse, so a killed worker's job is found abandoned and retried within about a minute.
+    RQ's SimpleWorker sets it once to the job's whole timeout (a transcription's is long); this
+    one renews the short heartbeat from a thread while the job runs, so the same holds.
+    """
+
+    def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+        return Worker.get_heartbeat_ttl(self, job, working_time)
+
+    def perform_job(self, job, queue, execution) -> bool:
+        done = threading.Event()
+        beating = threading.Thread(target=self._beat, args=(job, execution, done), daemon=True)
+        beating.start()
+        try:
+            return super().perform_job(job, queue, execution)
+        finally:
+            done.set()
+            beating.join()
+
+    def _beat(self, job, execution, done: threading.Event) -> None:
+        while not done.wait(self.job_monitoring_interval):
+            try:
+                self.maintain_heartbeats(job, execution)
+            except RedisError as error:  # the job goes on; the next beat tries again
+                log.warning("job %s: heartbeat not sent: %s", job.id, error)
 
 
 def make_worker(app, queue_names, **kwargs) -> Worker:

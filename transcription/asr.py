@@ -102,7 +102,7 @@ class _Recogniser:
     Building one per recording costs about a second of CPU, and its decoding graph (the small models'
     on-the-fly lookahead composition) is expanded again for every new recogniser: once warm, a kept one
     decoded 30 s recordings in 3.9-4.2 s of CPU against 8.7-9.5 s fresh (docs/benchmarks.md). That gain
-    needs the process to outlive the job: a forked work-horse's recogniser ends with its one job. Vosk
+    needs the process to outlive the job, so transcription workers do not fork (core.queue.IN_PROCESS_QUEUES). Vosk
     counts word times from the recogniser's first audio, so each recording's times are shifted back by
     what was heard before it.
     """
@@ -116,6 +116,7 @@ def _recogniser(model: vosk.Model, path: Path) -> _Recogniser:
         kaldi = vosk.KaldiRecognizer(model, SAMPLE_RATE)
         kaldi.SetWords(True)
         _recognisers[path] = _Recogniser(kaldi)
+        log.info("speech recogniser built for %s (kept for this process's next recordings)", path.name)
     return _recognisers[path]
 
 

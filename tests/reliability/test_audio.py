@@ -93,6 +93,7 @@ class WorkerProcess:
         settings = folder / "settings.json"
         settings.write_text(json.dumps({name: app.config[name] for name in WORKER_SETTINGS}))
         self.log = folder / f"worker-{time.monotonic_ns()}.log"
+        self.queue_name = queue_name
         command = [sys.executable, "-m", "tests.audio_worker", str(settings), "--queue", queue_name]
         command += ["--burst"] if burst else []
         with self.log.open("wb") as log:
@@ -104,6 +105,10 @@ class WorkerProcess:
                 stderr=log,
                 start_new_session=True,
             )
+
+    def busy(self) -> bool:
+        """Running a job: in a work-horse, or in its own process for the queues that do not fork."""
+        return bool(self.horses()) or self.queue_name in queue.IN_PROCESS_QUEUES
 
     def horses(self) -> list[int]:
         """Work-horses: children of the worker that lead their own process group."""
@@ -502,7 +507,7 @@ def decoders_running(*folders: Path) -> list[str]:
 def kill_when(condition, worker: WorkerProcess) -> float:
     """SIGKILL the worker and its work-horse once condition() holds; the moment of the kill."""
     assert wait_for(condition, 120)
-    assert worker.horses(), "the worker should be running the job"
+    assert worker.busy(), "the worker should be running the job"
     worker.kill()
     return time.monotonic()
 

@@ -28,9 +28,9 @@ def twin_pit() -> int:
     return db.session.scalar(select(Topic.id).filter_by(slug="twin-pit"))
 
 
-def register_question(twilio_server, audio_files) -> Recording:
+def register_question(twilio_server, audio_files, digit: str = "7") -> Recording:
     """A caller's question recorded in the twin-pit menu, as the IVR registers it."""
-    sid = "RE" + "7" * 32
+    sid = "RE" + digit * 32
     url = twilio_server.add_recording(sid, (200, audio_files.speech_wav.read_bytes()))
     recording, _ = recording_pipeline.register_recording(
         sid,
@@ -54,7 +54,7 @@ def assert_transcribed_tagged_and_flagged(recording_id: int) -> None:
     assert (twin_pit(), TopicTag.MENU) in tags
 
 
-def test_a_fetched_recording_is_transcribed_by_the_forking_worker(work, twilio_server, audio_files):
+def test_a_fetched_recording_is_transcribed_by_the_worker(work, twilio_server, audio_files):
     recording = register_question(twilio_server, audio_files)
     work("audio")
     assert db.session.get(Recording, recording.id).status == Recording.READY
@@ -80,9 +80,8 @@ def worker_environment(app) -> dict:
     }
 
 
-def test_a_worker_process_preloads_the_model_then_transcribes(app, work, twilio_server, audio_files):
-    recording_id = register_question(twilio_server, audio_files).id
-    work("audio")
+def transcription_worker(app) -> subprocess.CompletedProcess:
+    """`chaupal worker transcription --burst` until the queue is empty; its output."""
     db.session.remove()  # no transaction of ours holds the database while the worker writes
     worker = subprocess.run(
         [sys.executable, "-m", "core.cli", "worker", "transcription", "--burst", "--no-scheduler"],
@@ -93,10 +92,28 @@ def test_a_worker_process_preloads_the_model_then_transcribes(app, work, twilio_
         timeout=180,
     )
     assert worker.returncode == 0, worker.stderr[-2000:]
-    # Loaded once in the parent before any work-horse forked; the work-horse did not load it again.
+    return worker
+
+
+def test_a_worker_process_preloads_the_model_then_transcribes(app, work, twilio_server, audio_files):
+    recording_id = register_question(twilio_server, audio_files).id
+    work("audio")
+    worker = transcription_worker(app)
+    # Loaded once, before the first job; the job did not load it again.
     assert worker.stderr.count("loaded speech model") == 1, worker.stderr[-2000:]
     assert worker.stderr.index("speech model ready") < worker.stderr.index("transcribe_recording")
     assert_transcribed_tagged_and_flagged(recording_id)
+
+
+def test_a_worker_process_keeps_one_recogniser_for_all_its_recordings(app, work, twilio_server, audio_files):
+    """A recogniser's decoding graph is the fixed cost of a job (seconds): built once, not per job."""
+    recordings = [register_question(twilio_server, audio_files, digit).id for digit in "78"]
+    work("audio")
+    worker = transcription_worker(app)
+    assert worker.stderr.count("transcribe_recording") >= 2, worker.stderr[-2000:]
+    assert worker.stderr.count("speech recogniser built") == 1, worker.stderr[-2000:]
+    for recording_id in recordings:
+        assert_transcribed_tagged_and_flagged(recording_id)
 
 
 def test_preload_loads_the_configured_model_once(app, monkeypatch):
