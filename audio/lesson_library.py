@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext, lazy_gettext
 from pydub import AudioSegment
 from sqlalchemy import select
 
@@ -30,7 +31,18 @@ SEGMENT_MAX_MS = 90_000
 
 
 class LibraryError(ValueError):
-    """A staff action cannot be done; the message says why in plain words."""
+    """A staff action cannot be done; the message says why in plain words, in the page's language."""
+
+
+# Why an upload could not be used, by the pipeline's reason.
+DECODE_REFUSALS = {
+    Recording.NOT_AUDIO: lazy_gettext("the file is not audio we can read"),
+    Recording.DECODE_FAILED: lazy_gettext("the audio could not be decoded"),
+    Recording.DECODE_TIMEOUT: lazy_gettext("the audio took too long to decode"),
+    Recording.EMPTY: lazy_gettext("the file holds no audio"),
+    Recording.TOO_SHORT: lazy_gettext("the audio is shorter than a second"),
+    Recording.SILENCE: lazy_gettext("the audio is silent"),
+}
 
 
 def receive_upload(stream: BinaryIO, filename: str, folder: Path) -> Path:
@@ -38,33 +50,40 @@ def receive_upload(stream: BinaryIO, filename: str, folder: Path) -> Path:
     extension = Path(filename or "").suffix.lower().lstrip(".")
     if extension not in UPLOAD_EXTENSIONS:
         allowed = ", ".join(sorted(UPLOAD_EXTENSIONS))
-        raise LibraryError(f"'{filename or 'the file'}' is not an audio file we accept ({allowed})")
+        raise LibraryError(
+            gettext("'%(name)s' is not an audio file we accept (%(allowed)s)", name=filename, allowed=allowed)
+            if filename
+            else gettext("Choose an audio file (%(allowed)s).", allowed=allowed)
+        )
     target, received = folder / f"upload.{extension}", 0
     with target.open("wb") as output:
         while chunk := stream.read(1 << 20):
             received += len(chunk)
             if received > UPLOAD_MAX_BYTES:
-                raise LibraryError(f"the file is larger than {UPLOAD_MAX_BYTES // (1024 * 1024)} MB")
+                raise LibraryError(
+                    gettext(
+                        "the file is larger than %(megabytes)d MB",
+                        megabytes=UPLOAD_MAX_BYTES // (1024 * 1024),
+                    )
+                )
             output.write(chunk)
     if received == 0:
-        raise LibraryError("the file is empty")
+        raise LibraryError(gettext("the file is empty"))
     return target
 
 
 def decode_for_library(path: Path, max_seconds: float = LESSON_MAX_SECONDS) -> AudioSegment:
     """Decode a staff upload (probed first, length-capped) to mono 16-bit audio, or LibraryError."""
     examined = recording_pipeline.examine_audio(path, max_seconds)
-    messages = {
-        Recording.NOT_AUDIO: "the file is not audio we can read",
-        Recording.DECODE_FAILED: "the audio could not be decoded",
-        Recording.DECODE_TIMEOUT: "the audio took too long to decode",
-        Recording.EMPTY: "the file holds no audio",
-        Recording.TOO_SHORT: "the audio is shorter than a second",
-        Recording.SILENCE: "the audio is silent",
-    }
     if examined.audio is None:
-        detail = f" ({examined.detail})" if examined.detail else ""
-        raise LibraryError(messages.get(examined.reason, examined.reason) + detail)
+        # The decoder's own words (English, technical) go to the log; staff read why in plain words.
+        log.info("upload refused: %s (%s)", examined.reason, examined.detail)
+        if examined.reason == Recording.TOO_LONG:
+            raise LibraryError(
+                gettext("the audio is longer than %(minutes)d minutes", minutes=max_seconds // 60)
+            )
+        unreadable = DECODE_REFUSALS[Recording.DECODE_FAILED]
+        raise LibraryError(str(DECODE_REFUSALS.get(examined.reason, unreadable)))
     return examined.audio
 
 
@@ -93,11 +112,11 @@ def parse_edits(edits: dict | None) -> dict:
         end = int(edits["end_ms"]) if edits.get("end_ms") not in (None, "") else None
         remove = [[int(a), int(b)] for a, b in edits.get("remove") or []]
     except (TypeError, ValueError) as error:
-        raise LibraryError("cuts must be whole milliseconds") from error
+        raise LibraryError(gettext("cuts must be whole milliseconds")) from error
     if end is not None and end <= start:
-        raise LibraryError("the end must come after the start")
+        raise LibraryError(gettext("the end must come after the start"))
     if any(b <= a or a < 0 for a, b in remove):
-        raise LibraryError("each removed span must end after it starts")
+        raise LibraryError(gettext("each removed span must end after it starts"))
     return {"start_ms": start, "end_ms": end, "remove": sorted(remove)}
 
 
@@ -118,7 +137,7 @@ def phone_rendering(path: Path, edits: dict, max_seconds: float = LESSON_MAX_SEC
     audio = decode_for_library(path, max_seconds)
     audio = convert.trim_silence(convert.apply_edits(audio, **edits))
     if len(audio) < 1000:
-        raise LibraryError("less than a second of sound is left after the cuts")
+        raise LibraryError(gettext("less than a second of sound is left after the cuts"))
     return convert.phone_copy(audio)
 
 
@@ -189,7 +208,7 @@ def save_track(
 def _required_title(title: str) -> str:
     title = (title or "").strip()
     if not title:
-        raise LibraryError("a title is needed")
+        raise LibraryError(gettext("a title is needed"))
     return title[:200]
 
 
@@ -225,10 +244,16 @@ def set_segment_boundaries(track_id: int, boundaries_ms: list[int]) -> LessonTra
     length = round(track.duration_seconds * 1000)
     points = sorted({int(point) for point in boundaries_ms})
     if any(point <= 0 or point >= length for point in points):
-        raise LibraryError(f"every cut must fall inside the track (0 to {length / 1000:.1f} s)")
+        raise LibraryError(
+            gettext(
+                "every cut must fall inside the track (0 to %(seconds)s s)", seconds=f"{length / 1000:.1f}"
+            )
+        )
     bounds = [0, *points, length]
     if any(end - start > SEGMENT_MAX_MS for start, end in zip(bounds, bounds[1:], strict=False)):
-        raise LibraryError(f"a segment would be longer than {SEGMENT_MAX_MS // 1000} s")
+        raise LibraryError(
+            gettext("a part would be longer than %(seconds)d s", seconds=SEGMENT_MAX_MS // 1000)
+        )
     with store.local_file(track.playback_key) as path:
         phone = convert.decode(path, LESSON_MAX_SECONDS).audio
     cut_segments(track, phone, points)
@@ -239,7 +264,7 @@ def set_segment_boundaries(track_id: int, boundaries_ms: list[int]) -> LessonTra
 def _track(track_id: int) -> LessonTrack:
     track = db.session.get(LessonTrack, track_id)
     if track is None:
-        raise LibraryError("that track does not exist")
+        raise LibraryError(gettext("that track does not exist"))
     return track
 
 
@@ -252,11 +277,11 @@ def set_lesson_status(lesson_id: int, status: str) -> Lesson:
     """Publish, retire (gone from every menu at once) or return a lesson to draft."""
     lesson = db.session.get(Lesson, lesson_id)
     if lesson is None:
-        raise LibraryError("that lesson does not exist")
+        raise LibraryError(gettext("that lesson does not exist"))
     if status == Lesson.PUBLISHED and not any(track.segments for track in lesson.tracks):
-        raise LibraryError("a lesson needs audio before it can be published")
+        raise LibraryError(gettext("a lesson needs audio before it can be published"))
     if status not in (Lesson.DRAFT, Lesson.PUBLISHED, Lesson.RETIRED):
-        raise LibraryError(f"unknown status {status!r}")
+        raise LibraryError(gettext("a lesson is a draft, published or retired"))
     lesson.status = status
     if status == Lesson.PUBLISHED:
         lesson.published_at, lesson.retired_at = utcnow(), None
@@ -283,9 +308,9 @@ def publish_story_from_recording(
     """
     recording = db.session.get(Recording, recording_id)
     if recording is None or recording.status != Recording.READY:
-        raise LibraryError("only a recording that finished processing can be published")
+        raise LibraryError(gettext("only a recording that finished processing can be published"))
     if recording.consent == Recording.TRAINERS_ONLY:
-        raise LibraryError("the caller agreed to share this recording with trainers only")
+        raise LibraryError(gettext("the caller agreed to share this recording with trainers only"))
     edits = parse_edits(cuts)
     with store.local_file(recording.original_key) as path:
         phone = phone_rendering(

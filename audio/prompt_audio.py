@@ -3,6 +3,7 @@
 import re
 from typing import BinaryIO
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audio import convert, lesson_library, playback, store
@@ -31,7 +32,9 @@ def save_prompt_audio(prompt_id: str, language_code: str, upload: BinaryIO, file
     """Store a recorded IVR prompt (trimmed, normalised, 8 kHz) replacing any earlier one."""
     prompt_id = (prompt_id or "").strip().lower()
     if not PROMPT_ID.match(prompt_id):
-        raise lesson_library.LibraryError("a prompt id uses lower-case letters, digits, '.', '_' or '-'")
+        raise lesson_library.LibraryError(
+            gettext("a prompt's name uses small English letters, digits, '.', '_' or '-'")
+        )
     with store.scratch_dir() as folder:
         audio = lesson_library.decode_for_library(
             lesson_library.receive_upload(upload, filename, folder), 5 * 60

@@ -10,6 +10,7 @@ import logging
 import re
 import shutil
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audio import (
@@ -46,16 +47,24 @@ def can_render() -> bool:
 def check_script(title: str, script: str) -> list[str]:
     """The script's segments, or LibraryError saying what is wrong with the title or the words."""
     if not (title or "").strip():
-        raise lesson_library.LibraryError("a title is needed")
+        raise lesson_library.LibraryError(gettext("a title is needed"))
     if len(script or "") > SCRIPT_MAX_CHARACTERS:
-        raise lesson_library.LibraryError(f"the script is longer than {SCRIPT_MAX_CHARACTERS} characters")
+        raise lesson_library.LibraryError(
+            gettext("the words are longer than %(count)d characters", count=SCRIPT_MAX_CHARACTERS)
+        )
     segments = split_script(script)
     if not segments:
-        raise lesson_library.LibraryError("the script is empty: type the words the line should speak")
+        raise lesson_library.LibraryError(
+            gettext("the script is empty: type the words the line should speak")
+        )
     for number, text in enumerate(segments, start=1):
         if len(text.split()) > SEGMENT_MAX_WORDS:
             raise lesson_library.LibraryError(
-                f"part {number} has more than {SEGMENT_MAX_WORDS} words: split it with a blank line"
+                gettext(
+                    "part %(number)d has more than %(count)d words: split it with a blank line",
+                    number=number,
+                    count=SEGMENT_MAX_WORDS,
+                )
             )
     return segments
 

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext, lazy_gettext
 
 from audio import (
     lesson_library,
@@ -35,8 +36,20 @@ CONTENT_TYPES = {
     ".amr": "audio/amr",
     ".flac": "audio/flac",
 }
+# A lesson's status as staff read it, in the page's language.
+STATUS_NAMES = {
+    Lesson.DRAFT: lazy_gettext("draft"),
+    Lesson.PUBLISHED: lazy_gettext("published"),
+    Lesson.RETIRED: lazy_gettext("retired"),
+}
 STAFF_CACHE_SECONDS = 300
 TWILIO_CACHE_SECONDS = 24 * 3600
+
+
+@bp.app_template_global()
+def lesson_status_name(status: str) -> str:
+    """A lesson status (draft, published, retired) in the page's language."""
+    return str(STATUS_NAMES.get(status, status))
 
 
 # --- serving ---
@@ -112,7 +125,7 @@ def new_lesson():
         flash(str(error), "error")
         page = render_template("audio/lesson_new.html", languages=languages, topics=topics, form=form)
         return page, 400
-    flash("Lesson saved as a draft. Listen to it, adjust the segments, then publish.", "info")
+    flash(gettext("Lesson saved as a draft. Listen to it, adjust the parts, then publish."), "info")
     return redirect(url_for("audio.lesson", lesson_id=lesson.id))
 
 
@@ -138,7 +151,7 @@ def type_lesson():
         flash(str(error), "error")
         page = render_template("audio/lesson_type.html", languages=languages, topics=topics, form=form)
         return page, 400
-    flash("Lesson saved. · पाठ सहेजा गया।", "info")
+    flash(gettext("Lesson saved."), "info")
     return redirect(url_for("audio.lesson", lesson_id=lesson.id))
 
 
@@ -194,7 +207,7 @@ def edit_track(track_id: int):
             "remove": params.time_spans(request.form.get("remove", "")),
         }
     except ValueError:
-        flash("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31.", "error")
+        flash(gettext("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31."), "error")
         return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
     _run(lesson_library.edit_track, track.id, edits)
     return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
@@ -208,7 +221,7 @@ def track_segments(track_id: int):
         parts = request.form.get("cuts", "").replace(";", ",").split(",")
         points = [params.milliseconds(part) for part in parts if part.strip()]
     except ValueError:
-        flash("Cut points are seconds separated by commas, like 45, 88.5.", "error")
+        flash(gettext("Cut points are seconds separated by commas, like 45, 88.5."), "error")
         return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
     _run(lesson_library.set_segment_boundaries, track.id, points)
     return redirect(url_for("audio.lesson", lesson_id=track.lesson_id))
@@ -218,12 +231,13 @@ def track_segments(track_id: int):
 @role_required("curator")
 def prompts():
     languages, _ = lesson_library.form_choices()
-    if request.method == "POST":
-        prompt_id, language_code = request.form.get("prompt_id", ""), request.form.get("language_code", "")
+    form = request.form if request.method == "POST" else {}
+    if form:
+        prompt_id, language_code = form.get("prompt_id", ""), form.get("language_code", "")
         if _run(prompt_audio.save_prompt_audio, prompt_id, language_code, *_upload()):
             return redirect(url_for("audio.prompts"))
     return render_template(
-        "audio/prompts.html", prompts=prompt_audio.prompt_audio_list(), languages=languages
+        "audio/prompts.html", prompts=prompt_audio.prompt_audio_list(), languages=languages, form=form
     )
 
 
@@ -234,7 +248,7 @@ def _run(action, *args) -> bool:
     except lesson_library.LibraryError as error:
         flash(str(error), "error")
         return False
-    flash("Saved.", "info")
+    flash(gettext("Saved."), "info")
     return True
 
 

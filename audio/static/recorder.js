@@ -1,4 +1,5 @@
 // Record in the browser (MediaRecorder) and put the result into the form's file field.
+// Its words come from the page (data-* attributes), in the page's language.
 (function () {
   if (!navigator.mediaDevices || !window.MediaRecorder) return;
   document.querySelectorAll("[data-recorder]").forEach(function (box) {
@@ -22,13 +23,13 @@
           input.files = files.files;
           preview.src = URL.createObjectURL(file);
           preview.hidden = false;
-          status.textContent = "Recorded " + Math.round((Date.now() - started) / 1000) + " s. It will be uploaded with the form.";
+          status.textContent = box.dataset.recorded.replace("{seconds}", Math.round((Date.now() - started) / 1000));
         };
         recorder.start();
         started = Date.now();
         record.disabled = true; stop.disabled = false;
-        status.textContent = "Recording… speak now.";
-      }, function () { status.textContent = "The microphone is not available. Choose a file instead."; });
+        status.textContent = box.dataset.recording;
+      }, function () { status.textContent = box.dataset.noMicrophone; });
     });
     stop.addEventListener("click", function () {
       recorder.stop();

@@ -194,7 +194,7 @@ def test_prompt_audio_replaces_the_earlier_recording(app, audio_files):
     assert prompt.playback_key != first and not store.exists(first)
     assert phone_format(prompt.playback_key) == (8000, 1, 2)
     assert f"/media/{prompt.playback_key}?" in prompt_audio.prompt_audio_url("welcome", "hi")
-    with pytest.raises(lesson_library.LibraryError, match="prompt id"):
+    with pytest.raises(lesson_library.LibraryError, match="prompt.s name"):
         prompt_audio.save_prompt_audio("../x", "hi", io.BytesIO(b"x"), "x.wav")
 
 
