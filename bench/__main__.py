@@ -16,6 +16,7 @@ BENCHMARKS = {
     "B8": "bench.b8_analytics_pages",
     "B9": "bench.b9_due_reasks",
     "B10": "bench.b10_import_under_calls",
+    "B11": "bench.b11_scale_out",
 }
 
 
