@@ -4,12 +4,14 @@ retention), learners stuck on an item. Each table exports as CSV; officers see t
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import and_, case, func, select
 
 from core import metrics
 from core.db import db
 from core.logs import mask_phone
 from core.models import Contact, District, Topic
+from core.words import contact_role, page_language, place_name, topic_name
 from learning import certificates, unlearning
 from learning.models import Answer, Certificate, Course, Enrolment, Notice, QuizItem, Reask
 
@@ -55,15 +57,22 @@ def courses(district_ids: set[int] | None) -> metrics.Table:
         certified = db.session.scalar(
             select(func.count()).where(Certificate.course_id == course.id, Certificate.contact_id.in_(people))
         )
-        rows.append((course.title_en, enrolled, started, completed, certified))
-    columns = ["Course / कोर्स", "Enrolled", "Started", "Completed", "Certified"]
-    return metrics.Table("courses", "Courses", columns, rows)
+        rows.append((course.title(page_language()), enrolled, started, completed, certified))
+    columns = [
+        gettext("Course"),
+        gettext("Enrolled"),
+        gettext("Started"),
+        gettext("Completed"),
+        gettext("Certified"),
+    ]
+    return metrics.Table("courses", gettext("Courses"), columns, rows)
 
 
 def certified(district_ids: set[int] | None) -> metrics.Table:
     """Certificates per course and district."""
     rows = certificates.certified_by_district(district_ids)
-    return metrics.Table("certified", "Certified per district", ["Course", "District", "Certified"], rows)
+    columns = [gettext("Course"), gettext("District"), gettext("Certified")]
+    return metrics.Table("certified", gettext("Certified per district"), columns, rows)
 
 
 def changed_advice(district_ids: set[int] | None) -> metrics.Table:
@@ -80,8 +89,13 @@ def changed_advice(district_ids: set[int] | None) -> metrics.Table:
         rows.append(
             (replacement.old_lesson_id, replacement.new_lesson_id, total, db.session.scalar(caught_up))
         )
-    columns = ["Old lesson", "New lesson", "Heard the old advice", "Have now heard the new"]
-    return metrics.Table("changed-advice", "Changed advice (unlearning)", columns, rows)
+    columns = [
+        gettext("Old lesson"),
+        gettext("New lesson"),
+        gettext("Heard the old advice"),
+        gettext("Have now heard the new"),
+    ]
+    return metrics.Table("changed-advice", gettext("Changed advice (unlearning)"), columns, rows)
 
 
 def gain(district_ids: set[int] | None) -> metrics.Table:
@@ -91,45 +105,58 @@ def gain(district_ids: set[int] | None) -> metrics.Table:
         select(
             Answer.stage,
             Answer.correct,
-            Course.title_en,
+            Enrolment.course_id,
             Answer.item_id,
             QuizItem.topic_id,
-            District.name,
+            Contact.district_id,
             Contact.role,
         )
         .join(Enrolment, Enrolment.id == Answer.enrolment_id)
-        .join(Course, Course.id == Enrolment.course_id)
         .join(QuizItem, QuizItem.id == Answer.item_id)
         .join(Contact, Contact.id == Answer.contact_id)
-        .outerjoin(District, District.id == Contact.district_id)
         .where(Answer.stage.in_((Answer.PRE, Answer.POST)), Answer.contact_id.in_(_people(district_ids)))
     )
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # pre right, pre n, post right, post n
-    for stage, correct, course, item_id, topic_id, district, role in db.session.execute(query):
-        figures = counts[(course, item_id, _topic_name(topic_id), district or "—", role)]
+    for stage, correct, course_id, item_id, topic_id, district_id, role in db.session.execute(query):
+        key = (
+            _course_title(course_id),
+            item_id,
+            _topic_name(topic_id),
+            _district_name(district_id),
+            contact_role(role),
+        )
+        figures = counts[key]
         offset = 0 if stage == Answer.PRE else 2
         figures[offset] += int(correct)
         figures[offset + 1] += 1
     rows = [(*key, _pct(f[0], f[1]), _pct(f[2], f[3]), f[1], f[3]) for key, f in sorted(counts.items())]
     columns = [
-        "Course",
-        "Item",
-        "Topic",
-        "District",
-        "Role",
-        "Pre % right",
-        "Post % right",
-        "Pre answers",
-        "Post answers",
+        gettext("Course"),
+        gettext("Quiz item"),
+        gettext("Topic"),
+        gettext("District"),
+        gettext("Role"),
+        gettext("Pre-test % right"),
+        gettext("Post-test % right"),
+        gettext("Pre-test answers"),
+        gettext("Post-test answers"),
     ]
-    return metrics.Table("gain", "Knowledge gain (pre-test vs post-test)", columns, rows)
+    return metrics.Table("gain", gettext("Knowledge gain (pre-test and post-test)"), columns, rows)
+
+
+def _course_title(course_id: int) -> str:
+    course = db.session.get(Course, course_id)  # the session's identity map: one query per course
+    return course.title(page_language()) if course else "—"
 
 
 def _topic_name(topic_id: int | None) -> str:
-    if topic_id is None:
-        return "—"
-    topic = db.session.get(Topic, topic_id)
-    return topic.name_en if topic else "—"
+    topic = db.session.get(Topic, topic_id) if topic_id is not None else None
+    return topic_name(topic) if topic else "—"
+
+
+def _district_name(district_id: int | None) -> str:
+    district = db.session.get(District, district_id) if district_id is not None else None
+    return place_name(district) if district else "—"
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -153,7 +180,7 @@ def items(district_ids: set[int] | None) -> metrics.Table:
         rows.append(
             (
                 item.id,
-                item.version("en").question[:80],
+                item.version(page_language()).question[:80],
                 len(answers),
                 _pct(right, len(answers)),
                 wrong_keys,
@@ -161,14 +188,14 @@ def items(district_ids: set[int] | None) -> metrics.Table:
             )
         )
     columns = [
-        "Item",
-        "Question",
-        "First answers",
-        "% right first time",
-        "Wrong keys chosen (% of first answers)",
-        "% right on 21+ day re-ask",
+        gettext("Quiz item"),
+        gettext("Question"),
+        gettext("First answers"),
+        gettext("% right first time"),
+        gettext("Wrong keys chosen (% of first answers)"),
+        gettext("% right when asked again after 21 days or more"),
     ]
-    return metrics.Table("items", "Quiz items", columns, rows)
+    return metrics.Table("items", gettext("Quiz items"), columns, rows)
 
 
 def _wrong_key_shares(item: QuizItem, answers: list[tuple[str, bool]]) -> str:
@@ -177,7 +204,8 @@ def _wrong_key_shares(item: QuizItem, answers: list[tuple[str, bool]]) -> str:
     wrong = [k for k in item.option_keys if k != item.right_key]
     shares = [f"{key}: {_pct(sum(1 for a, _ in answers if a == key), len(answers))}" for key in wrong]
     skipped = sum(1 for a, _ in answers if not a)
-    return "; ".join(shares + ([f"skipped: {_pct(skipped, len(answers))}"] if skipped else []))
+    skipped_share = gettext("skipped: %(share)s", share=_pct(skipped, len(answers)))
+    return "; ".join(shares + ([skipped_share] if skipped else []))
 
 
 def _retention(item_id: int, people) -> float | None:
@@ -208,4 +236,5 @@ def stuck(district_ids: set[int] | None) -> metrics.Table:
         .order_by(wrong.c.wrong.desc(), wrong.c.item_id)
     )
     rows = [(mask_phone(phone), item_id, count) for phone, item_id, count in db.session.execute(query)]
-    return metrics.Table("stuck", "Learners stuck on an item", ["Learner", "Item", "Wrong answers"], rows)
+    columns = [gettext("Learner"), gettext("Quiz item"), gettext("Wrong answers")]
+    return metrics.Table("stuck", gettext("Learners stuck on an item"), columns, rows)

@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from campaigns import schedule
 from core.db import db
 from core.models import District
-from learning import enrolment
+from core.words import page_language, place_name, topic_name
+from learning import enrolment, words
 from learning.models import Series
 
 
@@ -34,15 +36,15 @@ def entries(district_ids: set[int] | None) -> list[Entry]:
         scope = _districts(series)
         if district_ids is not None and scope and not scope & district_ids:
             continue
-        names = db.session.scalars(
-            select(District.name).where(District.id.in_(scope or {-1})).order_by(District.name)
+        places = db.session.scalars(
+            select(District).where(District.id.in_(scope or {-1})).order_by(District.name)
         )
         lessons = len(series.course.lessons)
         found.append(
             Entry(
-                theme=series.theme or (series.course.topic.name_en if series.course.topic else ""),
-                course=series.course.title_en,
-                districts=", ".join(names) or "all districts / सभी ज़िले",
+                theme=series.theme or topic_name(series.course.topic),
+                course=series.course.title(page_language()),
+                districts=", ".join(place_name(place) for place in places) or gettext("all districts"),
                 starts=series.starts_at.astimezone(schedule.zone()),
                 ends=(series.starts_at + timedelta(weeks=max(lessons - 1, 0))).astimezone(schedule.zone()),
                 lessons=lessons,
@@ -53,8 +55,8 @@ def entries(district_ids: set[int] | None) -> list[Entry]:
 
 
 def months(district_ids: set[int] | None) -> list[tuple[str, list[Entry]]]:
-    """The entries grouped under the month each series starts in ('2030-01')."""
+    """The entries grouped under the month each series starts in ('January 2030', in the page's language)."""
     grouped: dict[str, list[Entry]] = {}
     for entry in entries(district_ids):
-        grouped.setdefault(entry.starts.strftime("%Y-%m"), []).append(entry)
+        grouped.setdefault(words.month_name(entry.starts), []).append(entry)
     return list(grouped.items())

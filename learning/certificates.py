@@ -3,14 +3,17 @@
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core import csv_export, queue, twilio
 from core.db import db
 from core.models import District
+from core.words import page_language, place_name
 from learning import clock, quizzes
 from learning.models import Answer, Certificate, Course, CourseTestItem, Enrolment
 
@@ -29,7 +32,7 @@ class Verified:
 
     first_name: str
     course: str
-    issued_on: str
+    issued_at: datetime
     district: str
 
 
@@ -142,26 +145,36 @@ def verify(code: str) -> Verified | None:
         return None
     return Verified(
         first_name=first_name(certificate.contact.name) or "—",
-        course=certificate.course.title_en,
-        issued_on=certificate.issued_at.date().isoformat(),
-        district=certificate.district.name if certificate.district else "—",
+        course=certificate.course.title(page_language()),
+        issued_at=certificate.issued_at,
+        district=place_name(certificate.district) or "—",
     )
 
 
 def certified_by_district(district_ids: set[int] | None) -> list[tuple[str, str, int]]:
-    """(course, district, certified) rows, limited to the given districts (None: all)."""
-    query = (
-        select(Course.title_en, District.name, func.count(Certificate.id))
-        .join(Course, Course.id == Certificate.course_id)
-        .outerjoin(District, District.id == Certificate.district_id)
-        .group_by(Course.title_en, District.name)
-        .order_by(Course.title_en, District.name)
+    """(course, district, certified) rows in the page's language, limited to the given districts (None: all)."""
+    query = select(Certificate.course_id, Certificate.district_id, func.count(Certificate.id)).group_by(
+        Certificate.course_id, Certificate.district_id
     )
     if district_ids is not None:
         query = query.where(Certificate.district_id.in_(district_ids or {-1}))
-    return [(course, district or "—", count) for course, district, count in db.session.execute(query)]
+    rows = [
+        (_course_title(course_id), _district_name(district_id), count)
+        for course_id, district_id, count in db.session.execute(query)
+    ]
+    return sorted(rows)
+
+
+def _course_title(course_id: int) -> str:
+    course = db.session.get(Course, course_id)
+    return course.title(page_language()) if course else "—"
+
+
+def _district_name(district_id: int | None) -> str:
+    return place_name(db.session.get(District, district_id)) if district_id is not None else "—"
 
 
 def certified_csv(district_ids: set[int] | None) -> str:
-    """The certified counts as CSV."""
-    return csv_export.csv_text(["course", "district", "certified"], certified_by_district(district_ids))
+    """The certified counts as CSV, its header in the page's language."""
+    header = [gettext("course"), gettext("district"), gettext("certified")]
+    return csv_export.csv_text(header, certified_by_district(district_ids))

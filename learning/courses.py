@@ -1,5 +1,6 @@
 """Courses: an ordered list of published lessons, their quiz items, optional pre- and post-tests."""
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audio.models import Lesson
@@ -15,7 +16,7 @@ def save_course(course: Course | None, form: dict, staff_id: int | None) -> Cour
     """Create or update a course from a form; LearningError (nothing saved) if it is not whole."""
     title = str(form.get("title_en") or "").strip()
     if not title:
-        raise LearningError("give the course a title")
+        raise LearningError(gettext("give the course a title"))
     lesson_ids = _lesson_ids(form.get("lesson_ids") or [])
     pass_mark = _pass_mark(form.get("pass_mark"))
     tests = {
@@ -40,16 +41,16 @@ def save_course(course: Course | None, form: dict, staff_id: int | None) -> Cour
 def _lesson_ids(raw) -> list[int]:
     ids = [i for i in (params.whole_number(str(v).strip()) for v in raw) if i is not None]
     if not ids:
-        raise LearningError("a course needs at least one lesson")
+        raise LearningError(gettext("a course needs at least one lesson"))
     if len(ids) > MAX_LESSONS:
-        raise LearningError(f"a course has at most {MAX_LESSONS} lessons")
+        raise LearningError(gettext("a course has at most %(count)s lessons", count=MAX_LESSONS))
     if len(set(ids)) != len(ids):
-        raise LearningError("a lesson appears twice in the course")
+        raise LearningError(gettext("a lesson appears twice in the course"))
     found = {lesson.id: lesson for lesson in db.session.scalars(select(Lesson).where(Lesson.id.in_(ids)))}
     for lesson_id in ids:
         lesson = found.get(lesson_id)
         if lesson is None or lesson.kind != Lesson.LESSON or lesson.status != Lesson.PUBLISHED:
-            raise LearningError(f"lesson {lesson_id} is not a published lesson")
+            raise LearningError(gettext("lesson %(number)s is not a published lesson", number=lesson_id))
     return ids
 
 
@@ -62,7 +63,7 @@ def _item_ids(raw) -> list[int]:
     )
     missing = [i for i in ids if i not in found]
     if missing:
-        raise LearningError(f"quiz item {missing[0]} is not published")
+        raise LearningError(gettext("quiz item %(number)s is not published", number=missing[0]))
     return ids
 
 
@@ -70,7 +71,7 @@ def _pass_mark(value) -> int:
     if value in (None, ""):
         return 70
     if not str(value).isdigit() or not 1 <= int(value) <= 100:
-        raise LearningError("the pass mark is a percentage from 1 to 100")
+        raise LearningError(gettext("the pass mark is a percentage from 1 to 100"))
     return int(value)
 
 

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import func, insert, select, update
 
 from campaigns import audience
@@ -32,7 +33,9 @@ class Step:
 def enrol(course: Course, contact: Contact, series: Series | None = None) -> Enrolment:
     """Enrol one person (again: their existing enrolment); refuses anyone who opted out."""
     if contact.opted_out_at is not None:
-        raise LearningError(f"{contact.masked_phone} has opted out of calls and messages: not enrolled")
+        raise LearningError(
+            gettext("%(phone)s has opted out of calls and messages: not enrolled", phone=contact.masked_phone)
+        )
     existing = db.session.scalar(select(Enrolment).filter_by(course_id=course.id, contact_id=contact.id))
     if existing is not None:
         return existing
@@ -44,10 +47,10 @@ def enrol(course: Course, contact: Contact, series: Series | None = None) -> Enr
 def start_series(course: Course, form: dict, user: StaffUser) -> tuple[Series, int]:
     """Enrol an audience (campaign targeting, inside the officer's districts) in a weekly series."""
     if course.status != Course.PUBLISHED or not course.lessons:
-        raise LearningError("choose a published course with lessons")
+        raise LearningError(gettext("choose a published course with lessons"))
     starts_at = form.get("starts_at")
     if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
-        raise LearningError("give the date and time of the first weekly lesson")
+        raise LearningError(gettext("give the date and time of the first weekly lesson"))
     scope = _scope(user, form.get("district_ids") or [])
     filters = audience.clean_filters(form.get("audience") or {})
     series = Series(
@@ -100,7 +103,7 @@ def _scope(user: StaffUser, district_ids) -> set[int] | None:
     if allowed is None:
         return wanted or None
     if wanted - allowed:
-        raise LearningError("you can only enrol people in your own districts")
+        raise LearningError(gettext("you can only enrol people in your own districts"))
     return wanted or allowed
 
 

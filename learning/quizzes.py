@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from audio import lesson_library, prompt_audio
@@ -12,6 +13,7 @@ from audio.models import Lesson
 from core import params
 from core.db import db
 from core.models import Language
+from core.words import language_name
 from learning import clock, reasks
 from learning.errors import LearningError
 from learning.models import Answer, QuizItem, QuizItemVersion
@@ -71,12 +73,18 @@ def parse(form: dict, uploads: dict[str, Upload] | None = None) -> ItemDraft:
     keys = _option_keys(form)
     right = str(form.get("right_key") or "").strip()
     if not right:
-        raise LearningError("choose the right key: an item needs one right answer")
+        raise LearningError(gettext("choose the right key: an item needs one right answer"))
     if right not in keys:
-        raise LearningError(f"the right key {right} is not one of the option keys ({', '.join(keys)})")
+        raise LearningError(
+            gettext(
+                "the right key %(key)s is not one of the option keys (%(keys)s)",
+                key=right,
+                keys=", ".join(keys),
+            )
+        )
     status = form.get("status") or QuizItem.DRAFT
     if status not in QuizItem.STATUSES:
-        raise LearningError("choose draft, published or retired")
+        raise LearningError(gettext("choose draft, published or retired"))
     draft = ItemDraft(keys, right, _lesson_id(form), _int(form.get("topic_id")), status)
     draft.wordings = _wordings(form, keys, uploads or {})
     return draft
@@ -92,12 +100,25 @@ def _option_keys(form: dict) -> list[str]:
         if not key and not labelled:
             continue
         if len(key) != 1 or key not in KEYS:
-            raise LearningError(f"option {row}: the key must be one digit from 1 to 9, not '{key}'")
+            raise LearningError(
+                gettext(
+                    "option %(number)s: the key must be one digit from 1 to 9, not '%(key)s'",
+                    number=row,
+                    key=key,
+                )
+            )
         if key in keys:
-            raise LearningError(f"two options use key {key}")
+            raise LearningError(gettext("two options use key %(key)s", key=key))
         keys.append(key)
     if not MIN_OPTIONS <= len(keys) <= MAX_OPTIONS:
-        raise LearningError(f"an item has {MIN_OPTIONS} to {MAX_OPTIONS} options, not {len(keys)}")
+        raise LearningError(
+            gettext(
+                "an item has %(least)s to %(most)s options, not %(count)s",
+                least=MIN_OPTIONS,
+                most=MAX_OPTIONS,
+                count=len(keys),
+            )
+        )
     return keys
 
 
@@ -105,7 +126,7 @@ def _lesson_id(form: dict) -> int | None:
     raw = str(form.get("lesson_id") or "").strip()
     lesson_id = _int(raw)
     if raw and (lesson_id is None or db.session.get(Lesson, lesson_id) is None):
-        raise LearningError("the lesson this item checks does not exist")
+        raise LearningError(gettext("the lesson this item checks does not exist"))
     return lesson_id
 
 
@@ -120,7 +141,7 @@ def _wordings(form: dict, keys: list[str], uploads: dict[str, Upload]) -> list[W
         if wording is not None:
             wordings.append(wording)
     if not wordings:
-        raise LearningError("write the question (or upload its audio) in at least one language")
+        raise LearningError(gettext("write the question (or upload its audio) in at least one language"))
     return wordings
 
 
@@ -132,10 +153,19 @@ def _wording(form: dict, language: Language, keys: list[str], upload: Upload | N
     labels = {key: str(form.get(f"label_{code}_{row}") or "").strip() for row, key in _rows(form, keys)}
     missing = [key for key, label in labels.items() if not label]
     if missing:
-        raise LearningError(f"{language.name}: say what key {missing[0]} stands for")
+        raise LearningError(
+            gettext(
+                "%(language)s: say what key %(key)s stands for", language=language_name(code), key=missing[0]
+            )
+        )
     explanation = str(form.get(f"explanation_{code}") or "").strip()
     if not explanation:
-        raise LearningError(f"{language.name}: write the short explanation played after the answer")
+        raise LearningError(
+            gettext(
+                "%(language)s: write the short explanation played after the answer",
+                language=language_name(code),
+            )
+        )
     return Wording(code, question, labels, explanation, upload)
 
 
@@ -170,7 +200,13 @@ def _store_audio(draft: ItemDraft) -> dict[str, str]:
             )
         except lesson_library.LibraryError as error:
             db.session.rollback()
-            raise LearningError(f"question audio ({wording.language_code}): {error}") from None
+            raise LearningError(
+                gettext(
+                    "question audio (%(language)s): %(error)s",
+                    language=language_name(wording.language_code),
+                    error=error,
+                )
+            ) from None
         stored[wording.language_code] = prompt_id
     return stored
 

@@ -5,6 +5,7 @@ old lesson gets a notice (offered at the start of their next call, and by one ou
 analytics count how many of them have since heard the new lesson.
 """
 
+from flask_babel import gettext
 from sqlalchemy import func, select, union_all
 
 from audio import lesson_library
@@ -26,7 +27,7 @@ def replace_lesson(old_id: int, new_id: int, reason: str, staff_id: int | None) 
     """Retire the old lesson as replaced by the new one and reach its listeners; LearningError if not possible."""
     old, new = db.session.get(Lesson, old_id), db.session.get(Lesson, new_id)
     if old is None or new is None:
-        raise LearningError("choose both the outdated lesson and the lesson replacing it")
+        raise LearningError(gettext("choose both the outdated lesson and the lesson replacing it"))
     _check(old, new)
     replacement = Replacement(
         old_lesson_id=old.id, new_lesson_id=new.id, reason=reason.strip(), created_by_id=staff_id
@@ -45,11 +46,11 @@ def replace_lesson(old_id: int, new_id: int, reason: str, staff_id: int | None) 
 
 def _check(old: Lesson, new: Lesson) -> None:
     if old.id == new.id:
-        raise LearningError("a lesson cannot replace itself")
+        raise LearningError(gettext("a lesson cannot replace itself"))
     if new.status != Lesson.PUBLISHED:
-        raise LearningError("the replacement must be a published lesson")
+        raise LearningError(gettext("the replacement must be a published lesson"))
     if db.session.scalar(select(Replacement.id).filter_by(old_lesson_id=old.id)) is not None:
-        raise LearningError("this lesson was already replaced; its listeners were reached then")
+        raise LearningError(gettext("this lesson was already replaced; its listeners were reached then"))
 
 
 def pending_notice(contact_id: int) -> Notice | None:

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import BinaryIO, cast
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from core import params, people
 from core.auth import role_required
 from core.db import db
 from core.models import Block, Contact, Language, Topic
+from core.words import page_language
 from learning import analytics, calendar, certificates, courses, enrolment, quizzes, unlearning
 from learning.errors import LearningError
 from learning.models import Course, QuizItem
@@ -25,15 +27,17 @@ READERS = ("curator", "officer")
 
 
 def _lesson_choices() -> list[tuple[Lesson, str]]:
+    """Published lessons, each with its title in the page's language (else the first it has)."""
     query = (
-        select(Lesson, LessonTrack.title)
+        select(Lesson, LessonTrack.title, LessonTrack.language_code)
         .join(LessonTrack, LessonTrack.lesson_id == Lesson.id)
         .where(Lesson.kind == Lesson.LESSON, Lesson.status == Lesson.PUBLISHED)
         .order_by(Lesson.position, Lesson.id, LessonTrack.language_code)
     )
     seen: dict[int, tuple[Lesson, str]] = {}
-    for lesson, title in db.session.execute(query):
-        seen.setdefault(lesson.id, (lesson, title))
+    for lesson, title, code in db.session.execute(query):
+        if lesson.id not in seen or code == page_language():
+            seen[lesson.id] = (lesson, title)
     return list(seen.values())
 
 
@@ -78,7 +82,7 @@ def _edit_item(item: QuizItem | None):
         except LearningError as error:
             flash(str(error), "error")
         else:
-            flash("Quiz item saved / प्रश्न सहेजा गया", "info")
+            flash(gettext("Quiz item saved."), "info")
             return redirect(url_for("learning.edit_item", item_id=item.id))
     return render_template(
         "learning/item_form.html",
@@ -117,7 +121,7 @@ def _edit_course(course: Course | None):
         except LearningError as error:
             flash(str(error), "error")
         else:
-            flash("Course saved / कोर्स सहेजा गया", "info")
+            flash(gettext("Course saved."), "info")
             return redirect(url_for("learning.edit_course", course_id=course.id))
     items = db.session.scalars(
         select(QuizItem).where(QuizItem.status == QuizItem.PUBLISHED).order_by(QuizItem.id)
@@ -153,12 +157,9 @@ def enrol(course_id: int):
         except LearningError as error:
             flash(str(error), "error")
         else:
-            flash(f"{count} people enrolled / {count} लोग नामांकित", "info")
+            flash(gettext("%(count)s people enrolled.", count=count), "info")
             if left_out:
-                flash(
-                    f"{left_out} opted-out people were not enrolled / {left_out} मना कर चुके लोग नामांकित नहीं हुए",
-                    "info",
-                )
+                flash(gettext("%(count)s people who opted out were not enrolled.", count=left_out), "info")
             return redirect(url_for("learning.calendar_page", month=series.starts_at.strftime("%Y-%m")))
     return render_template(
         "learning/enrol.html",
@@ -213,9 +214,9 @@ def replace():
             )
             unlearning.replace_lesson(old_id, new_id, request.form.get("reason", ""), current_user.id)
         except ValueError as error:  # LearningError, or an id that is not a number
-            flash(str(error) if isinstance(error, LearningError) else "choose both lessons", "error")
+            flash(str(error) if isinstance(error, LearningError) else gettext("choose both lessons"), "error")
         else:
-            flash("Lesson replaced; its listeners will hear the new advice / पाठ बदला गया", "info")
+            flash(gettext("Lesson replaced; its listeners will hear the new advice."), "info")
             return redirect(url_for("learning.replace"))
     rows = [(r, unlearning.reach(r)) for r in unlearning.replacements()]
     return render_template("learning/replace.html", lessons=_lesson_choices(), rows=rows)
