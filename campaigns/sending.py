@@ -53,7 +53,9 @@ def send(delivery_id: int) -> None:
     body = sms_body(delivery) if delivery.channel == Delivery.SMS else ""
     cost = sms.measure(body).segments if body else 1
     # Database work comes first: between booking the rate slot and the REST call nothing may wait.
-    if not dispatch.still_ours(delivery, token):
+    # A claim made a moment ago is fresh; after reconciling (REST calls that may have been slow) it
+    # is refreshed, so the rate wait starts with a whole CLAIM_SECONDS ahead of it either way.
+    if interrupted and not dispatch.still_ours(delivery, token):
         return
     dispatch.load_for_sending(delivery)
     if not dispatch.acquire(delivery.channel, cost):
