@@ -6,7 +6,8 @@ from audio.models import Recording
 from core import metrics
 from core.db import db
 from core.metrics import BAR, DASHBOARD, LEARNING, LINE, Filters, Table
-from transcription.models import Question, Review
+from transcription import share_times
+from transcription.models import Question
 
 
 def recordings_per_day(filters: Filters) -> Table:
@@ -36,23 +37,12 @@ def recordings_per_day(filters: Filters) -> Table:
     )
 
 
-def _published(filters: Filters) -> Select:
-    query = (
-        select(Review.published_at, Recording.created_at)
-        .join(Recording, Recording.id == Review.recording_id)
-        .where(Review.status == Review.APPROVED, metrics.in_range(Review.published_at, filters))
-    )
-    if filters.topic_id:
-        query = query.where(Recording.topic_id == filters.topic_id)
-    return metrics.scoped(query, Recording.contact_id, filters)
-
-
 def share_hours_per_week(filters: Filters) -> dict[str, list[float]]:
-    """{Monday: [hours from call to publication of each story published that week]}."""
+    """{Monday: [hours to share of each story published that week]} (share_times defines the figure)."""
     weeks: dict[str, list[float]] = {week: [] for week in filters.weeks()}
-    for published, called in db.session.execute(_published(filters)):
+    for published, called, *_who in db.session.execute(share_times.published_stories(filters)):
         week = metrics.week_of(metrics.day_of(published, filters.zone))
-        weeks.setdefault(week, []).append(metrics.hours_between(called, published))
+        weeks.setdefault(week, []).append(share_times.hours_to_share(called, published))
     return weeks
 
 
@@ -73,9 +63,12 @@ def published_per_week(filters: Filters) -> Table:
 def time_to_share(filters: Filters) -> Table:
     """Median and 90th-percentile hours from the call to publication, per week of publication."""
     weeks = share_hours_per_week(filters)
-    rows = [(week, metrics.median(h), metrics.percentile(h, 90)) for week, h in sorted(weeks.items())]
+    rows = [
+        (week, share_times.median_hours_to_share(h), share_times.p90_hours_to_share(h))
+        for week, h in sorted(weeks.items())
+    ]
     every = [hours for week in weeks.values() for hours in week]
-    headline = [("Median hours to share", metrics.median(every))]
+    headline = [("Median hours to share", share_times.median_hours_to_share(every))]
     columns = ["Week of", "Median hours", "90th percentile hours"]
     note = "Hours from the caller's recording to its publication as a peer story (nearest-rank percentile)."
     return Table(

@@ -1,12 +1,14 @@
 """The curators' audit log and how long stories take from recording to publication."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from audio.models import Recording
+from core import metrics
 from core.db import db
+from core.metrics import Filters
 from core.models import Contact, District, StaffUser
 from transcription.models import AuditEntry, Review
 
@@ -34,8 +36,29 @@ class ShareTimes:
     longest_hours: float | None
 
 
-def time_to_share(since: datetime | None = None) -> list[ShareTimes]:
-    """Call-to-publication time of published stories: overall, per curator, per caller's district."""
+# "Hours to share" has one definition, used by this page, the review page and both analytics pages:
+# hours from the caller's recording to its publication (hours_to_share), summarised by
+# median_hours_to_share and p90_hours_to_share over the stories published in the period.
+
+
+def hours_to_share(called: datetime, published: datetime) -> float:
+    """Hours from a caller's recording to its publication as a peer story."""
+    return metrics.hours_between(called, published)
+
+
+def median_hours_to_share(hours: list[float]) -> float | None:
+    """The median of stories' hours to share (rounded to 0.1), the figure every page shows."""
+    return metrics.median(hours)
+
+
+def p90_hours_to_share(hours: list[float]) -> float | None:
+    """The 90th percentile of stories' hours to share, by nearest rank (rounded to 0.1)."""
+    return metrics.percentile(hours, 90)
+
+
+def published_stories(filters: Filters | None) -> Select:
+    """(published_at, recorded_at, curator's name, username, district) of stories published in the period
+    and about the filters' people (None: every story ever published)."""
     query = (
         select(Review.published_at, Recording.created_at, StaffUser.name, StaffUser.username, District.name)
         .join(Recording, Recording.id == Review.recording_id)
@@ -44,18 +67,26 @@ def time_to_share(since: datetime | None = None) -> list[ShareTimes]:
         .outerjoin(District, District.id == Contact.district_id)
         .where(Review.status == Review.APPROVED, Review.published_at.is_not(None))
     )
-    if since is not None:
-        query = query.where(Review.published_at >= since)
+    if filters is None:
+        return query
+    query = query.where(metrics.in_range(Review.published_at, filters))
+    if filters.topic_id:
+        query = query.where(Recording.topic_id == filters.topic_id)
+    return metrics.scoped(query, Recording.contact_id, filters)
+
+
+def time_to_share(filters: Filters | None = None) -> list[ShareTimes]:
+    """Call-to-publication time of stories published in the period: overall, per curator, per caller's district."""
     groups: dict[str, list[float]] = {"Overall": []}
-    for published, called, name, username, district in db.session.execute(query):
-        hours = (_aware(published) - _aware(called)).total_seconds() / 3600
+    for published, called, name, username, district in db.session.execute(published_stories(filters)):
+        hours = hours_to_share(called, published)
         for label in (
             "Overall",
             f"Curator: {name or username or 'former staff'}",
             f"District: {district or 'unknown'}",
         ):
             groups.setdefault(label, []).append(hours)
-    return [_summary(label, sorted(values)) for label, values in sorted(groups.items(), key=_group_order)]
+    return [_summary(label, values) for label, values in sorted(groups.items(), key=_group_order)]
 
 
 def _group_order(item: tuple[str, list]) -> tuple[int, str]:
@@ -67,18 +98,11 @@ def share_time_hours(review: Review) -> float | None:
     """Hours from this recording's call to its publication, or None if not published."""
     if review.published_at is None:
         return None
-    return (_aware(review.published_at) - _aware(review.recording.created_at)).total_seconds() / 3600
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they are stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return hours_to_share(review.recording.created_at, review.published_at)
 
 
 def _summary(label: str, hours: list[float]) -> ShareTimes:
     if not hours:
         return ShareTimes(label, 0, None, None, None)
-    middle = len(hours) // 2
-    median = hours[middle] if len(hours) % 2 else (hours[middle - 1] + hours[middle]) / 2
-    p90 = hours[min(len(hours) - 1, int(round(0.9 * (len(hours) - 1))))]
-    return ShareTimes(label, len(hours), round(median, 2), round(p90, 2), round(hours[-1], 2))
+    longest = round(max(hours), 1)
+    return ShareTimes(label, len(hours), median_hours_to_share(hours), p90_hours_to_share(hours), longest)

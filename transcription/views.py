@@ -1,6 +1,7 @@
 """Curator pages: the review queue, the review page with its decisions, the help desk, audit and time-to-share."""
 
 import io
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -241,7 +242,11 @@ def audit():
 @bp.route("/time-to-share")
 @role_required("curator")
 def time_to_share():
-    return render_template("transcription/time_to_share.html", rows=share_times.time_to_share())
+    """Hours to share for the period the analytics pages show (the last 28 days unless ?start=&end= say)."""
+    filters = metrics.parse_filters(request.args, current_user.district_ids(), page_params.local_zone())
+    rows = share_times.time_to_share(filters)
+    period = (filters.since, filters.until - timedelta(seconds=1))  # the first and last day, both included
+    return render_template("transcription/time_to_share.html", rows=rows, period=period)
 
 
 # --- learning analytics: does learning travel between people, and which lessons lose listeners? ---
