@@ -8,10 +8,11 @@ from core import i18n
 def init_app(app) -> None:
     """Register the officer pages, the reach table, engagement sources and the send worker's preload."""
     i18n.add_catalogue(app, Path(__file__).parent)  # the Hindi words of campaigns's pages
-    from campaigns import analytics, audience, campaign_reports, jobs, poll_views, views
+    from campaigns import analytics, audience, campaign_reports, campaign_words, jobs, poll_views, views
     from core import monitoring, queue
 
     app.register_blueprint(views.bp)
+    campaign_words.init_app(app)
     app.register_blueprint(poll_views.bp)
     analytics.register_metrics()
     audience.register_own_sources()

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import phonenumbers
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import Select, func, select, union_all
 
 from audio.models import Recording
@@ -181,7 +182,9 @@ class UploadReport:
     errors: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        head = f"{self.added} numbers in the list ({self.created} new contacts)"
+        head = gettext(
+            "%(added)s numbers in the list (%(created)s new contacts)", added=self.added, created=self.created
+        )
         return [head, *self.errors]
 
 
@@ -189,10 +192,10 @@ def parse_number(raw: str, region: str = "IN") -> str:
     """A valid number in E.164, or ValueError saying why not."""
     try:
         number = phonenumbers.parse(raw.strip(), region)
-    except phonenumbers.NumberParseException as error:
-        raise ValueError(f"not a phone number ({error})") from None
+    except phonenumbers.NumberParseException:
+        raise ValueError(gettext("not a phone number")) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid number")
+        raise ValueError(gettext("not a valid number"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -201,8 +204,10 @@ def import_list(campaign: Campaign, text: str) -> UploadReport:
     report, contact_ids = UploadReport(), set()
     try:
         rows = list(itertools.islice(csv.reader(io.StringIO(text)), MAX_UPLOAD_ROWS))
-    except csv.Error as error:  # a field over the parser's 131,072 characters, a NUL byte...
-        report.errors.append(f"the file is not a CSV this page can read (a field too long, or {error})")
+    except csv.Error:  # a field over the parser's 131,072 characters, a NUL byte...
+        report.errors.append(
+            gettext("The file is not a CSV this page can read (a field is too long, or it is not text).")
+        )
         return report
     scope = campaign_scope(campaign)
     for line, row in enumerate(rows, start=1):
@@ -212,7 +217,11 @@ def import_list(campaign: Campaign, text: str) -> UploadReport:
         try:
             contact = _contact_for(parse_number(raw), campaign, scope, report)
         except ValueError as error:
-            report.errors.append(f"line {line}: {mask_phone(raw)}: {error}")
+            report.errors.append(
+                gettext(
+                    "line %(line)s: %(number)s: %(problem)s", line=line, number=mask_phone(raw), problem=error
+                )
+            )
             continue
         contact_ids.add(contact.id)
     _replace_members(campaign, contact_ids)
@@ -234,7 +243,7 @@ def _contact_for(phone: str, campaign: Campaign, scope: set[int] | None, report:
         db.session.flush()
         report.created += 1
     elif scope is not None and contact.district_id not in scope:
-        raise ValueError("belongs to a district outside this campaign")
+        raise ValueError(gettext("belongs to a district outside this campaign"))
     return contact
 
 

@@ -1,6 +1,7 @@
 """Officer controls on a campaign: pause, resume, cancel and a test send to their own phone."""
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from campaigns import campaign_runs, editing, jobs, sending
@@ -51,7 +52,7 @@ def cancel(campaign: Campaign) -> None:
 def test_send(campaign: Campaign, user: StaffUser) -> Delivery:
     """Send the campaign to the staff member's own phone now (any hour, no audience)."""
     if not user.phone:
-        raise editing.CampaignError("add your phone number to your account to test-sending.send")
+        raise editing.CampaignError(gettext("Add your phone number on My account to test-send."))
     campaign_runs.check_ready(campaign)
     contact = db.session.scalar(select(Contact).filter_by(phone=user.phone))
     if contact is None:

@@ -3,10 +3,12 @@
 from collections import Counter
 from decimal import Decimal
 
+from babel.numbers import get_currency_symbol
 from flask import current_app
+from flask_babel import get_locale, gettext, lazy_gettext
 from sqlalchemy import and_, func, select
 
-from campaigns import schedule, sending, sms
+from campaigns import campaign_words, schedule, sms
 from campaigns.models import Campaign, CampaignRun, Delivery
 from core import csv_export
 from core.db import db
@@ -24,6 +26,21 @@ def sms_preview(text: str) -> dict:
         "cost": f"{size.cost(price):.4f}",
         "currency": current_app.config["SMS_PRICE_CURRENCY"],
     }
+
+
+def currency_symbol() -> str:
+    """The SMS price's currency as the reader writes it ($, ₹), not its code."""
+    return get_currency_symbol(current_app.config["SMS_PRICE_CURRENCY"], str(get_locale() or "en"))
+
+
+def preview_words(preview: dict) -> str:
+    """The SMS preview said plainly for the form, in the page's language (no encodings)."""
+    return gettext(
+        "%(characters)s characters · %(segments)s segment(s) · about %(cost)s per person",
+        characters=preview["characters"],
+        segments=preview["segments"],
+        cost=currency_symbol() + preview["cost"],
+    )
 
 
 def _latest_attempts(campaign_id: int):
@@ -59,7 +76,7 @@ def progress(campaign: Campaign) -> dict:
     ).all()
     states = Counter((channel, state) for channel, state, _reason, _heard in rows)
     reasons = Counter(
-        sending.REASONS.get(reason, reason)
+        campaign_words.reason_name(reason)
         for _c, state, reason, _h in rows
         if state in _UNSUCCESSFUL and reason
     )
@@ -87,27 +104,30 @@ _UNSUCCESSFUL = (
 )
 
 
+# the delivery CSV's columns, in the language of the person downloading it
 EXPORT_COLUMNS = (
-    "run",
-    "contact",
-    "name",
-    "district",
-    "channel",
-    "attempt",
-    "state",
-    "reason",
-    "sent_at",
-    "answered_at",
-    "listened_through",
-    "feedback",
-    "duration_seconds",
+    lazy_gettext("run"),
+    lazy_gettext("contact"),
+    lazy_gettext("name"),
+    lazy_gettext("district"),
+    lazy_gettext("channel"),
+    lazy_gettext("attempt"),
+    lazy_gettext("state"),
+    lazy_gettext("reason"),
+    lazy_gettext("sent_at"),
+    lazy_gettext("answered_at"),
+    lazy_gettext("listened_through"),
+    lazy_gettext("feedback"),
+    lazy_gettext("duration_seconds"),
 )
 
 
 def export_csv(campaign: Campaign) -> str:
     """Every attempt of the campaign as CSV (numbers masked), in local time."""
     query = select(Delivery).where(Delivery.campaign_id == campaign.id).order_by(Delivery.run_id, Delivery.id)
-    return csv_export.csv_text(EXPORT_COLUMNS, (_export_row(d) for d in db.session.scalars(query)))
+    return csv_export.csv_text(
+        [str(column) for column in EXPORT_COLUMNS], (_export_row(d) for d in db.session.scalars(query))
+    )
 
 
 def _export_row(d: Delivery) -> list:

@@ -5,6 +5,7 @@ import math
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from audio.models import Lesson
 from campaigns import (
     audience,
+    campaign_words,
     dispatch,
     editing,
     jobs,
@@ -33,25 +35,30 @@ def check_ready(campaign: Campaign) -> None:
     if campaign.sends_voice and campaign.content in (Campaign.LESSON, Campaign.STORY):
         lesson = db.session.get(Lesson, campaign.lesson_id) if campaign.lesson_id else None
         if lesson is None or lesson.status != Lesson.PUBLISHED:
-            raise editing.CampaignError("choose a published lesson or story to play")
+            raise editing.CampaignError(gettext("Choose a published lesson or story to play."))
     if campaign.sends_sms and not campaign.templates:
-        raise editing.CampaignError("write the SMS text for at least one language")
+        raise editing.CampaignError(gettext("Write the SMS text for at least one language."))
     if campaign.kind == Campaign.SMS and campaign.content == Campaign.DIGEST:
-        raise editing.CampaignError("a weekly digest is audio: choose a voice campaign")
+        raise editing.CampaignError(gettext("A weekly digest is audio: choose a voice campaign."))
 
 
 def schedule_campaign(campaign: Campaign, when: str, send_at=None) -> None:
     """Schedule now, at a time, or weekly from send_at (aware); the start job goes to RQ's scheduler."""
     if campaign.status not in (Campaign.DRAFT, Campaign.SCHEDULED, Campaign.DONE):
-        raise editing.CampaignError(f"a {campaign.status} campaign cannot be scheduled again")
+        raise editing.CampaignError(
+            gettext(
+                "A campaign that is %(status)s cannot be scheduled again.",
+                status=campaign_words.status_name(campaign.status),
+            )
+        )
     if when not in Campaign.SCHEDULES:
-        raise editing.CampaignError("choose when to sending.send")
+        raise editing.CampaignError(gettext("Choose when to send."))
     if when != Campaign.NOW and (send_at is None or send_at.tzinfo is None):
-        raise editing.CampaignError("give a date and time to sending.send at")
+        raise editing.CampaignError(gettext("Give a date and time to send at."))
     check_ready(campaign)
     moment = schedule.now() if when == Campaign.NOW else send_at
     if when == Campaign.AT and moment < schedule.now() - timedelta(minutes=1):
-        raise editing.CampaignError("that time has already passed")
+        raise editing.CampaignError(gettext("That time has already passed."))
     campaign.schedule, campaign.send_at, campaign.next_run_at = when, send_at, moment
     campaign.status = Campaign.SCHEDULED
     db.session.commit()

@@ -2,10 +2,12 @@
 
 import json
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from campaigns import audience, campaign_runs, schedule, sms
 from campaigns.models import Campaign
+from core import words
 from core.db import db
 from core.models import District, StaffUser
 
@@ -32,7 +34,7 @@ def may_see(user: StaffUser, campaign: Campaign) -> bool:
 def save_campaign(campaign: Campaign | None, form: dict, user: StaffUser) -> Campaign:
     """Create or update a campaign from submitted values; CampaignError (nothing saved) if invalid."""
     if campaign is not None and not campaign.editable:
-        raise CampaignError("a running, finished or cancelled campaign cannot be edited")
+        raise CampaignError(gettext("A running, finished or cancelled campaign cannot be edited."))
     campaign = campaign or Campaign(created_by=user, status=Campaign.DRAFT)
     _apply_fields(campaign, form)
     campaign.districts = _districts_for(user, form.get("district_ids", []))
@@ -48,18 +50,18 @@ def save_campaign(campaign: Campaign | None, form: dict, user: StaffUser) -> Cam
 def _apply_fields(campaign: Campaign, form: dict) -> None:
     name = (form.get("name") or "").strip()
     if not name:
-        raise CampaignError("give the campaign a name")
+        raise CampaignError(gettext("Give the campaign a name."))
     kind, content = form.get("kind", Campaign.VOICE), form.get("content", Campaign.LESSON)
     if kind not in Campaign.KINDS or content not in Campaign.CONTENTS:
-        raise CampaignError("choose what kind of campaign this is and what it plays")
+        raise CampaignError(gettext("Choose what kind of campaign this is and what it plays."))
     window = _window(form)
     campaign.name, campaign.kind, campaign.content = name[:120], kind, content
     campaign.lesson_id = int(form["lesson_id"]) if str(form.get("lesson_id") or "").isdigit() else None
     campaign.sms_templates = json.dumps(_templates(form.get("sms_templates", {})), ensure_ascii=False)
     campaign.window_start, campaign.window_end = window
-    campaign.max_attempts = _bounded_int(form.get("max_attempts"), 1, 5, 3, "attempts")
+    campaign.max_attempts = _bounded_int(form.get("max_attempts"), 1, 5, 3, gettext("Attempts per person"))
     campaign.retry_minutes = _bounded_int(
-        form.get("retry_minutes"), 10, 24 * 60, 60, "minutes between attempts"
+        form.get("retry_minutes"), 10, 24 * 60, 60, gettext("Minutes between attempts")
     )
     machine = form.get("machine_action", Campaign.MACHINE_OFF)
     campaign.machine_action = machine if machine in Campaign.MACHINE_ACTIONS else Campaign.MACHINE_OFF
@@ -70,7 +72,7 @@ def _window(form: dict) -> tuple[str, str]:
     try:
         window = schedule.Window.parse(start, end)
     except ValueError as error:
-        raise CampaignError(f"calling window: {error}") from None
+        raise CampaignError(gettext("Calling window: %(problem)s", problem=error)) from None
     return window.start.strftime("%H:%M"), window.end.strftime("%H:%M")
 
 
@@ -79,7 +81,13 @@ def _templates(templates: dict) -> dict[str, str]:
     for code, text in cleaned.items():
         unknown = sms.unknown_placeholders(text)
         if unknown:
-            raise CampaignError(f"SMS ({code}): unknown placeholder {{{unknown[0]}}}")
+            raise CampaignError(
+                gettext(
+                    "SMS (%(language)s): unknown placeholder %(placeholder)s",
+                    language=words.language_name(code),
+                    placeholder="{" + unknown[0] + "}",
+                )
+            )
     return cleaned
 
 
@@ -87,7 +95,11 @@ def _bounded_int(value, low: int, high: int, default: int, what: str) -> int:
     if value in (None, ""):
         return default
     if not str(value).isdigit() or not low <= int(value) <= high:
-        raise CampaignError(f"{what} must be a whole number from {low} to {high}")
+        raise CampaignError(
+            gettext(
+                "%(what)s must be a whole number from %(low)s to %(high)s.", what=what, low=low, high=high
+            )
+        )
     return int(value)
 
 

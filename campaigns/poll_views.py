@@ -1,6 +1,7 @@
 """Officer pages for keypad polls: write one, send it as a campaign or attach it to a lesson, read the results."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from audio import playback
@@ -44,7 +45,7 @@ def create():
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("polls.index"))
-    flash("Poll saved.", "info")
+    flash(gettext("Poll saved."), "info")
     return redirect(url_for("polls.show", poll_id=poll.id))
 
 
@@ -80,7 +81,7 @@ def answers_csv(poll_id: int):
 def send(poll_id: int):
     poll = _poll(poll_id)
     campaign = polls.send_as_campaign(poll, request.form.getlist("district_ids"), current_user)
-    flash("A draft campaign asks this poll: check its audience and schedule it.", "info")
+    flash(gettext("A draft campaign asks this poll: check its audience and schedule it."), "info")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
@@ -90,5 +91,10 @@ def attach(poll_id: int):
     poll = _poll(poll_id)
     lesson_id = request.form.get("lesson_id", "")
     polls.attach_after_lesson(poll, int(lesson_id) if lesson_id.isdigit() else None)
-    flash("Saved: callers are offered the poll after that lesson." if lesson_id else "Detached.", "info")
+    said = (
+        gettext("Saved: callers are offered the poll after that lesson.")
+        if lesson_id
+        else gettext("Detached.")
+    )
+    flash(said, "info")
     return redirect(url_for("polls.show", poll_id=poll.id))

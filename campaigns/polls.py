@@ -6,15 +6,21 @@ or offered after a lesson. An anonymous poll stores no contact with its answers,
 
 from dataclasses import dataclass
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 
 from campaigns import editing
 from campaigns.models import Campaign, Delivery, Poll, PollAnswer, PollQuestion
+from core import words
 from core.db import db
 from core.metrics import BAR, Table
 from core.models import Contact, District, StaffUser
 
-BREAKDOWNS = {"district": "District", "role": "Role", "language": "Language"}
+BREAKDOWNS = {
+    "district": lazy_gettext("District"),
+    "role": lazy_gettext("Role"),
+    "language": lazy_gettext("Language"),
+}
 
 
 class PollError(ValueError):
@@ -31,10 +37,10 @@ class QuestionForm:
 def create(title: str, questions: list[QuestionForm], anonymous: bool, user: StaffUser) -> Poll:
     """Save a poll of 1-5 questions, each with its words and 2-9 labelled choices; PollError if not."""
     if not title.strip():
-        raise PollError("give the poll a title")
+        raise PollError(gettext("Give the poll a title."))
     asked = [q for q in questions if q.text_hi.strip() or q.text_en.strip()]
     if not 1 <= len(asked) <= Poll.MAX_QUESTIONS:
-        raise PollError(f"a poll has 1 to {Poll.MAX_QUESTIONS} questions")
+        raise PollError(gettext("A poll has 1 to %(most)s questions.", most=Poll.MAX_QUESTIONS))
     poll = Poll(title=title.strip()[:120], anonymous=anonymous, created_by_id=user.id)
     for position, form in enumerate(asked):
         poll.questions.append(_question(position, form))
@@ -46,7 +52,13 @@ def create(title: str, questions: list[QuestionForm], anonymous: bool, user: Sta
 def _question(position: int, form: QuestionForm) -> PollQuestion:
     labels = [label.strip() for label in form.choices.split("|") if label.strip()]
     if not 2 <= len(labels) <= Poll.MAX_CHOICES:
-        raise PollError(f"question {position + 1}: give 2 to {Poll.MAX_CHOICES} choices separated by |")
+        raise PollError(
+            gettext(
+                "Question %(number)s: give 2 to %(most)s choices separated by |.",
+                number=position + 1,
+                most=Poll.MAX_CHOICES,
+            )
+        )
     return PollQuestion(
         position=position,
         text_hi=form.text_hi.strip(),
@@ -143,8 +155,11 @@ def results(question: PollQuestion) -> Table:
         (label, counts.get(n, 0), _share(counts.get(n, 0), total))
         for n, label in enumerate(question.labels, 1)
     ]
-    title = f"Q{question.position + 1}: {question.text_en or question.text_hi}"
-    return Table(f"poll-q{question.id}", title, ["Choice", "Answers", "Share (%)"], rows, BAR, [1])
+    title = gettext(
+        "Q%(number)s: %(words)s", number=question.position + 1, words=question.text(words.page_language())
+    )
+    columns = [gettext("Choice"), gettext("Answers"), gettext("Share (%)")]
+    return Table(f"poll-q{question.id}", title, columns, rows, BAR, [1])
 
 
 def breakdown(question: PollQuestion, by: str) -> Table:
@@ -159,14 +174,24 @@ def breakdown(question: PollQuestion, by: str) -> Table:
         .where(PollAnswer.question_id == question.id)
         .group_by(group, PollAnswer.choice)
     ).all()
-    names = dict(db.session.execute(select(District.id, District.name)).all()) if by == "district" else {}
     groups: dict[str, dict[int, int]] = {}
     for key, choice, count in found:
-        name = names.get(key) if isinstance(key, int) else key
-        groups.setdefault(str(name or "unknown"), {})[choice] = count
+        groups.setdefault(_group_name(by, key), {})[choice] = count
     rows = [_group_row(name, counts, question.labels) for name, counts in sorted(groups.items())]
-    columns = [BREAKDOWNS[by], *[f"{label} (%)" for label in question.labels], "Answers"]
-    return Table(f"poll-q{question.id}-{by}", f"Q{question.position + 1} by {by}", columns, rows)
+    columns = [str(BREAKDOWNS[by]), *[f"{label} (%)" for label in question.labels], gettext("Answers")]
+    title = gettext(
+        "Q%(number)s by %(group)s", number=question.position + 1, group=str(BREAKDOWNS[by]).lower()
+    )
+    return Table(f"poll-q{question.id}-{by}", title, columns, rows)
+
+
+def _group_name(by: str, key) -> str:
+    """A district, role or language as the page's reader says it; "not known" when the answer has none."""
+    if by == "district":
+        return words.place_name(db.session.get(District, key)) if key else str(words.language_name(None))
+    if by == "role":
+        return words.contact_role(key) if key else str(words.language_name(None))
+    return words.language_name(key)
 
 
 def _group_row(name: str, counts: dict[int, int], labels: list[str]) -> tuple:
@@ -178,10 +203,22 @@ def _share(count: int, total: int) -> float:
     return round(100 * count / total, 1) if total else 0.0
 
 
+# the answers CSV's columns, in the language of the person downloading it
+CSV_COLUMNS = [
+    lazy_gettext("question"),
+    lazy_gettext("choice"),
+    lazy_gettext("people"),
+    lazy_gettext("district"),
+    lazy_gettext("role"),
+    lazy_gettext("language"),
+    lazy_gettext("answered_at"),
+]
+
+
 def csv_rows(poll: Poll) -> tuple[list[str], list[tuple]]:
     """Every answer as a row (header, rows); an anonymous poll's rows carry no contact at all."""
-    header = ["question", "choice", "people", "district", "role", "language", "answered_at"]
-    header += [] if poll.anonymous else ["contact_id"]
+    header = [str(word) for word in CSV_COLUMNS]
+    header += [] if poll.anonymous else [gettext("contact_id")]
     names = dict(db.session.execute(select(District.id, District.name)).all())
     rows = []
     for question in poll.questions:

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext
 
 from core.db import utcnow
 
@@ -36,7 +37,7 @@ def parse_hhmm(value: str) -> time:
         hours, minutes = (int(part) for part in value.strip().split(":"))
         return time(hours, minutes)
     except ValueError:
-        raise ValueError(f"'{value}' is not a time of day like 10:00") from None
+        raise ValueError(gettext("%(value)s is not a time of day like 10:00", value=value)) from None
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,9 @@ class Window:
         """A window from 'HH:MM' strings, refused unless inside the hard 09:00-21:00 limit."""
         window = cls(parse_hhmm(start), parse_hhmm(end))
         if window.start >= window.end:
-            raise ValueError("the calling window must end after it starts")
+            raise ValueError(gettext("the calling window must end after it starts"))
         if window.start < HARD_EARLIEST or window.end > HARD_LATEST:
-            raise ValueError("calls and SMS may only go out between 09:00 and 21:00")
+            raise ValueError(gettext("calls and SMS may only go out between 09:00 and 21:00"))
         return window
 
     def contains(self, moment: datetime) -> bool:

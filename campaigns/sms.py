@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import lazy_gettext
+
 # GSM 03.38 default alphabet; the extension characters cost two septets (escape + char).
 GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -13,10 +15,10 @@ GSM_BASIC = set(
 GSM_EXTENDED = set("^{}\\[~]|€\f")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PLACEHOLDERS = {
-    "name": "the contact's name",
-    "district": "the contact's district",
-    "title": "the title of the campaign's lesson or story",
-    "line": "the Chaupal phone number",
+    "name": lazy_gettext("the contact's name"),
+    "district": lazy_gettext("the contact's district"),
+    "title": lazy_gettext("the title of the campaign's lesson or story"),
+    "line": lazy_gettext("the Chaupal phone number"),
 }
 
 

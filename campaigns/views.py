@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,6 +15,8 @@ from campaigns import (
     campaign_controls,
     campaign_reports,
     campaign_runs,
+    campaign_undo,
+    campaign_words,
     editing,
     schedule,
     schedule_words,
@@ -121,7 +124,7 @@ def _edit(campaign: Campaign | None):
             flash(str(error), "error")
             page = render_template("campaigns/form.html", campaign=campaign, form=request.form, **_choices())
             return page, 400
-        flash("Campaign saved.", "info")
+        flash(gettext("Campaign saved."), "info")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     return render_template("campaigns/form.html", campaign=campaign, form=None, **_choices())
 
@@ -143,8 +146,9 @@ def show(campaign_id: int):
         audio_urls=audio_urls,
         count=count,
         progress=campaign_reports.progress(campaign),
-        timezone=schedule.zone().key,
+        currency=campaign_reports.currency_symbol(),
         when_it_sends=schedule_words.when_it_sends(campaign),
+        undo=campaign_undo.pending(campaign),
     )
 
 
@@ -167,7 +171,7 @@ def schedule_send(campaign_id: int):
         db.session.rollback()
         flash(str(error), "error")
     else:
-        flash("Campaign scheduled.", "info")
+        flash(gettext("Campaign scheduled."), "info")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
@@ -182,8 +186,39 @@ def _local_datetime(value: str | None) -> datetime | None:
 @role_required("officer")
 def control(campaign_id: int, action: str):
     campaign = _campaign(campaign_id)
+    before, next_run_at = campaign.status, campaign.next_run_at
+    undoable = action == "pause" or (action == "cancel" and campaign_undo.undoable_cancel(campaign))
     getattr(campaign_controls, action)(campaign)
-    flash(f"Campaign {campaign.status}.", "info")
+    if undoable and campaign.status != before:
+        campaign_undo.offer(campaign, action, before, next_run_at)
+        flash(str(_CONTROL_SAID[action]), "info")
+    else:
+        flash(gettext("Campaign %(status)s.", status=campaign_words.status_name(campaign.status)), "info")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+_CONTROL_SAID = {
+    "pause": lazy_gettext("Campaign paused. Press Undo within two minutes to carry on as before."),
+    "cancel": lazy_gettext(
+        "Campaign cancelled. Nothing had been sent: press Undo within two minutes to restore it."
+    ),
+}
+
+
+@bp.post("/<int:campaign_id>/undo")
+@role_required("officer")
+def undo(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    if campaign_undo.undo(campaign, request.form.get("token", "")):
+        flash(
+            gettext(
+                "Undone: the campaign is %(status)s again.",
+                status=campaign_words.status_name(campaign.status),
+            ),
+            "info",
+        )
+    else:
+        flash(gettext("This can no longer be undone."), "error")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
@@ -197,7 +232,7 @@ def test_send(campaign_id: int):
         db.session.rollback()
         flash(str(error), "error")
     else:
-        flash("Test on its way to your phone.", "info")
+        flash(gettext("Test on its way to your phone."), "info")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
@@ -207,12 +242,12 @@ def upload_list(campaign_id: int):
     campaign = _campaign(campaign_id)
     upload = request.files.get("numbers")
     if upload is None or not upload.filename:
-        flash("Choose a CSV file with one phone number per line.", "error")
+        flash(gettext("Choose a CSV file with one phone number per line."), "error")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     try:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        flash("The file is not UTF-8 text; save it as CSV and try again.", "error")
+        flash(gettext("The file cannot be read as text; save it as CSV (UTF-8) and try again."), "error")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     report = audience.import_list(campaign, text)
     db.session.commit()
@@ -225,7 +260,21 @@ def upload_list(campaign_id: int):
 @role_required("officer")
 def progress(campaign_id: int):
     campaign = _campaign(campaign_id)
-    return jsonify(status=campaign.status, **campaign_reports.progress(campaign))
+    return jsonify(status=campaign.status, **_schedule_state(campaign), **campaign_reports.progress(campaign))
+
+
+@bp.get("/schedules.json")
+@role_required("officer")
+def schedules():
+    """Each visible campaign's status and schedule sentence, for the list's refresh."""
+    return jsonify({str(c.id): _schedule_state(c) for c in editing.visible_campaigns(current_user)})
+
+
+def _schedule_state(campaign: Campaign) -> dict:
+    return {
+        "status_name": campaign_words.status_name(campaign.status),
+        "when": schedule_words.when_it_sends(campaign),
+    }
 
 
 @bp.get("/<int:campaign_id>/export.csv")
@@ -250,7 +299,8 @@ def audience_count():
 @bp.post("/sms-preview")
 @role_required("officer")
 def sms_preview():
-    return jsonify(campaign_reports.sms_preview(request.form.get("text", "")))
+    preview = campaign_reports.sms_preview(request.form.get("text", ""))
+    return jsonify({**preview, "said": campaign_reports.preview_words(preview)})
 
 
 # --- learning analytics: the dashboard, its CSV exports and the printable weekly digest ---

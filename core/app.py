@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import (
+    analytics_summary,
     auth,
     charts,
     config,
@@ -99,6 +100,8 @@ def register_pages(app: Flask) -> None:
         app.register_error_handler(code, error_page)
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["chart"] = charts.chart  # the analytics pages draw their tables with it
+    app.jinja_env.globals["summary_figures"] = analytics_summary.summary
+    app.jinja_env.globals["other_figures"] = analytics_summary.the_rest
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Server-drawn SVG charts (line and bar) for a metrics Table: no scripts, readable by screen readers."""
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from core.metrics import BAR, LINE, Table
@@ -53,7 +54,7 @@ def _y(value: float, top: float, margin: int) -> float:
 def _frame(table: Table, body: str) -> Markup:
     top, margin = _top(table), _top_margin(table)
     labels = ", ".join(table.columns[c] for c in table.plotted)
-    desc = f"{table.chart} chart of {labels} by {table.columns[0]}; the figures are in the table below."
+    desc = _description(table.chart, labels, table.columns[0])
     ticks = "".join(
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{_y(v, top, margin):.1f}" y2="{_y(v, top, margin):.1f}" '
         f'class="grid"/><text x="{LEFT - 4}" y="{_y(v, top, margin) + 4:.1f}" text-anchor="end">{_number(v)}</text>'
@@ -66,6 +67,17 @@ def _frame(table: Table, body: str) -> Markup:
         f'<desc id="chart-{table.slug}-desc">{escape(desc)}</desc>'
         f'<g class="axis">{ticks}<line x1="{LEFT}" x2="{LEFT}" y1="{margin}" y2="{HEIGHT - BOTTOM}"/></g>'
         f"{body}{_legend(table)}</svg>"
+    )
+
+
+def _description(kind: str, labels: str, by: str) -> str:
+    """What a screen reader hears for the chart, in the page's language."""
+    if kind == LINE:
+        return gettext(
+            "Line chart of %(labels)s by %(by)s; the figures are in the table below.", labels=labels, by=by
+        )
+    return gettext(
+        "Bar chart of %(labels)s by %(by)s; the figures are in the table below.", labels=labels, by=by
     )
 
 

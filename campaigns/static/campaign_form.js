@@ -14,8 +14,7 @@
   async function preview(area) {
     const body = new FormData(); body.append("text", area.value);
     const data = await post(form.dataset.previewUrl, body);
-    if (data) area.nextElementSibling.textContent =
-      `${data.characters} characters · ${data.encoding} · ${data.segments} segment(s) · about ${data.cost} ${data.currency} each`;
+    if (data) area.nextElementSibling.textContent = data.said;  // in the page's language
   }
   form.addEventListener("change", count);
   form.querySelectorAll("[data-sms-preview]").forEach(area => {

@@ -5,6 +5,7 @@ import io
 import re
 from datetime import datetime, timedelta
 
+from babel.dates import format_date
 from click.testing import CliRunner
 from sqlalchemy import create_engine, select, text
 
@@ -146,7 +147,10 @@ def test_the_weekly_digest_is_a_printable_summary_of_the_last_seven_days(client,
     login("officer", districts=["Sitapur"])
     page = client.get("/campaigns/analytics/digest").get_data(as_text=True)
     yesterday = datetime.now(IST).date() - timedelta(days=1)
-    assert f"{yesterday - timedelta(days=6)} to {yesterday}" in page
+    first, last = (
+        format_date(day, "d MMM y", locale="en") for day in (yesterday - timedelta(days=6), yesterday)
+    )
+    assert f"{first} to {last}" in page  # days as people write them, not ISO
     assert "data-print" in page and "print.js" in page
     week = Filters(yesterday - timedelta(days=6), yesterday, IST)
     expected = expected_calls_per_day(week, people_in(["Sitapur"]))

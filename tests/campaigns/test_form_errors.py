@@ -21,7 +21,7 @@ def test_a_voice_campaign_without_a_lesson_is_refused_at_save(client, login):
     }
     response = client.post("/campaigns/new", data=form)
     assert response.status_code == 400
-    assert "choose a published lesson or story to play" in response.get_data(as_text=True)
+    assert "Choose a published lesson or story to play." in response.get_data(as_text=True)
     assert db.session.scalar(select(Campaign)) is None
 
 

@@ -80,8 +80,8 @@ def test_a_poll_campaign_answered_by_two_contacts_shows_shares_on_the_page_and_i
         "More\t2\t100.0",
     ]
     assert first.locator(".poll-breakdown tbody tr").all_inner_texts() == [
-        "en\t0.0\t100.0\t1",
-        "hi\t100.0\t0.0\t1",
+        "English\t0.0\t100.0\t1",  # languages by name, never by code
+        "Hindi\t100.0\t0.0\t1",
     ]
     assert first.locator("svg").count() == 1  # the chart
     client.post(

@@ -99,6 +99,7 @@ def test_sms_preview_counts_hindi_segments_and_cost(client, login, app):
         "segments": 2,
         "cost": "0.1600",
         "currency": "USD",
+        "said": "71 characters · 2 segment(s) · about $0.1600 per person",  # no encoding named
     }
 
 
