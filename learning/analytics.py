@@ -40,6 +40,52 @@ def tables(district_ids: set[int] | None) -> dict[str, LearningTable]:
     return {t.slug: LearningTable(t) for t in built}
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One figure an officer acts on, with the plain sentence that says what it means."""
+
+    key: str
+    value: object
+    sentence: str
+
+
+def summary(built: dict[str, LearningTable]) -> list[Figure]:
+    """The few figures that come first on the page, read from the very tables below them (one definition)."""
+    courses_rows = built["courses"].table.rows
+    enrolled, completed, certified = (sum(row[column] for row in courses_rows) for column in (1, 3, 4))
+    pre, post = _overall_gain(built["gain"].table.rows)
+    stuck_learners = len({row[0] for row in built["stuck"].table.rows})
+    return [
+        Figure("enrolled", enrolled, gettext("people enrolled in a course")),
+        Figure("completed", completed, gettext("finished every lesson of their course")),
+        Figure("certified", certified, gettext("passed and received a certificate")),
+        Figure(
+            "gain",
+            f"{pre}% → {post}%" if pre is not None and post is not None else "—",
+            _gain_sentence(pre, post),
+        ),
+        Figure(
+            "stuck",
+            stuck_learners,
+            gettext("learners keep getting a question wrong: call them or replay the lesson"),
+        ),
+    ]
+
+
+def _overall_gain(rows: list[tuple]) -> tuple[float | None, float | None]:
+    """Percent right on all pre-test answers, and on all post-test answers (the gain table's rows pooled)."""
+    pre_right = sum((row[5] or 0) * row[7] / 100 for row in rows)
+    post_right = sum((row[6] or 0) * row[8] / 100 for row in rows)
+    pre_answers, post_answers = sum(row[7] for row in rows), sum(row[8] for row in rows)
+    return _pct(round(pre_right), pre_answers), _pct(round(post_right), post_answers)
+
+
+def _gain_sentence(pre: float | None, post: float | None) -> str:
+    if pre is None or post is None:
+        return gettext("no pre-test and post-test answers yet")
+    return gettext("right answers on the pre-test, then on the post-test")
+
+
 def _people(district_ids: set[int] | None):
     query = select(Contact.id)
     return query if district_ids is None else query.where(Contact.district_id.in_(district_ids or {-1}))
@@ -136,8 +182,8 @@ def gain(district_ids: set[int] | None) -> metrics.Table:
         gettext("Topic"),
         gettext("District"),
         gettext("Role"),
-        gettext("Pre-test % right"),
-        gettext("Post-test % right"),
+        gettext("Right on the pre-test (%)"),
+        gettext("Right on the post-test (%)"),
         gettext("Pre-test answers"),
         gettext("Post-test answers"),
     ]
@@ -191,9 +237,9 @@ def items(district_ids: set[int] | None) -> metrics.Table:
         gettext("Quiz item"),
         gettext("Question"),
         gettext("First answers"),
-        gettext("% right first time"),
-        gettext("Wrong keys chosen (% of first answers)"),
-        gettext("% right when asked again after 21 days or more"),
+        gettext("Right first time (%)"),
+        gettext("Wrong keys chosen (share of first answers, %)"),
+        gettext("Right when asked again after 21 days or more (%)"),
     ]
     return metrics.Table("items", gettext("Quiz items"), columns, rows)
 

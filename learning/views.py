@@ -226,7 +226,7 @@ def replace():
 @role_required(*READERS)
 def analytics_page():
     tables = analytics.tables(current_user.district_ids())
-    return render_template("learning/analytics.html", tables=tables)
+    return render_template("learning/analytics.html", tables=tables, summary=analytics.summary(tables))
 
 
 @bp.get("/analytics/<name>.csv")

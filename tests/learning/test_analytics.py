@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from sqlalchemy import text
@@ -182,3 +183,42 @@ def test_unlearning_reach_counts_who_has_heard_the_new_advice(learning_clock):
     )[0]
     [row] = analytics.tables(None)["changed-advice"].table.rows
     assert row == (old.id, new.id, expected[0], expected[1]) == (old.id, new.id, 3, 1)
+
+
+def test_the_summary_comes_first_and_its_figures_are_the_tables_below(client, login, learning_clock):
+    learning_clock(START)
+    build()
+    login("admin")
+    html = client.get("/learning/analytics").get_data(as_text=True)
+    assert html.index('id="summary"') < html.index(
+        "<table"
+    )  # the figures an officer acts on, then the tables
+
+    def figure(key: str) -> str:
+        found = re.search(rf'data-figure="{key}"><span class="value">([^<]*)</span>', html)
+        assert found, key
+        return found.group(1)
+
+    tables = analytics.tables(None)
+    enrolled = sum(row[1] for row in tables["courses"].table.rows)
+    certified = sum(row[4] for row in tables["courses"].table.rows)
+    counted = sql(
+        "SELECT (SELECT count(*) FROM learning_enrolments), (SELECT count(*) FROM learning_certificates)"
+    )
+    assert (
+        (figure("enrolled"), figure("certified"))
+        == (str(enrolled), str(certified))
+        == tuple(map(str, counted[0]))
+    )
+    pre_right, pre_answers = sql(
+        "SELECT sum(CASE WHEN correct THEN 1 ELSE 0 END), count(*) FROM learning_answers WHERE stage = 'pre'"
+    )[0]
+    post_right, post_answers = sql(
+        "SELECT sum(CASE WHEN correct THEN 1 ELSE 0 END), count(*) FROM learning_answers WHERE stage = 'post'"
+    )[0]
+    expected = f"{round(100 * pre_right / pre_answers, 1)}% → {round(100 * post_right / post_answers, 1)}%"
+    assert figure("gain") == expected
+    assert figure("stuck") == "1"
+    for slug in tables:  # each day-by-day table folded away under its heading, with its CSV
+        section = re.search(rf'<section class="card" id="{slug}">.*?</section>', html, re.S).group(0)
+        assert "<details>" in section and f"/learning/analytics/{slug}.csv" in section
