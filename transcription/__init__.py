@@ -9,9 +9,20 @@ def init_app(app) -> None:
     """Register the curator pages, analytics tables, the worker's preload and the ready-recording hook."""
     i18n.add_catalogue(app, Path(__file__).parent)  # the Hindi words of transcription's pages
     from core import queue
-    from transcription import analytics, jobs, keywords, speech_models, transcribing, views
+    from transcription import (
+        analytics,
+        audit_sentences,
+        jobs,
+        keywords,
+        labels,
+        speech_models,
+        transcribing,
+        views,
+    )
 
     app.register_blueprint(views.bp)
+    labels.init_app(app)
+    app.jinja_env.globals["audit_sentence"] = audit_sentences.audit_sentence
     analytics.register_metrics()
     queue.add_periodic(app, jobs.PERIODIC)
     queue.add_preload(app, "transcription", jobs.preload)

@@ -1,5 +1,6 @@
 """Recordings, publication and the help desk, for the analytics pages: is knowledge shared, and how fast?"""
 
+from flask_babel import gettext
 from sqlalchemy import Select, case, func, select
 
 from audio.models import Recording
@@ -26,11 +27,14 @@ def recordings_per_day(filters: Filters) -> Table:
         for d, s, q in db.session.execute(metrics.scoped(query, Recording.contact_id, filters).group_by(day))
     }
     rows = [(d, *counts.get(d, (0, 0))) for d in filters.days()]
-    headline = [("Stories recorded", sum(r[1] for r in rows)), ("Questions asked", sum(r[2] for r in rows))]
+    headline: list[tuple[str, object]] = [
+        (gettext("Stories recorded"), sum(r[1] for r in rows)),
+        (gettext("Questions asked"), sum(r[2] for r in rows)),
+    ]
     return Table(
         "recordings",
-        "Recordings and questions per day",
-        ["Day", "Stories", "Questions"],
+        gettext("Recordings and questions per day"),
+        [gettext("Day"), gettext("Stories"), gettext("Questions")],
         rows,
         LINE,
         headline=headline,
@@ -49,11 +53,11 @@ def share_hours_per_week(filters: Filters) -> dict[str, list[float]]:
 def published_per_week(filters: Filters) -> Table:
     """Peer stories published each week."""
     rows = [(week, len(hours)) for week, hours in sorted(share_hours_per_week(filters).items())]
-    headline = [("Stories published", sum(r[1] for r in rows))]
+    headline: list[tuple[str, object]] = [(gettext("Stories published"), sum(r[1] for r in rows))]
     return Table(
         "published",
-        "Stories published per week",
-        ["Week of", "Stories published"],
+        gettext("Stories published per week"),
+        [gettext("Week of"), gettext("Stories published")],
         rows,
         BAR,
         headline=headline,
@@ -68,12 +72,16 @@ def time_to_share(filters: Filters) -> Table:
         for week, h in sorted(weeks.items())
     ]
     every = [hours for week in weeks.values() for hours in week]
-    headline = [("Median hours to share", share_times.median_hours_to_share(every))]
-    columns = ["Week of", "Median hours", "90th percentile hours"]
-    note = "Hours from the caller's recording to its publication as a peer story (nearest-rank percentile)."
+    headline: list[tuple[str, object]] = [
+        (gettext("Median hours to share"), share_times.median_hours_to_share(every))
+    ]
+    columns = [gettext("Week of"), gettext("Median hours"), gettext("90th percentile hours")]
+    note = gettext(
+        "Hours from the caller's recording to its publication as a peer story (nearest-rank percentile)."
+    )
     return Table(
         "time-to-share",
-        "Time to share (call to published)",
+        gettext("Time to share (call to published)"),
         columns,
         rows,
         LINE,
@@ -105,11 +113,20 @@ def questions_per_week(filters: Filters) -> Table:
     rows = [
         (week, asked, len(hours), metrics.median(hours)) for week, (asked, hours) in sorted(weeks.items())
     ]
-    headline = [("Questions answered", sum(r[2] for r in rows))]
-    columns = ["Week of", "Asked", "Answered", "Median hours to answer"]
-    note = "Asked counts questions by the week they were asked; answered and hours by the week of the answer."
+    headline: list[tuple[str, object]] = [(gettext("Questions answered"), sum(r[2] for r in rows))]
+    columns = [gettext("Week of"), gettext("Asked"), gettext("Answered"), gettext("Median hours to answer")]
+    note = gettext(
+        "Asked counts questions by the week they were asked; answered and hours by the week of the answer."
+    )
     return Table(
-        "questions", "Questions asked and answered per week", columns, rows, BAR, [1, 2], note, headline
+        "questions",
+        gettext("Questions asked and answered per week"),
+        columns,
+        rows,
+        BAR,
+        [1, 2],
+        note,
+        headline,
     )
 
 

@@ -35,6 +35,14 @@ def approve_form(recording: Recording, review: Review, tags: list[TopicTag]) -> 
     return ApproveForm(title=first.topic.name(recording.language_code or "") if first else "")
 
 
+def published_story(recording: Recording, review: Review) -> dict:
+    """The published story's title and cuts as the audit log stores them; {} before the first publication."""
+    track = _published_track(recording, review)
+    if track is None:
+        return {}
+    return {"title": track.title, "cuts": lesson_library.track_edits(track)}
+
+
 def _published_track(recording: Recording, review: Review) -> LessonTrack | None:
     if not review.lesson_id:
         return None

@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -10,7 +11,7 @@ from audio import lesson_library
 from audio.models import Lesson, Recording
 from core.db import db, utcnow
 from core.models import StaffUser
-from transcription import helpdesk, recognition, replies, review_queue, topic_tags
+from transcription import approve_form, helpdesk, labels, recognition, replies, review_queue, topic_tags
 from transcription.models import AuditEntry, Review, TopicTag, Transcript
 
 
@@ -48,10 +49,13 @@ def _guarded(recording_id: int, version: int | None) -> Review:
 
 
 def _conflict_message(review: Review) -> str:
-    who = review.decided_by.name or review.decided_by.username if review.decided_by else "another curator"
-    return (
-        f"{who} changed this recording while you had it open (now: {review.status.replace('_', ' ')}). "
-        "Your change was not saved; the page shows their version, decide again if still needed."
+    staff = review.decided_by
+    who = (staff.name or staff.username) if staff else gettext("another curator")
+    return gettext(
+        "%(who)s changed this recording while you had it open (now: %(status)s). "
+        "Your change was not saved; the page shows their version, decide again if still needed.",
+        who=who,
+        status=labels.review_status(review.status),
     )
 
 
@@ -92,7 +96,7 @@ def _retire_story(review: Review) -> None:
 def reject(recording_id: int, version: int | None, staff: StaffUser, reason: str) -> Review:
     """Reject a recording with a reason the team can read later."""
     if not (reason or "").strip():
-        raise ReviewError("say why the recording is rejected")
+        raise ReviewError(gettext("say why the recording is rejected"))
     review = _guarded(recording_id, version)
     with _conflicts(recording_id):
         before = _set_decision(review, Review.REJECTED, staff, reason.strip())
@@ -127,7 +131,7 @@ def save_transcript_text(recording_id: int, version: int | None, staff: StaffUse
     review = _guarded(recording_id, version)
     transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording_id))
     if transcript is None:
-        raise ReviewError("this recording has no transcript yet")
+        raise ReviewError(gettext("this recording has no transcript yet"))
     before, new_text = transcript.text, " ".join((new_text or "").split())
     with _conflicts(recording_id):
         transcript.text, review.text_edited_at = new_text, utcnow()
@@ -152,7 +156,8 @@ def approve_story(
     review = _guarded(recording_id, version)
     recording = review.recording
     if recording.consent == Recording.TRAINERS_ONLY:
-        raise ReviewError("the caller agreed to share this recording with trainers only")
+        raise ReviewError(gettext("the caller agreed to share this recording with trainers only"))
+    published = approve_form.published_story(recording, review)  # the audit names what changed
     with _conflicts(recording_id):
         before = _set_decision(review, Review.APPROVED, staff)
     try:
@@ -166,7 +171,7 @@ def approve_story(
         topic_tags.accept_tag(recording.id, topic_id, staff)
     review.lesson_id, review.published_at = lesson.id, lesson.published_at
     after = {**_review_state(review), "topics": topic_ids, "cuts": cuts or {}, "title": title}
-    AuditEntry.record(staff, "approve_story", review, before, after)
+    AuditEntry.record(staff, "approve_story", review, {**before, **published}, after)
     db.session.commit()
     recognition.story_published(lesson.id)
     return review
@@ -221,7 +226,7 @@ def save_notes(recording_id: int, staff: StaffUser, notes: str) -> Transcript:
     """Save a curator's searchable notes, with an audit entry."""
     transcript = db.session.scalar(select(Transcript).filter_by(recording_id=recording_id))
     if transcript is None:
-        raise ReviewError("this recording has no transcript yet")
+        raise ReviewError(gettext("this recording has no transcript yet"))
     before = transcript.notes
     AuditEntry.record(staff, "edit_notes", transcript, {"notes": before}, {"notes": notes.strip()})
     return review_queue.set_notes(transcript.id, notes)

@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext
 from pydub import AudioSegment
 from sqlalchemy import case, delete, or_, select, update
 
@@ -160,7 +161,7 @@ def get(question_id: int) -> Question:
     """The question, or HelpDeskError."""
     question = db.session.get(Question, question_id)
     if question is None:
-        raise HelpDeskError("that question does not exist")
+        raise HelpDeskError(gettext("that question does not exist"))
     return question
 
 
@@ -171,7 +172,7 @@ def save_answer(question_id: int, upload: BinaryIO, filename: str, staff: StaffU
     """Store an expert's recorded or uploaded answer (phone copy) and call it back to the asker."""
     question = get(question_id)
     if question.status == Question.CALLING:
-        raise HelpDeskError("the answer is being delivered right now; wait for the call to end")
+        raise HelpDeskError(gettext("the answer is being delivered right now; wait for the call to end"))
     old_key, before = question.answer_key, _state(question)
     key, seconds = _store_answer(question, upload, filename)
     question.answer_key, question.answer_seconds = key, seconds
@@ -207,7 +208,7 @@ def call_again(question_id: int, staff: StaffUser) -> Question:
     """Try the callback once more after an unanswered call."""
     question = get(question_id)
     if question.status not in (Question.FAILED, Question.SKIPPED) or not question.answer_key:
-        raise HelpDeskError("only an answer whose call did not get through can be called again")
+        raise HelpDeskError(gettext("only an answer whose call did not get through can be called again"))
     before = _state(question)
     question.status, question.reason, question.call_sid = Question.ANSWERED, "", ""
     question.next_call_at = None  # still only inside calling hours
@@ -345,7 +346,7 @@ def publish_with_answer(question_id: int, title: str, staff: StaffUser) -> Lesso
     """Publish the caller's question followed by the expert's answer as one peer story."""
     question = get(question_id)
     if not question.answer_key:
-        raise HelpDeskError("record an answer before publishing the question with it")
+        raise HelpDeskError(gettext("record an answer before publishing the question with it"))
     recording = question.recording
     language = recording.language_code or "hi"
     try:

@@ -1,5 +1,6 @@
 """Listeners' replies to a peer story: which are published (played after the story) and for whom."""
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audio import playback
@@ -12,11 +13,11 @@ def cannot_publish(recording: Recording) -> str:
     """Why a recording cannot be published as a reply ('' when it can)."""
     story = db.session.get(Lesson, recording.lesson_id) if recording.lesson_id else None
     if recording.kind != Recording.REPLY or story is None or story.kind != Lesson.STORY:
-        return "only a reply to a peer story can be published as a reply"
+        return gettext("only a reply to a peer story can be published as a reply")
     if recording.consent == Recording.TRAINERS_ONLY:
-        return "the caller agreed to share this recording with trainers only"
+        return gettext("the caller agreed to share this recording with trainers only")
     if not recording.playback_key:
-        return "this reply has no playable audio yet"
+        return gettext("this reply has no playable audio yet")
     return ""
 
 

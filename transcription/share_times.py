@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import Select, select
 
 from audio.models import Recording
@@ -10,6 +11,7 @@ from core import metrics
 from core.db import db
 from core.metrics import Filters
 from core.models import Contact, District, StaffUser
+from core.words import place_name
 from transcription.models import AuditEntry, Review
 
 
@@ -60,7 +62,7 @@ def published_stories(filters: Filters | None) -> Select:
     """(published_at, recorded_at, curator's name, username, district) of stories published in the period
     and about the filters' people (None: every story ever published)."""
     query = (
-        select(Review.published_at, Recording.created_at, StaffUser.name, StaffUser.username, District.name)
+        select(Review.published_at, Recording.created_at, StaffUser.name, StaffUser.username, District)
         .join(Recording, Recording.id == Review.recording_id)
         .outerjoin(StaffUser, StaffUser.id == Review.decided_by_id)
         .outerjoin(Contact, Contact.id == Recording.contact_id)
@@ -77,21 +79,26 @@ def published_stories(filters: Filters | None) -> Select:
 
 def time_to_share(filters: Filters | None = None) -> list[ShareTimes]:
     """Call-to-publication time of stories published in the period: overall, per curator, per caller's district."""
-    groups: dict[str, list[float]] = {"Overall": []}
+    groups: dict[tuple[int, str], list[float]] = {(OVERALL, ""): []}
     for published, called, name, username, district in db.session.execute(published_stories(filters)):
         hours = hours_to_share(called, published)
-        for label in (
-            "Overall",
-            f"Curator: {name or username or 'former staff'}",
-            f"District: {district or 'unknown'}",
-        ):
-            groups.setdefault(label, []).append(hours)
-    return [_summary(label, values) for label, values in sorted(groups.items(), key=_group_order)]
+        curator = name or username or gettext("former staff")
+        place = place_name(district) if district is not None else gettext("unknown")
+        for group in ((OVERALL, ""), (CURATOR, curator), (DISTRICT, place)):
+            groups.setdefault(group, []).append(hours)
+    return [_summary(_label(*group), values) for group, values in sorted(groups.items())]
 
 
-def _group_order(item: tuple[str, list]) -> tuple[int, str]:
-    label = item[0]
-    return (0 if label == "Overall" else 1 if label.startswith("Curator") else 2, label)
+OVERALL, CURATOR, DISTRICT = 0, 1, 2  # the order of the rows
+
+
+def _label(group: int, name: str) -> str:
+    """The row's label in the page's language: 'Overall', 'Curator: Asha', 'District: Sitapur'."""
+    if group == CURATOR:
+        return gettext("Curator: %(name)s", name=name)
+    if group == DISTRICT:
+        return gettext("District: %(name)s", name=name)
+    return gettext("Overall")
 
 
 def share_time_hours(review: Review) -> float | None:

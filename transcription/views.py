@@ -3,7 +3,8 @@
 import io
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, get_flashed_messages, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -121,7 +122,7 @@ def _version() -> int | None:
 def edit_transcript(recording_id: int):
     text = request.form.get("text", "")
     return _decision(
-        decisions.save_transcript_text, recording_id, _version(), current_user, text, done="Saved."
+        decisions.save_transcript_text, recording_id, _version(), current_user, text, done=gettext("Saved.")
     )
 
 
@@ -129,23 +130,48 @@ def edit_transcript(recording_id: int):
 @role_required("curator")
 def notes(recording_id: int):
     notes = request.form.get("notes", "")
-    return _decision(decisions.save_notes, recording_id, current_user, notes, done="Notes saved.")
+    return _decision(decisions.save_notes, recording_id, current_user, notes, done=gettext("Notes saved."))
+
+
+# review.js sends tag changes with this header and swaps the returned topics section into the page,
+# so the title, notes and trim typed elsewhere on it are not reloaded away.
+PART_HEADER = "X-Chaupal-Part"
 
 
 @bp.post("/<int:recording_id>/tags")
 @role_required("curator")
 def tags(recording_id: int):
+    recording = db.get_or_404(Recording, recording_id)
     action, topic_id = request.form.get("action", ""), whole_number(request.form.get("topic_id"))
     if (
         action not in ("accept", "reject", "add")
         or topic_id is None
         or db.session.get(Topic, topic_id) is None
     ):
-        flash("Choose a topic and whether to accept, reject or add it.", "error")
-        return redirect(url_for("transcription.review", recording_id=recording_id))
-    return _decision(
-        decisions.audited_tag_change, recording_id, topic_id, action, current_user, done="Tags saved."
+        flash(gettext("Choose a topic and whether to accept, reject or add it."), "error")
+        response = redirect(url_for("transcription.review", recording_id=recording_id))
+    else:
+        response = _decision(
+            decisions.audited_tag_change,
+            recording_id,
+            topic_id,
+            action,
+            current_user,
+            done=gettext("Tags saved."),
+        )
+    return _tags_part(recording) if request.headers.get(PART_HEADER) == "tags" else response
+
+
+def _tags_part(recording: Recording):
+    """The review page's topics section alone, with the messages the change left."""
+    html = render_template(
+        "transcription/_tags.html",
+        recording=recording,
+        tags=topic_tags.tags_for(recording.id),
+        topics=page_params.active_topics(),
+        messages=get_flashed_messages(with_categories=True),
     )
+    return html, 200, {PART_HEADER: "tags", "Cache-Control": "no-store"}
 
 
 @bp.post("/<int:recording_id>/approve")
@@ -159,7 +185,7 @@ def approve(recording_id: int):
             "remove": params.time_spans(form.get("remove")),
         }
     except ValueError:
-        flash("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31.", "error")
+        flash(gettext("Times are seconds, like 12.5; removed spans look like 12.5-14, 30-31."), "error")
         return redirect(url_for("transcription.review", recording_id=recording_id))
     topic_ids = [int(t) for t in form.getlist("topic_ids") if t.isdigit()]
     return _decision(
@@ -171,7 +197,7 @@ def approve(recording_id: int):
         topic_ids,
         cuts,
         form.get("name_spoken") == "1",
-        done="Published: callers hear it now under peer stories (main menu, 2).",
+        done=gettext("Published: callers hear it now under peer stories (main menu, 2)."),
     )
 
 
@@ -183,7 +209,7 @@ def approve_reply(recording_id: int):
         recording_id,
         _version(),
         current_user,
-        done="Published: callers hear it after its story, and its teller is told.",
+        done=gettext("Published: callers hear it after its story, and its teller is told."),
     )
 
 
@@ -191,7 +217,9 @@ def approve_reply(recording_id: int):
 @role_required("curator")
 def reject(recording_id: int):
     reason = request.form.get("reason", "")
-    return _decision(decisions.reject, recording_id, _version(), current_user, reason, done="Rejected.")
+    return _decision(
+        decisions.reject, recording_id, _version(), current_user, reason, done=gettext("Rejected.")
+    )
 
 
 @bp.post("/<int:recording_id>/question")
@@ -204,7 +232,7 @@ def question(recording_id: int):
         _version(),
         current_user,
         topic_id,
-        done="Sent to the help desk: the experts of its topic see it in their queue.",
+        done=gettext("Sent to the help desk: the experts of its topic see it in their queue."),
     )
 
 
@@ -212,7 +240,11 @@ def question(recording_id: int):
 @role_required("curator")
 def trainers(recording_id: int):
     return _decision(
-        decisions.keep_for_trainers, recording_id, _version(), current_user, done="Kept for trainers only."
+        decisions.keep_for_trainers,
+        recording_id,
+        _version(),
+        current_user,
+        done=gettext("Kept for trainers only."),
     )
 
 
@@ -222,7 +254,12 @@ def recognition_preference(contact_id: int):
     db.get_or_404(Contact, contact_id)
     wanted = request.form.get("recognition") == "on"
     recognition.set_preference(contact_id, wanted, current_user)
-    flash("Thank-you messages are " + ("on." if wanted else "off for this contributor."), "info")
+    flash(
+        gettext("Thank-you messages are on.")
+        if wanted
+        else gettext("Thank-you messages are off for this contributor."),
+        "info",
+    )
     back = whole_number(request.form.get("recording_id"))
     return redirect(
         url_for("transcription.review", recording_id=back) if back else url_for("transcription.queue")
@@ -288,7 +325,7 @@ def expert_topics():
     helpdesk.set_expert_topics(
         current_user, [int(t) for t in request.form.getlist("topic_ids") if t.isdigit()]
     )
-    flash("Your help-desk topics are saved.", "info")
+    flash(gettext("Your help-desk topics are saved."), "info")
     return redirect(url_for("transcription.helpdesk"))
 
 
@@ -313,14 +350,16 @@ def answer(question_id: int):
         stream,
         name,
         current_user,
-        done="Answer saved. We are calling the asker back to play it, and sending an SMS.",
+        done=gettext("Answer saved. We are calling the asker back to play it, and sending an SMS."),
     )
 
 
 @bp.post("/helpdesk/<int:question_id>/call-again")
 @page_params.expert_required
 def call_again(question_id: int):
-    return _helpdesk_action(helpdesk.call_again, question_id, current_user, done="Calling the asker again.")
+    return _helpdesk_action(
+        helpdesk.call_again, question_id, current_user, done=gettext("Calling the asker again.")
+    )
 
 
 @bp.post("/helpdesk/<int:question_id>/publish")
@@ -332,7 +371,7 @@ def publish_answer(question_id: int):
         question_id,
         title,
         current_user,
-        done="Published: the question and its answer are now a peer story.",
+        done=gettext("Published: the question and its answer are now a peer story."),
     )
 
 

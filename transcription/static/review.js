@@ -50,8 +50,9 @@
   toggle.addEventListener("click", function () {
     if (audio.paused) playFrom(audio.currentTime); else audio.pause();
   });
-  audio.addEventListener("play", function () { toggle.textContent = "❚❚ Pause"; });
-  audio.addEventListener("pause", function () { toggle.textContent = "▶ Play"; });
+  // The button's words come from the page, in its language.
+  audio.addEventListener("play", function () { toggle.textContent = toggle.dataset.pause; });
+  audio.addEventListener("pause", function () { toggle.textContent = toggle.dataset.play; });
   audio.addEventListener("timeupdate", update);
   audio.addEventListener("seeked", update);
   audio.addEventListener("loadedmetadata", function () { seek.max = audio.duration; update(); });
@@ -79,5 +80,47 @@
       var field = document.querySelector("#approve input[name=" + button.dataset.mark + "]");
       field.value = audio.currentTime.toFixed(1);
     });
+  });
+})();
+
+// Topic changes (add, accept, reject) are sent without leaving the page: the server answers with the
+// topics section alone, which replaces the old one, so a title, notes or trim being typed stay as they are.
+// The approve form's box for that topic follows the change. Without this script the forms post as usual.
+(function () {
+  var section = document.getElementById("tags");
+  if (!section || !window.fetch) return;
+
+  function followInApproveForm(data) {
+    var box = document.querySelector("#approve input[name=topic_ids][value='" + data.get("topic_id") + "']");
+    if (box) box.checked = data.get("action") !== "reject";
+  }
+
+  section.addEventListener("submit", function (event) {
+    var form = event.target;
+    var data = new FormData(form);
+    if (event.submitter && event.submitter.name) data.set(event.submitter.name, event.submitter.value);
+    event.preventDefault();
+    // getAttribute: the forms have a field named "action", which hides form.action
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: { "X-Chaupal-Part": "tags" } })
+      .then(function (response) {
+        // Anything but the topics section (the session ran out, the server failed): post the usual way,
+        // so the login and draft keeping of the layout take over.
+        if (!response.ok || response.headers.get("X-Chaupal-Part") !== "tags") throw new Error("not the topics");
+        return response.text();
+      })
+      .then(function (html) {
+        section.innerHTML = html;
+        followInApproveForm(data);
+        var message = section.querySelector(".flash");
+        if (message) { message.setAttribute("tabindex", "-1"); message.focus(); }
+      })
+      .catch(function () {
+        if (event.submitter && event.submitter.name) {
+          var chosen = document.createElement("input");
+          chosen.type = "hidden"; chosen.name = event.submitter.name; chosen.value = event.submitter.value;
+          form.appendChild(chosen);
+        }
+        form.submit();
+      });
   });
 })();
