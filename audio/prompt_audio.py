@@ -1,6 +1,8 @@
 """Recorded audio for the line's prompts: uploaded per prompt and language, found at call time."""
 
+import hashlib
 import re
+import shutil
 from typing import BinaryIO
 
 from flask_babel import gettext
@@ -58,3 +60,30 @@ def prompt_audio_list() -> list[PromptAudio]:
     """Every uploaded prompt recording, by prompt and language."""
     query = select(PromptAudio).order_by(PromptAudio.prompt_id, PromptAudio.language_code)
     return list(db.session.scalars(query))
+
+
+SPOKEN_PREFIX = "speech"
+VOICE = re.compile(r"^[a-z]{2,3}$")
+
+
+def spoken_words(text: str, language: str) -> str | None:
+    """The store key of `text` spoken by espeak-ng in the language ('hi', 'hi-IN'), rendered once.
+
+    For listeners without a voice of their own (the browser simulator): the same words the line's
+    <Say> speaks. None when espeak-ng is not installed or the language is not one it can be asked for.
+    """
+    voice = (language or "").split("-")[0].lower()
+    if not VOICE.match(voice) or not shutil.which("espeak-ng"):
+        return None
+    digest = hashlib.sha256(f"{voice}\n{text}".encode()).hexdigest()[:20]
+    key = f"{SPOKEN_PREFIX}/{voice}/{digest}.wav"
+    if store.exists(key):
+        return key
+    with store.scratch_dir() as folder:
+        path = folder / "speech.wav"
+        try:
+            convert.synthesize(text.lstrip("- "), voice, path)  # a leading '-' would read as an option
+        except convert.ToolError:  # a language espeak-ng has no voice for, or a stuck run
+            return None
+        store.write_file(key, path)
+    return key

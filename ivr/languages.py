@@ -2,11 +2,13 @@
 
 import re
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audio import prompt_audio
 from core.db import db
 from core.models import Language
+from core.words import language_name
 from ivr import prompts
 from ivr.models import PromptText
 
@@ -40,16 +42,16 @@ def add_language(
     """A new language, switched off until every prompt has words or audio in it."""
     code, name = code.strip().lower(), name.strip()
     if not CODE.match(code):
-        raise LanguageError("the code is two or three lower-case letters, e.g. mr for Marathi")
+        raise LanguageError(gettext("the code is two or three small English letters, for Marathi: mr"))
     if db.session.get(Language, code) is not None:
-        raise LanguageError(f"there is already a language with the code {code}")
+        raise LanguageError(gettext("there is already a language with the code %(code)s", code=code))
     if not name:
-        raise LanguageError("give the language a name")
+        raise LanguageError(gettext("give the language a name"))
     number = int(digit) if digit.strip().isdigit() else 0
     taken = {language.menu_digit for language in all_languages()}
     if number not in MENU_DIGITS or number in taken:
         free = ", ".join(str(d) for d in MENU_DIGITS if d not in taken)
-        raise LanguageError(f"choose a free key for the language menu: {free}")
+        raise LanguageError(gettext("choose a free key for the language menu: %(keys)s", keys=free))
     language = Language(
         code=code,
         name=name,
@@ -68,12 +70,18 @@ def switch(code: str, on: bool) -> Language:
     """Offer the language to callers (only once nothing is missing), or stop offering it."""
     language = db.session.get(Language, code)
     if language is None:
-        raise LanguageError("there is no such language")
+        raise LanguageError(gettext("there is no such language"))
     missing = missing_prompts(code)
     if on and missing:
-        raise LanguageError(f"{len(missing)} prompt(s) still have no words or audio in {language.name}")
+        raise LanguageError(
+            gettext(
+                "prompts that still have no words or audio in %(language)s: %(num)d",
+                language=language_name(code),
+                num=len(missing),
+            )
+        )
     if not on and language.active and sum(lang.active for lang in all_languages()) == 1:
-        raise LanguageError("the line needs at least one language")
+        raise LanguageError(gettext("the line needs at least one language"))
     language.active = on
     db.session.commit()
     return language

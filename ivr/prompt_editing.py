@@ -3,6 +3,7 @@
 import logging
 
 from flask import g
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audio import prompt_audio
@@ -67,11 +68,25 @@ def prompt_version(prompt_id: str, language_code: str) -> int:
     return edited.version if edited else prompts.PROMPTS[prompt_id].version
 
 
+def refusals(prompt_id: str, typed: dict[str, str]) -> dict[str, str]:
+    """Why each language's typed words cannot be saved, by language code (empty when all can)."""
+    found = {}
+    for code, words in typed.items():
+        words = " ".join(words.split())
+        if not words:
+            continue  # an empty box goes back to the shipped words
+        try:
+            prompts.check_words(words, prompts.text(prompt_id, code))
+        except prompts.WordsError as error:
+            found[code] = str(error)
+    return found
+
+
 def save_prompt_words(prompt_id: str, language_code: str, text: str, staff_id: int) -> str:
     """Set (or, with empty text, reset) an admin's wording; refuses text that drops or adds placeholders."""
     prompt = prompts.PROMPTS.get(prompt_id)
     if prompt is None:
-        raise ValueError(f"there is no prompt '{prompt_id}'")
+        raise ValueError(gettext("there is no prompt '%(name)s'", name=prompt_id))
     text = " ".join(text.split())
     shipped = prompts.text(prompt_id, language_code)
     edited = db.session.scalar(select(PromptText).filter_by(prompt_id=prompt_id, language_code=language_code))
@@ -80,11 +95,11 @@ def save_prompt_words(prompt_id: str, language_code: str, text: str, staff_id: i
         if edited is not None:
             db.session.delete(edited)
         db.session.commit()
-        return "back to the shipped words"
+        return gettext("back to the shipped words")
     prompts.check_words(text, shipped)
     if edited is None:
         edited = PromptText(prompt_id=prompt_id, language_code=language_code, version=prompt.version)
         db.session.add(edited)
     edited.text, edited.version, edited.updated_by = text, edited.version + 1, staff_id
     db.session.commit()
-    return f"saved as version {edited.version}"
+    return gettext("saved as version %(number)d", number=edited.version)

@@ -9,6 +9,8 @@ changes: consent records store the id, version and exact words the caller heard.
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 
 @dataclass(frozen=True)
 class Prompt:
@@ -461,13 +463,17 @@ def placeholders(words: str) -> set[str]:
 def check_words(words: str, shipped: str) -> None:
     """Refuse words that are too long, hold braces other than plain placeholders, or change them."""
     if len(words) > MAX_LENGTH:
-        raise WordsError(f"keep a prompt under {MAX_LENGTH} characters: callers hear it on a phone")
+        raise WordsError(
+            gettext("keep a prompt under %(count)d characters: callers hear it on a phone", count=MAX_LENGTH)
+        )
     stray = PLACEHOLDER.sub("", words)
     if "{" in stray or "}" in stray:
-        raise WordsError("a brace is not allowed except in a placeholder written exactly as {name}")
+        raise WordsError(gettext("a brace is not allowed except in a placeholder written exactly as {name}"))
     if placeholders(words) != placeholders(shipped):
-        wanted = ", ".join(sorted("{" + name + "}" for name in placeholders(shipped))) or "no {placeholders}"
-        raise WordsError(f"the words must keep exactly these placeholders: {wanted}")
+        wanted = ", ".join(sorted("{" + name + "}" for name in placeholders(shipped)))
+        if not wanted:
+            raise WordsError(gettext("these words take no {placeholders}: write them out in full"))
+        raise WordsError(gettext("the words must keep exactly these placeholders: %(names)s", names=wanted))
 
 
 def fill(words: str, values: dict) -> str:

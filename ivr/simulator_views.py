@@ -1,12 +1,15 @@
 """The browser softphone: staff call the line (or answer its calls) without a phone or Twilio account."""
 
+import io
 import json
 import secrets
 from dataclasses import asdict
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
+from audio import prompt_audio, store
 from core import sandbox
 from core.auth import role_required
 from core.db import db
@@ -20,10 +23,10 @@ bp = Blueprint(
 )
 CALL_STATE_SECONDS = 3600
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+MAX_SPOKEN_CHARACTERS = 2000  # a <Say> of the line is a few sentences
 STAFF = (StaffUser.CURATOR, StaffUser.OFFICER)
-NOT_YOURS = (
-    "The simulator calls only from your own test numbers (+999…), never a real person's number. "
-    "सिम्युलेटर सिर्फ़ आपके अपने टेस्ट नंबरों (+999…) से कॉल करता है, किसी असली व्यक्ति के नंबर से कभी नहीं।"
+NOT_YOURS = lazy_gettext(
+    "The simulator calls only from your own test numbers (+999…), never a real person's number."
 )
 
 
@@ -49,7 +52,7 @@ def _may_use(number: str) -> bool:
 def _load(call_id: str) -> SimulatedCall:
     raw = redis_connection().get(_state_key(call_id))
     if raw is None:
-        abort(404, "This simulated call has ended or expired. Start a new call.")
+        abort(404, gettext("This simulated call has ended or expired. Start a new call."))
     transport = FlaskTransport(current_app._get_current_object())
     return SimulatedCall.resume(transport, current_app.config["TWILIO_AUTH_TOKEN"], json.loads(raw))
 
@@ -86,9 +89,11 @@ def _new_call(caller: str, direction: str = "inbound") -> SimulatedCall:
 def start_call():
     caller = (request.json or {}).get("caller", "").strip()
     if not caller.startswith("+") or not caller[1:].isdigit():
-        return jsonify(error="Enter the caller's number in international form, e.g. +919800000001"), 400
+        return jsonify(
+            error=gettext("Enter the caller's number in international form, e.g. +919800000001")
+        ), 400
     if not _may_use(caller):
-        return jsonify(error=NOT_YOURS), 403
+        return jsonify(error=str(NOT_YOURS)), 403
     call = _new_call(caller)
     preview = str((request.json or {}).get("preview_item") or "")
     url = flow.step_url("quiz_preview", item=preview) if preview.isdigit() else None  # a quiz item alone
@@ -137,17 +142,34 @@ def record(call_id: str):
     call = _load(call_id)
     if not current_app.config.get("TWILIO_SANDBOX"):
         return jsonify(
-            error="Recording in the simulator needs the Twilio sandbox (development without "
-            "Twilio credentials): real Twilio keeps its own recordings."
+            error=gettext(
+                "Recording in the simulator needs the Twilio sandbox (development without "
+                "Twilio credentials): real Twilio keeps its own recordings."
+            )
         ), 409
     upload = request.files.get("audio")
     data = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
     if not data or len(data) > MAX_UPLOAD_BYTES:
-        return jsonify(error="The recording is empty or larger than 8 MB."), 400
+        return jsonify(error=gettext("The recording is empty or larger than 8 MB.")), 400
     seconds = audio_seconds(data) or float(request.form.get("seconds", 0) or 0)
     sid, url = sandbox.save_recording(data, call.call_sid, seconds, upload.mimetype or "audio/x-wav")
     hang_up_after = request.form.get("hangup") == "1"
     return _act(lambda: _reply(call_id, call, call.record(sid, url, seconds, hang_up=hang_up_after)))
+
+
+@bp.get("/api/speech/<language>")
+@role_required(*STAFF)
+def speech(language: str):
+    """A <Say>'s words as audio the app renders itself, for a browser that has no voice for them."""
+    text = request.args.get("text", "").strip()
+    if not text or len(text) > MAX_SPOKEN_CHARACTERS:
+        abort(400)
+    key = prompt_audio.spoken_words(text, language)
+    if key is None:
+        abort(404)  # nothing can speak it here: the page shows the words instead
+    response = send_file(io.BytesIO(store.read_bytes(key)), mimetype="audio/wav", max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/api/inbox")

@@ -4,11 +4,13 @@ import functools
 import logging
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import role_required
 from core.twilio import webhook
+from core.words import language_name
 from ivr import (
     call_records,
     consent_takes,
@@ -96,45 +98,67 @@ def degrade_politely(error):
 def edit_prompt(prompt_id: str):
     if prompt_id not in prompt_texts.PROMPTS:
         abort(404)
-    if request.method == "POST":
-        for language in languages.all_languages():
-            if language.code not in request.form:
-                continue  # a language the form did not show keeps its words
-            try:
-                outcome = prompt_editing.save_prompt_words(
-                    prompt_id, language.code, request.form.get(language.code, ""), current_user.id
-                )
-                flash(f"{language.name}: {outcome}.", "info")
-            except ValueError as error:
-                flash(f"{language.name}: {error}", "error")
-        return redirect(url_for("ivr.edit_prompt", prompt_id=prompt_id))
+    if request.method == "GET":
+        return _prompt_page(prompt_id, typed={}, refusals={})
+    # Only the languages the form showed: a language it did not show keeps its words.
+    typed = {
+        lang.code: request.form[lang.code] for lang in languages.all_languages() if lang.code in request.form
+    }
+    refusals = prompt_editing.refusals(prompt_id, typed)
+    if refusals:  # nothing is saved: the admin gets back what they typed, each reason by its box
+        return _prompt_page(prompt_id, typed, refusals), 400
+    for code, words in typed.items():
+        outcome = prompt_editing.save_prompt_words(prompt_id, code, words, current_user.id)
+        flash(f"{language_name(code)}: {outcome}", "info")
+    return redirect(url_for("ivr.edit_prompt", prompt_id=prompt_id))
+
+
+def _prompt_page(prompt_id: str, typed: dict[str, str], refusals: dict[str, str]) -> str:
     row = next(r for r in prompt_editing.prompt_table() if r["prompt"].id == prompt_id)
-    return render_template("ivr/prompt_edit.html", row=row, languages=languages.all_languages())
+    return render_template(
+        "ivr/prompt_edit.html",
+        row=row,
+        languages=languages.all_languages(),
+        typed=typed,
+        refusals=refusals,
+        max_length=prompt_texts.MAX_LENGTH,
+    )
 
 
 @bp.route("/languages", methods=["GET", "POST"])
 @role_required("admin")
 def language_list():
     """Languages of the line: add one (switched off), see what it still lacks, switch it on or off."""
-    if request.method == "POST":
-        form = request.form
-        try:
-            added = languages.add_language(
-                form.get("code", ""),
-                form.get("name", ""),
-                form.get("native_name", ""),
-                form.get("digit", ""),
-                form.get("say_language", ""),
-                form.get("voice", ""),
-            )
-            flash(f"{added.name} added, switched off until every prompt has words or audio in it.", "info")
-        except languages.LanguageError as error:
-            flash(str(error), "error")
-        return redirect(url_for("ivr.language_list"))
+    if request.method == "GET":
+        return _languages_page(form={})
+    form = request.form
+    try:
+        added = languages.add_language(
+            form.get("code", ""),
+            form.get("name", ""),
+            form.get("native_name", ""),
+            form.get("digit", ""),
+            form.get("say_language", ""),
+            form.get("voice", ""),
+        )
+    except languages.LanguageError as error:
+        flash(str(error), "error")
+        return _languages_page(form), 400  # refilled: nothing typed is lost
+    flash(
+        gettext(
+            "%(language)s added, switched off until every prompt has words or audio in it.",
+            language=added.name,
+        ),
+        "info",
+    )
+    return redirect(url_for("ivr.language_list"))
+
+
+def _languages_page(form) -> str:
     found = [
         (language, len(languages.missing_prompts(language.code))) for language in languages.all_languages()
     ]
-    return render_template("ivr/languages.html", languages=found)
+    return render_template("ivr/languages.html", languages=found, form=form)
 
 
 @bp.get("/languages/<code>")
@@ -152,7 +176,11 @@ def language_missing(code: str):
 def language_switch(code: str):
     try:
         changed = languages.switch(code, request.form.get("active") == "1")
-        flash(f"{changed.name} is {'offered to callers' if changed.active else 'switched off'}.", "info")
+        name = language_name(changed.code)
+        if changed.active:
+            flash(gettext("%(language)s is offered to callers.", language=name), "info")
+        else:
+            flash(gettext("%(language)s is switched off.", language=name), "info")
     except languages.LanguageError as error:
         flash(str(error), "error")
     return redirect(url_for("ivr.language_list"))

@@ -1,5 +1,7 @@
 """Admins change what the line says; callers hear it and consent records keep the exact words."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -8,7 +10,7 @@ from ivr import (
     prompt_editing,
     prompts,
 )
-from ivr.models import Consent
+from ivr.models import Consent, PromptText
 from tests.helpers import csrf_token
 from tests.ivr_fixtures import Phone
 
@@ -57,3 +59,18 @@ def test_consent_keeps_the_edited_words_and_their_version(app, login, twilio_pos
     consent = db.session.scalar(select(Consent))
     shipped = prompts.PROMPTS["consent_story"].version
     assert (consent.prompt_text, consent.prompt_version) == (words, shipped + 1)
+
+
+def test_a_refused_edit_comes_back_with_what_was_typed_and_why_by_the_field(client, login):
+    login("admin")
+    page = "/ivr/prompts/resume_offer"
+    typed = {"en": "Press 1 to go on with your lesson.", "hi": "आगे सुनने के लिए 1 दबाएँ: {title}"}
+    refused = client.post(page, data={"csrf_token": csrf_token(client, page), **typed})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    # each box holds what the admin typed, not the old words; the reason sits by the refused box
+    assert f">{typed['en']}</textarea>" in html and f">{typed['hi']}</textarea>" in html
+    reason = re.search(r'<p [^>]*id="refused-en"[^>]*>([^<]*)</p>', html)
+    assert reason and "{title}" in reason.group(1)
+    assert 'aria-describedby="refused-en"' in html and 'id="refused-hi"' not in html
+    assert db.session.query(PromptText).count() == 0  # nothing saved while any box is refused

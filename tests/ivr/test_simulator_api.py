@@ -81,3 +81,13 @@ def test_recording_needs_the_sandbox(client, login):
     call_id = post(client, "/simulator/api/call", {"caller": caller}).get_json()["call_id"]
     response = post(client, f"/simulator/api/{call_id}/record")
     assert response.status_code == 409 and "sandbox" in response.get_json()["error"]
+
+
+def test_the_line_s_words_are_spoken_by_the_app_for_a_browser_without_a_voice(client, login):
+    assert client.get("/simulator/api/speech/hi?text=नमस्ते").status_code in (302, 401)  # staff only
+    login("officer")
+    spoken = client.get("/simulator/api/speech/hi-IN", query_string={"text": "चौपाल में आपका स्वागत है।"})
+    assert spoken.status_code == 200 and spoken.mimetype == "audio/wav"
+    assert spoken.data[:4] == b"RIFF" and len(spoken.data) > 8000  # some speech, not an empty file
+    assert client.get("/simulator/api/speech/hi", query_string={"text": "x" * 2001}).status_code == 400
+    assert client.get("/simulator/api/speech/..", query_string={"text": "hello"}).status_code == 404
