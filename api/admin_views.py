@@ -1,16 +1,59 @@
 """Admin pages: API tokens (create, shown once, revoke) and the API audit log."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from api import audit, tokens, webhooks
-from api.models import ApiToken
+from api.models import ApiToken, WebhookDelivery
 from core.auth import role_required
 from core.db import db
 from core.models import District
 
 bp = Blueprint("api_admin", __name__, url_prefix="/admin/api", template_folder="templates")
+
+# Words for values the pages show, in the page's language (the codes stay what receivers see).
+EVENT_NAMES = {
+    "story.published": lazy_gettext("a story was published"),
+    "question.asked": lazy_gettext("a question was asked"),
+    "question.answered": lazy_gettext("a question was answered"),
+    "contact.opted_out": lazy_gettext("someone stopped the calls and messages"),
+    "contact.opted_in": lazy_gettext("someone joined again"),
+    "certificate.issued": lazy_gettext("a certificate was given"),
+    "campaign.finished": lazy_gettext("a campaign finished"),
+}
+DELIVERY_STATES = {
+    WebhookDelivery.PENDING: lazy_gettext("waiting to be sent"),
+    WebhookDelivery.DELIVERED: lazy_gettext("delivered"),
+    WebhookDelivery.FAILED: lazy_gettext("failed"),
+    WebhookDelivery.REFUSED: lazy_gettext("refused"),
+}
+PARAMETER_PLACES = {
+    "path": lazy_gettext("in the address"),
+    "query": lazy_gettext("after ? in the address"),
+    "header": lazy_gettext("in a header"),
+}
+
+
+@bp.app_template_filter()
+@bp.app_template_global()
+def webhook_event_name(event: str) -> str:
+    """What a webhook event means, in the page's language."""
+    return str(EVENT_NAMES.get(event, event))
+
+
+@bp.app_template_global()
+def delivery_state(status: str) -> str:
+    """A webhook delivery's state in the page's language."""
+    return str(DELIVERY_STATES.get(status, status))
+
+
+@bp.app_template_global()
+def parameter_place(place: str) -> str:
+    """Where an API parameter goes, in the page's language."""
+    return str(PARAMETER_PLACES.get(place, place))
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -20,13 +63,15 @@ def token_list():
     secret = None
     if request.method == "POST":
         secret = _create_from_form(request.form)
+    refused = request.method == "POST" and secret is None
     return render_template(
         "api/tokens.html",
         tokens=tokens.all_tokens(),
         districts=_districts(),
         secret=secret,
         scopes=ApiToken.SCOPES,
-    )
+        form=request.form if refused else MultiDict(),  # a refused form comes back as typed
+    ), 400 if refused else 200
 
 
 def _create_from_form(form) -> str | None:
@@ -34,7 +79,7 @@ def _create_from_form(form) -> str | None:
         None if form.get("all_districts") else [int(d) for d in form.getlist("district_ids") if d.isdigit()]
     )
     if district_ids == []:
-        flash("Choose at least one district, or all districts. / कम से कम एक ज़िला चुनें।", "error")
+        flash(gettext("Choose at least one district, or all districts."), "error")
         return None
     scope = form.get("scope", ApiToken.READ)
     if scope not in ApiToken.SCOPES:
@@ -52,7 +97,7 @@ def revoke_token(token_id: int):
     """Revoke a token: it stops working at once."""
     if tokens.revoke(token_id) is not None:
         db.session.commit()
-        flash("Token revoked: it no longer works. / टोकन रद्द किया गया।", "info")
+        flash(gettext("Token revoked: it no longer works."), "info")
     return redirect(url_for("api_admin.token_list"))
 
 
@@ -74,9 +119,14 @@ def webhook_list():
     secret = None
     if request.method == "POST":
         secret = _subscribe_from_form(request.form)
+    refused = request.method == "POST" and secret is None
     return render_template(
-        "api/webhooks.html", subscriptions=webhooks.all_subscriptions(), events=webhooks.EVENTS, secret=secret
-    )
+        "api/webhooks.html",
+        subscriptions=webhooks.all_subscriptions(),
+        events=webhooks.EVENTS,
+        secret=secret,
+        form=request.form if refused else MultiDict(),  # a refused form comes back as typed
+    ), 400 if refused else 200
 
 
 def _subscribe_from_form(form) -> str | None:
@@ -85,7 +135,7 @@ def _subscribe_from_form(form) -> str | None:
             form.get("url", ""), form.getlist("events"), bool(form.get("allow_private_host")), current_user.id
         )
     except ValueError as error:  # a refused or unresolvable address is a ValueError too
-        flash(f"Not saved: {error}. / सहेजा नहीं गया।", "error")
+        flash(gettext("Not saved: %(reason)s.", reason=error), "error")
         return None
     db.session.commit()
     return subscription.secret
@@ -97,7 +147,7 @@ def stop_webhook(subscription_id: int):
     """Stop sending to a subscription."""
     webhooks.deactivate(subscription_id)
     db.session.commit()
-    flash("Subscription stopped. / सदस्यता रोकी गई।", "info")
+    flash(gettext("Subscription stopped."), "info")
     return redirect(url_for("api_admin.webhook_list"))
 
 

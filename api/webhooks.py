@@ -4,6 +4,7 @@ import json
 import secrets
 import uuid
 
+from flask_babel import gettext
 from rq import Retry
 from sqlalchemy import delete, insert, select
 
@@ -32,7 +33,7 @@ def subscribe(
     """A new subscription with its own signing secret; AddressRefusedError/ValueError if not allowed."""
     unknown = set(events) - set(EVENTS)
     if unknown or not events:
-        raise ValueError(f"choose events from {', '.join(EVENTS)}")
+        raise ValueError(gettext("choose events from %(events)s", events=", ".join(EVENTS)))
     check_url(url.strip(), allow_private_host)
     subscription = WebhookSubscription(
         url=url.strip(),
