@@ -6,6 +6,7 @@ import logging
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import role_required
@@ -91,6 +92,14 @@ def degrade_politely(error):
     # The caller hears an apology, never Twilio's "application error"; the cause goes to the log.
     log.error("call step failed, caller heard the fallback: %s", error)
     return Response(twiml.FALLBACK_XML, mimetype="text/xml")
+
+
+@bp.app_template_filter()
+def placeholders_marked(words: str) -> Markup:
+    """Prompt words with each {placeholder} marked as code: the line fills it in, it is not a word."""
+    return Markup(
+        prompt_texts.PLACEHOLDER.sub(lambda found: f'<code lang="en">{found[0]}</code>', str(escape(words)))
+    )
 
 
 @bp.route("/prompts/<prompt_id>", methods=["GET", "POST"])
