@@ -10,6 +10,7 @@ from audio.models import Recording
 from core import queue
 from core.app import create_app
 from core.db import db
+from core.i18n import COOKIE
 from core.models import SandboxMessage
 from ivr import simulated_numbers
 from tests.browser import LiveServer, free_port, log_in, wait_until
@@ -167,14 +168,16 @@ def test_without_a_speech_voice_the_line_is_heard_through_the_apps_own_audio(pag
     assert page.is_hidden("#no-voice")
 
 
-def test_when_nothing_can_speak_the_words_are_shown_as_text(page, sandbox_server):
+def test_when_nothing_can_speak_the_words_are_shown_as_text_in_the_pages_language(page, sandbox_server):
     page.add_init_script("Object.defineProperty(window, 'speechSynthesis', {value: undefined})")
     page.route("**/simulator/api/speech/**", lambda route: route.fulfill(status=404, body=""))
     curator = make_staff("curator")
     log_in(page, sandbox_server, curator.username, STAFF_PASSWORD)
+    page.context.add_cookies([{"name": COOKIE, "value": "hi", "url": sandbox_server.url}])
     page.goto(sandbox_server.url + "/simulator/")
     page.click("#call")
-    wait_for(page, "Waiting for keys")
+    wait_for(page, "बटन दबाने का इंतज़ार")  # "Waiting for keys"
     wait_until(page, "document.querySelectorAll('#heard li.shown').length >= 2", timeout=15000)
-    assert page.is_visible("#no-voice")
-    assert "For English, press 2." in page.inner_text("#heard")
+    assert page.is_visible("#no-voice") and "ऊपर की सूची में इन्हें पढ़ें" in page.inner_text("#no-voice")
+    assert "For English, press 2." in page.inner_text("#heard")  # the words callers hear, as they are
+    assert "लिखकर दिखाया गया" in page.inner_text("#heard li.shown")  # "shown as text"
