@@ -199,7 +199,8 @@
 
   // --- the inbox of the chosen number ---
   // Each number has its own inbox: a poll answered after the person switched numbers is dropped,
-  // and messages already listed are never listed again (an Answer button stays where it is).
+  // messages already listed are never listed again, and a new one goes below the others, so an Answer
+  // button never moves away as it is tapped (a message arriving with the call used to push it down).
 
   let inboxNumber = $("caller").value.trim(), inboxSince = 0, inboxTimer = null, inboxRound = 0;
   const listed = new Set();
@@ -246,7 +247,7 @@
             listed.add(m.id);
             const empty = $("inbox").querySelector("[data-empty]");
             if (empty) empty.remove();
-            $("inbox").prepend(inboxItem(m));
+            $("inbox").append(inboxItem(m));  // below the others: a button never moves under a finger
           });
         }
       }

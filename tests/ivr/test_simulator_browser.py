@@ -130,6 +130,23 @@ def text_to(phone: str, body: str) -> None:
     db.session.commit()
 
 
+def test_the_answer_button_stays_put_when_a_message_arrives_after_the_ring(page, sandbox_server):
+    """A message landing just after the ring (a call-back's text) must not push Answer from under a tap."""
+    curator = make_staff("curator")
+    phone = simulated_numbers.numbers_of(curator.id)[0]
+    log_in(page, sandbox_server, curator.username, STAFF_PASSWORD)
+    page.goto(sandbox_server.url + "/simulator/")
+    ring(sandbox_server, phone)
+    answer = page.locator("#inbox button")
+    answer.wait_for()
+    before = answer.bounding_box()
+    text_to(phone, "We will call you back in a minute")
+    wait_until(page, "document.getElementById('inbox').textContent.includes('call you back')")
+    assert answer.bounding_box() == before
+    answer.click()  # once
+    wait_for(page, "Waiting for keys")
+
+
 def test_the_inbox_shows_only_the_chosen_numbers_messages(page, sandbox_server):
     curator = make_staff("curator")
     first, second = simulated_numbers.numbers_of(curator.id)[:2]
