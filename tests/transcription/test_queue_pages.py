@@ -7,6 +7,7 @@ import pytest
 
 from audio.models import Recording
 from core.db import db
+from core.i18n import COOKIE
 from tests.browser import log_in
 from tests.factories import STAFF_PASSWORD, make_contact, make_staff
 from transcription.models import Transcript
@@ -43,6 +44,18 @@ def test_120_items_in_three_pages_each_shown_once_with_matching_counts(client, l
     assert sorted(everything) == sorted(set(everything)) and len(everything) == 120
     beyond = client.get("/review/?page=9").get_data(as_text=True)
     assert "Page 3 of 3" in beyond and shown(beyond) == pages[2]
+
+
+def test_the_pages_read_the_same_in_hindi(client, login):
+    queued(120)
+    login("curator")
+    client.set_cookie(COOKIE, "hi")
+    first = client.get("/review/?kind=story").get_data(as_text=True)
+    assert re.search(r"नई <span class=\"count\">120</span>", first)
+    assert "पेज 1 / 3 · 120 में से 1–50" in first and "अगला" in first
+    pages = [shown(client.get(f"/review/?kind=story&page={n}").get_data(as_text=True)) for n in (1, 2, 3)]
+    assert [len(page) for page in pages] == [50, 50, 20] and len(set(sum(pages, []))) == 120
+    assert "पेज 3 / 3 · 120 में से 101–120" in client.get("/review/?page=9").get_data(as_text=True)
 
 
 def test_filters_are_kept_across_pages_and_tabs(client, login):
