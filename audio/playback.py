@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 from audio.models import Lesson, LessonSegment, LessonTrack
@@ -41,7 +41,18 @@ def published_lessons(language_code: str, topic_id: int | None = None, kind: str
 
 
 def lesson_playlist(lesson_id: int, language_code: str) -> list[PlaylistItem]:
-    """The playable segments of a published lesson in one language; empty if retired or missing."""
+    """The playable segments of a published lesson in one language; empty if retired or missing.
+
+    Read once per request: a key press on a segment builds the screen it answers and then the next one.
+    """
+    # On the request, not on g: an app context (and its g) can outlive many requests in tests.
+    known = request.environ.setdefault("chaupal.playlists", {}) if has_request_context() else {}
+    if (lesson_id, language_code) not in known:
+        known[lesson_id, language_code] = _read_playlist(lesson_id, language_code)
+    return known[lesson_id, language_code]
+
+
+def _read_playlist(lesson_id: int, language_code: str) -> list[PlaylistItem]:
     query = (
         select(LessonSegment)
         .join(LessonTrack)

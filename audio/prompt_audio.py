@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from audio import convert, lesson_library, playback, store
 from audio.models import PromptAudio
+from core import kept_rows
 from core.db import db, utcnow
 
 
@@ -22,9 +23,14 @@ def prompt_audio_url(prompt_id: str, language_code: str) -> str | None:
 
 
 def prompt_audio_keys(language_code: str) -> dict[str, str]:
-    """Every uploaded prompt recording in a language, {prompt id: stored key}, in one query."""
-    query = select(PromptAudio.prompt_id, PromptAudio.playback_key).filter_by(language_code=language_code)
-    return {prompt_id: key for prompt_id, key in db.session.execute(query) if key}
+    """Every uploaded prompt recording in a language, {prompt id: stored key}: read at every call step,
+    so kept per process (core.kept_rows). Do not change the dictionary returned."""
+
+    def load() -> dict[str, str]:
+        query = select(PromptAudio.prompt_id, PromptAudio.playback_key).filter_by(language_code=language_code)
+        return {prompt_id: key for prompt_id, key in db.session.execute(query) if key}
+
+    return kept_rows.kept(f"prompt_audio:{language_code}", (PromptAudio.__tablename__,), load)
 
 
 PROMPT_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")

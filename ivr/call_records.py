@@ -4,11 +4,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from campaigns import audience as campaign_audience
+from core import kept_rows
 from core.db import db, utcnow
 from core.models import Contact, Language
 from ivr import consent_takes
@@ -57,7 +59,9 @@ def request_key() -> str | None:
 
 def open_call(form) -> Call:
     """The Call row for this CallSid, created (with its caller's Contact) on first sight."""
-    call = db.session.scalar(select(Call).filter_by(call_sid=form["CallSid"]))
+    # The caller's contact comes with the call (one read of the caller): most steps look at it.
+    found = select(Call).filter_by(call_sid=form["CallSid"]).options(joinedload(Call.contact))
+    call = db.session.scalar(found)
     if call is not None:
         return call
     contact = contact_for(caller_number(form))
@@ -102,7 +106,7 @@ def active_languages() -> list[Language]:
 
 @dataclass(frozen=True)
 class SpokenLanguage:
-    """What a call step needs of a language, read once per request (see call_language)."""
+    """What a call step needs of a language: a plain copy, kept per process (see call_language)."""
 
     code: str
     name: str
@@ -115,17 +119,26 @@ class SpokenLanguage:
 def call_language(call: Call) -> SpokenLanguage:
     """The language to speak on this call: the caller's choice, else DEFAULT_LANGUAGE.
 
-    A step asks several times and commits in between; every commit expires ORM rows, so a Language
-    row was read again each time (2-4 queries a webhook). A plain copy kept for the request is not.
+    Every step asks, several times: the languages are kept per process (core.kept_rows), not read.
     """
     code = call.language_code or current_app.config["DEFAULT_LANGUAGE"]
-    known = g.setdefault("chaupal_call_languages", {})
-    if code not in known:
-        row = db.session.get(Language, code) or active_languages()[0]
-        known[code] = SpokenLanguage(
+    known = kept_rows.kept("spoken_languages", (Language.__tablename__,), _spoken_languages)
+    return known.get(code) or known[""]
+
+
+def _spoken_languages() -> dict[str, SpokenLanguage]:
+    """Every language by code, and under "" the first one offered (for a code that is not there)."""
+    rows = db.session.scalars(select(Language).order_by(Language.menu_digit))
+    known = {
+        row.code: SpokenLanguage(
             row.code, row.name, row.native_name, row.say_language, row.say_voice, row.menu_digit
         )
-    return known[code]
+        for row in rows
+    }
+    first_active = next((row for row in active_languages()), None)
+    if first_active is not None:
+        known[""] = known[first_active.code]
+    return known
 
 
 def set_language(call: Call, code: str) -> None:

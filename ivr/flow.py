@@ -156,8 +156,7 @@ def press_key(name: str, form, args) -> VoiceResponse:
         failures = int(args["try"]) if args.get("try", "").isdigit() else 0
         return _failure(turn, name, failures + 1, "invalid" if digits else "no_input")
     go = action(turn) if callable(action) else action
-    db.session.commit()
-    return render(turn, go)
+    return render(turn, go)  # commits the key's effect with the next screen's, once
 
 
 def _action_for(menu: Menu, name: str, turn: Turn, digits: str) -> Action | None:
@@ -195,6 +194,9 @@ def render(turn: Turn, go: Go, failures: int = 0) -> VoiceResponse:
     else:
         raise RuntimeError(f"call flow cycles through Go steps at screen {go.screen}")
     lines = [Line(notice) for notice in notices] + result.lines
+    if isinstance(result, Menu) and result.on_enter:
+        result.on_enter(turn)
+    db.session.commit()  # one commit a step: every commit costs a write and expires what was read
     if isinstance(result, End):
         return twiml.hang_up(_speech(turn, lines))
     if isinstance(result, RecordStep) and result.action:
@@ -207,9 +209,6 @@ def render(turn: Turn, go: Go, failures: int = 0) -> VoiceResponse:
         )
     if isinstance(result, RecordStep):
         return _record(turn, lines, result.consent_id)
-    if result.on_enter:
-        result.on_enter(turn)
-    db.session.commit()
     action = key_url(go.screen, turn.args, failures)
     speech = _speech(turn, lines)
     return twiml.menu(speech, action, no_input=action, timeout=result.timeout, num_digits=result.digits)

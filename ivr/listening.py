@@ -5,6 +5,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from audio import playback
 from audio.models import Lesson, LessonTrack, Recording
+from core import kept_rows
 from core.db import db, utcnow
 from core.models import Contact, District, Topic
 from ivr import call_records
@@ -102,8 +103,12 @@ def next_lesson(call: Call) -> tuple[Lesson, str] | None:
 
 def _in_topic_order(found: list) -> list:
     """Lessons in curriculum order: by their topic's place in the topic list, then their own order."""
-    places = dict(db.session.execute(select(Topic.id, Topic.position)).all())
+    places = kept_rows.kept("topic_positions", (Topic.__tablename__,), _topic_positions)
     return sorted(found, key=lambda row: places.get(row[0].topic_id, len(places)))
+
+
+def _topic_positions() -> dict[int, int]:
+    return dict(db.session.execute(select(Topic.id, Topic.position)).all())
 
 
 def _name_recording(contact_id: int) -> Recording | None:

@@ -1,12 +1,13 @@
 """Admins' words for the line's prompts: the table of every prompt, edited words, versions."""
 
 import logging
+from dataclasses import dataclass
 
-from flask import g
 from flask_babel import gettext
 from sqlalchemy import select
 
 from audio import prompt_audio
+from core import kept_rows
 from core.db import db
 from core.models import Language
 from ivr import prompts
@@ -38,13 +39,19 @@ def prompt_table() -> list[dict]:
     return rows
 
 
-def _edited_prompts() -> dict[tuple[str, str], PromptText]:
-    # Read once per request: a call step speaks several prompts.
-    if "chaupal_prompt_texts" not in g:
-        g.chaupal_prompt_texts = {
-            (p.prompt_id, p.language_code): p for p in db.session.scalars(select(PromptText))
-        }
-    return g.chaupal_prompt_texts
+@dataclass(frozen=True)
+class EditedWords:
+    text: str
+    version: int
+
+
+def _edited_prompts() -> dict[tuple[str, str], EditedWords]:
+    # Every call step speaks several prompts: kept per process (core.kept_rows), not read per step.
+    def load() -> dict[tuple[str, str], EditedWords]:
+        edited = db.session.scalars(select(PromptText))
+        return {(p.prompt_id, p.language_code): EditedWords(p.text, p.version) for p in edited}
+
+    return kept_rows.kept("prompt_texts", (PromptText.__tablename__,), load)
 
 
 def prompt_words(prompt_id: str, language_code: str, **values) -> str:
@@ -90,7 +97,6 @@ def save_prompt_words(prompt_id: str, language_code: str, text: str, staff_id: i
     text = " ".join(text.split())
     shipped = prompts.text(prompt_id, language_code)
     edited = db.session.scalar(select(PromptText).filter_by(prompt_id=prompt_id, language_code=language_code))
-    g.pop("chaupal_prompt_texts", None)
     if not text or text == shipped:
         if edited is not None:
             db.session.delete(edited)
