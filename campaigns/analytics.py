@@ -1,9 +1,10 @@
 """Campaign reach for the analytics pages: who answered, who listened through, whose SMS arrived."""
 
+from flask_babel import gettext
 from sqlalchemy import and_, case, distinct, func, select
 
 from campaigns.models import Campaign, CampaignRun, Delivery, Forward
-from core import metrics
+from core import metrics, words
 from core.db import db
 from core.metrics import BAR, DASHBOARD, Filters, Table
 from core.models import District
@@ -36,14 +37,22 @@ def reach(filters: Filters) -> Table:
         ).all()
     )
     rows = sorted(((names[c[0]], *c[1:]) for c in counts), key=lambda r: (-r[1], r[0]))
-    columns = ["Campaign", "People sent to", "Calls answered", "Listened through", "SMS delivered"]
-    note = "Distinct people per campaign, from deliveries created in the range (test sends left out). "
-    note += metrics.topic_note(filters)
-    headline = [
-        ("Campaign calls answered", sum(r[2] for r in rows)),
-        ("Campaign SMS delivered", sum(r[4] for r in rows)),
+    columns = [
+        gettext("Campaign"),
+        gettext("People sent to"),
+        gettext("Calls answered"),
+        gettext("Listened through"),
+        gettext("SMS delivered"),
     ]
-    return Table("reach", "Campaign reach", columns, rows, BAR, [2, 3, 4], note, headline)
+    note = gettext(
+        "Distinct people per campaign, from deliveries created in the range (test sends left out)."
+    )
+    note += " " + metrics.topic_note(filters)
+    headline = [
+        (gettext("Campaign calls answered"), sum(r[2] for r in rows)),
+        (gettext("Campaign SMS delivered"), sum(r[4] for r in rows)),
+    ]
+    return Table("reach", gettext("Campaign reach"), columns, rows, BAR, [2, 3, 4], note.strip(), headline)
 
 
 def horizontal_reach(filters: Filters) -> Table:
@@ -61,13 +70,20 @@ def horizontal_reach(filters: Filters) -> Table:
         .group_by(Forward.district_id)
     )
     counts = db.session.execute(metrics.scoped(query, Forward.from_contact_id, filters)).all()
-    names = dict(db.session.execute(select(District.id, District.name)).all())
-    rows = sorted(
-        ((names.get(c[0], "Unknown district"), *c[1:]) for c in counts), key=lambda r: (-r[1], r[0])
+    districts = {d.id: words.place_name(d) for d in db.session.scalars(select(District))}
+    unknown = gettext("Unknown district")
+    rows = sorted(((districts.get(c[0], unknown), *c[1:]) for c in counts), key=lambda r: (-r[1], r[0]))
+    columns = [
+        gettext("Sharer's district"),
+        gettext("Forwards asked"),
+        gettext("Calls placed"),
+        gettext("Sharers"),
+        gettext("Friends called"),
+    ]
+    note = gettext(
+        "Horizontal learning: items a caller shared with a colleague by keypad, by the sharer's district."
     )
-    columns = ["Sharer's district", "Forwards asked", "Calls placed", "Sharers", "Friends called"]
-    note = "Horizontal learning: items a caller shared with a colleague by keypad, by the sharer's district."
-    return Table("horizontal_reach", "Forwards to a friend", columns, rows, BAR, [1, 2], note)
+    return Table("horizontal_reach", gettext("Forwards to a friend"), columns, rows, BAR, [1, 2], note)
 
 
 def register_metrics() -> None:

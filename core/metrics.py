@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, func, select
 
@@ -108,13 +109,14 @@ def table(page: str, slug: str, filters: Filters) -> Table | None:
 def headline_table(built: list[Table]) -> Table:
     """Every table's at-a-glance figures as one table: where each comes from, its label, its value."""
     rows = [(source.title, label, value) for source in built for label, value in source.headline]
-    return Table(HEADLINES, "At a glance", ["table", "figure", "value"], rows)
+    columns = [gettext("table"), gettext("figure"), gettext("value")]
+    return Table(HEADLINES, gettext("At a glance"), columns, rows)
 
 
 def topic_note(filters: Filters) -> str:
     """A note for tables a topic cannot narrow (calls, campaigns), shown only when a topic is chosen."""
     return (
-        "Calls and campaigns are not about one topic: the topic filter does not change this table."
+        gettext("Calls and campaigns are not about one topic: the topic filter does not change this table.")
         if filters.topic_id
         else ""
     )

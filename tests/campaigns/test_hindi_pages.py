@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from sqlalchemy import select
 
@@ -112,3 +113,26 @@ def test_csv_headers_are_hindi_when_the_interface_is(client, login):
 
 def _token(client) -> str:
     return csrf_token(client, "/campaigns/new")
+
+
+def test_the_analytics_page_parts_of_campaigns_are_hindi(client, login):
+    """The heading, the filters, the summary's sentences and the reach table; other packages' tables are theirs."""
+    officer = login("officer", districts=["Sitapur"])
+    campaign = _campaign_with_sends(officer)
+    client.set_cookie(COOKIE, "hi")
+    names = _names(officer.username, campaign.name)
+    page = client.get("/campaigns/analytics").get_data(as_text=True)
+    heading = re.search(r'<div class="card">\s*<h1>.*?</div>', page, re.S).group(0)
+    filters = re.search(r'<form class="card analytics-filters".*?</form>', page, re.S).group(0)
+    reach = re.search(r'<section class="card analytics-table" id="reach".*?</section>', page, re.S).group(0)
+    sentences = " ".join(re.findall(r'<span class="sentence">([^<]*)</span>', page))
+    for part in (heading, filters, reach, sentences, "संक्षेप में" if "संक्षेप में" in page else "In short"):
+        assert english_left(part, names) == set(), part[:80]
+    header = next(
+        csv.reader(io.StringIO(client.get("/campaigns/analytics/headlines.csv").get_data(as_text=True)))
+    )
+    assert header == ["तालिका", "आँकड़ा", "संख्या"]
+    header = next(
+        csv.reader(io.StringIO(client.get("/campaigns/analytics/reach.csv").get_data(as_text=True)))
+    )
+    assert english_left(" ".join(header)) == set()
