@@ -20,7 +20,8 @@ def call(ctx, caller: str, script: str | None) -> None:
     or a YAML file: {caller: "+91...", steps: [{press: "2"}, {record: story.wav}, hangup]}.
     """
     from core import sandbox
-    from ivr.simulator import CallError, FlaskTransport, SimulatedCall, run_script
+    from ivr.simulator import CallError, FlaskTransport, SimulatedCall
+    from ivr.simulator_script import run_script
 
     steps, caller = _call_steps(ctx.args, script, caller)
     app = make_app()

@@ -3,8 +3,8 @@
 import contextvars
 import secrets
 import xml.etree.ElementTree as ET
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from twilio.request_validator import RequestValidator
@@ -17,6 +17,10 @@ SUPPORTED = {"Say", "Play", "Pause", "Gather", "Record", "Redirect", "Hangup", "
 
 class CallError(RuntimeError):
     """The line answered with an error or TwiML the simulator cannot follow."""
+
+    def __init__(self, message: str, status: int = 0):
+        super().__init__(message)
+        self.status = status  # the HTTP status when the line answered with an error
 
 
 @dataclass
@@ -70,8 +74,17 @@ class HttpTransport:
         return response.status_code, response.text
 
 
+Steps = Generator[tuple[str, dict, str], tuple[int, str], Turn]
+"""An action as the webhook requests it sends: yields (url, params, signature), is sent (status, body)."""
+
+
 class SimulatedCall:
-    """One phone call: start it, press keys, record, stay silent, hang up."""
+    """One phone call: start it, press keys, record, stay silent, hang up.
+
+    Each action exists twice: `press` sends its webhooks through the call's transport and returns the
+    Turn; `pressing` is the same action as Steps, for a caller with its own (async) transport
+    (`run_async`, used by the bench's callers).
+    """
 
     def __init__(
         self,
@@ -82,25 +95,29 @@ class SimulatedCall:
         line: str = "+18005550100",
         account_sid: str = "AC" + "0" * 32,
         direction: str = "inbound",
+        call_sid: str = "",
     ):
         self.transport = transport
         self.validator = RequestValidator(auth_token)
         self.base = public_base_url.rstrip("/")
-        self.call_sid = "CA" + secrets.token_hex(16)
+        self.call_sid = call_sid or "CA" + secrets.token_hex(16)
         self.direction = direction
+        # Twilio names the calling party From: the caller inbound, the line on calls it places.
+        calling, called = (caller, line) if direction == "inbound" else (line, caller)
         self.common = {
             "CallSid": self.call_sid,
             "AccountSid": account_sid,
-            "From": caller,
-            "To": line,
-            "Caller": caller,
-            "Called": line,
+            "From": calling,
+            "To": called,
+            "Caller": calling,
+            "Called": called,
             "Direction": direction,
             "ApiVersion": "2010-04-01",
         }
         self.current_url = ""
         self.pending: list[ET.Element] = []  # verbs after the one we are waiting on
         self.waiting_on: ET.Element | None = None
+        self.last_record: ET.Element | None = None
         self.ended = False
         self.status_callback = self.base + STATUS_PATH
 
@@ -129,40 +146,87 @@ class SimulatedCall:
             common["From"],
             common["To"],
             common["AccountSid"],
-            common["Direction"],
+            call_sid=common["CallSid"],
         )
-        call.common, call.call_sid = common, common["CallSid"]
-        call.current_url, call.ended = state["current_url"], state["ended"]
+        call.common = common
+        call.direction = common["Direction"]
+        call.current_url = state["current_url"]
+        call.ended = state["ended"]
         call.status_callback = state["status_callback"]
         call.pending = [ET.fromstring(v) for v in state["pending"]]
         call.waiting_on = ET.fromstring(state["waiting_on"]) if state["waiting_on"] else None
         return call
 
-    # --- caller actions ---
+    def run(self, steps: Steps) -> Turn:
+        """Send an action's webhooks through this call's transport; the Turn it ends in."""
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(self.transport.post(*request))
+        except StopIteration as done:
+            return done.value
+
+    async def run_async(self, steps: Steps, post) -> Turn:
+        """The same with an async post(url, params, signature) -> (status, body)."""
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(await post(*request))
+        except StopIteration as done:
+            return done.value
 
     def start(self, url: str | None = None) -> Turn:
-        """Ring the line (or answer an outbound call whose TwiML is at url)."""
-        return self._fetch(
-            url or self.base + VOICE_PATH, {"CallStatus": "ringing" if not url else "in-progress"}
-        )
+        return self.run(self.starting(url))
 
     def press(self, digits: str) -> Turn:
+        return self.run(self.pressing(digits))
+
+    def silence(self) -> Turn:
+        return self.run(self.staying_silent())
+
+    def record(self, recording_sid: str, recording_url: str, seconds: float, hang_up: bool = False) -> Turn:
+        return self.run(self.recording(recording_sid, recording_url, seconds, hang_up))
+
+    def hang_up(self, turn: Turn | None = None, status: str = "completed", seconds: int = 60) -> Turn:
+        return self.run(self.hanging_up(turn, status, seconds))
+
+    def request(self, url: str, params: dict) -> Turn:
+        return self.run(self.requesting(url, params))
+
+    def starting(self, url: str | None = None) -> Steps:
+        """Ring the line (or answer an outbound call whose TwiML is at url)."""
+        status = "ringing" if not url else "in-progress"
+        return self.requesting(url or self.base + VOICE_PATH, {"CallStatus": status})
+
+    def pressing(self, digits: str) -> Steps:
         """Key in digits at a Gather (the finishOnKey is not sent, as Twilio does)."""
         gather = self._expect("Gather")
         finish = gather.get("finishOnKey", "#")
         sent = digits[:-1] if finish and digits.endswith(finish) and len(digits) > 1 else digits
-        return self._fetch(self._action(gather), {"CallStatus": "in-progress", "Digits": sent})
+        return self.requesting(self.action_url(), {"CallStatus": "in-progress", "Digits": sent})
 
-    def silence(self) -> Turn:
+    def staying_silent(self) -> Steps:
         """Say nothing at a Gather: the call continues after it (or posts empty Digits if asked to)."""
         gather = self._expect("Gather")
         if gather.get("actionOnEmptyResult") == "true":
-            return self._fetch(self._action(gather), {"CallStatus": "in-progress", "Digits": ""})
+            return self.requesting(self.action_url(), {"CallStatus": "in-progress", "Digits": ""})
         return self._continue(Turn())
 
-    def record(self, recording_sid: str, recording_url: str, seconds: float, hang_up: bool = False) -> Turn:
+    def recording(
+        self, recording_sid: str, recording_url: str, seconds: float, hang_up: bool = False
+    ) -> Steps:
         """Finish a Record with a recording (by # or by hanging up); then its status callback arrives."""
-        record = self._expect("Record")
+        turn = yield from self.finishing_recording(recording_sid, recording_url, seconds, hang_up)
+        yield from self.reporting_recording(recording_sid, recording_url, seconds)
+        if hang_up:
+            return (yield from self.hanging_up(turn))
+        return turn
+
+    def finishing_recording(
+        self, recording_sid: str, recording_url: str, seconds: float, hang_up: bool
+    ) -> Steps:
+        """Only the Record's action request (the status callbacks are left to the caller)."""
+        self._expect("Record")
         params = {
             "CallStatus": "completed" if hang_up else "in-progress",
             "RecordingSid": recording_sid,
@@ -170,23 +234,58 @@ class SimulatedCall:
             "RecordingDuration": str(int(round(seconds))),
             "Digits": "hangup" if hang_up else "#",
         }
-        turn = self._fetch(self._action(record), params)
-        self._recording_callback(record, recording_sid, recording_url, seconds)
-        if hang_up:
-            return self.hang_up(turn)
-        return turn
+        return self.requesting(self.action_url(), params)
 
-    def hang_up(self, turn: Turn | None = None, status: str = "completed") -> Turn:
+    def reporting_recording(
+        self, recording_sid: str, recording_url: str, seconds: float, status: str = "completed"
+    ) -> Steps:
+        """The last Record's recordingStatusCallback for a take (none when it asked for none)."""
+        callback = self.last_record.get("recordingStatusCallback") if self.last_record is not None else None
+        if callback:
+            params = {
+                "RecordingSid": recording_sid,
+                "RecordingUrl": recording_url,
+                "RecordingStatus": status,
+                "RecordingDuration": str(int(round(seconds))),
+                "RecordingChannels": "1",
+                "RecordingSource": "RecordVerb",
+            }
+            yield from self._post(urljoin(self.current_url, callback), params)
+        return Turn()
+
+    def hanging_up(self, turn: Turn | None = None, status: str = "completed", seconds: int = 60) -> Steps:
         """Put the phone down: the status callback reports how the call ended."""
         turn = turn or Turn()
         if not self.ended:
             self.ended = True
-            if self.status_callback:
-                self._post(self.status_callback, {"CallStatus": status, "CallDuration": "60"})
-        turn.waiting, turn.end_reason = "ended", turn.end_reason or "caller hung up"
+            yield from self.reporting(status, CallDuration=str(seconds))
+        turn.waiting = "ended"
+        turn.end_reason = turn.end_reason or "caller hung up"
         return turn
 
-    # --- TwiML walking ---
+    def reporting(self, status: str, **params) -> Steps:
+        """A call status callback (ringing, in-progress, completed...) as Twilio posts it."""
+        if self.status_callback:
+            yield from self._post(self.status_callback, {"CallStatus": status, **params})
+        return Turn()
+
+    def requesting(self, url: str, params: dict, turn: Turn | None = None) -> Steps:
+        """POST to a TwiML URL (an action, a Redirect, Twilio's retry of either) and walk the answer."""
+        turn = turn or Turn()
+        if len(turn.documents) >= MAX_REDIRECTS:
+            raise CallError(f"more than {MAX_REDIRECTS} redirects without asking the caller anything")
+        body = yield from self._post(url, params)
+        turn.documents.append((url, body))
+        self.current_url = url
+        self.pending = list(self._parse(body))
+        return (yield from self._continue(turn))
+
+    def action_url(self) -> str:
+        """Where the verb the line waits on sends the caller's answer."""
+        verb = self.waiting_on
+        if verb is None:
+            raise CallError("the call has ended: nothing is waiting for the caller")
+        return urljoin(self.current_url, verb.get("action") or self.current_url)
 
     def _expect(self, verb: str) -> ET.Element:
         if self.waiting_on is None or self.waiting_on.tag != verb:
@@ -194,42 +293,15 @@ class SimulatedCall:
             raise CallError(f"the line is waiting for {now}, not a {verb}")
         return self.waiting_on
 
-    def _action(self, verb: ET.Element) -> str:
-        return urljoin(self.current_url, verb.get("action") or self.current_url)
-
-    def _recording_callback(self, record: ET.Element, sid: str, url: str, seconds: float) -> None:
-        callback = record.get("recordingStatusCallback")
-        if callback:
-            self._post(
-                urljoin(self.current_url, callback),
-                {
-                    "RecordingSid": sid,
-                    "RecordingUrl": url,
-                    "RecordingStatus": "completed",
-                    "RecordingDuration": str(int(round(seconds))),
-                    "RecordingChannels": "1",
-                    "RecordingSource": "RecordVerb",
-                },
-            )
-
-    def _post(self, url: str, params: dict) -> str:
+    def _post(self, url: str, params: dict) -> Generator[tuple[str, dict, str], tuple[int, str], str]:
         params = {**self.common, **params}
-        status, body = self.transport.post(url, params, self.validator.compute_signature(url, params))
-        if status >= 400:
+        status, body = yield url, params, self.validator.compute_signature(url, params)
+        if status >= 400 or status == 0:
             raise CallError(
-                f"{urlsplit(url).path} answered HTTP {status}: the caller would hear an application error"
+                f"{urlsplit(url).path} answered HTTP {status}: the caller would hear an application error",
+                status,
             )
         return body
-
-    def _fetch(self, url: str, params: dict, turn: Turn | None = None) -> Turn:
-        turn = turn or Turn()
-        if len(turn.documents) >= MAX_REDIRECTS:
-            raise CallError(f"more than {MAX_REDIRECTS} redirects without asking the caller anything")
-        body = self._post(url, params)
-        turn.documents.append((url, body))
-        self.current_url = url
-        self.pending = list(self._parse(body))
-        return self._continue(turn)
 
     def _parse(self, body: str) -> ET.Element:
         try:
@@ -243,29 +315,32 @@ class SimulatedCall:
             raise CallError(f"unsupported TwiML verb(s): {', '.join(sorted(unknown))}")
         return root
 
-    def _continue(self, turn: Turn) -> Turn:
+    def _continue(self, turn: Turn) -> Steps:
         self.waiting_on = None
         while self.pending:
             verb = self.pending.pop(0)
             if verb.tag in ("Gather", "Record"):
                 turn.heard += [heard for child in verb if (heard := _hear(child))]
-                self.waiting_on, turn.waiting, turn.options = verb, verb.tag.lower(), dict(verb.attrib)
+                self.waiting_on = verb
+                self.last_record = verb if verb.tag == "Record" else self.last_record
+                turn.waiting = verb.tag.lower()
+                turn.options = dict(verb.attrib)
                 return turn
             if verb.tag == "Redirect":
-                return self._fetch(
-                    urljoin(self.current_url, verb.text.strip()), {"CallStatus": "in-progress"}, turn
-                )
+                url = urljoin(self.current_url, (verb.text or "").strip())
+                return (yield from self.requesting(url, {"CallStatus": "in-progress"}, turn))
             if verb.tag == "Hangup":
                 turn.end_reason = "the line hung up"
-                return self.hang_up(turn)
+                return (yield from self.hanging_up(turn))
             if verb.tag == "Reject":
                 turn.end_reason = "the line rejected the call"
-                return self.hang_up(turn, status="busy" if verb.get("reason") == "busy" else "no-answer")
+                status = "busy" if verb.get("reason") == "busy" else "no-answer"
+                return (yield from self.hanging_up(turn, status=status))
             heard = _hear(verb)
             if heard:
                 turn.heard.append(heard)
         turn.end_reason = "the TwiML ended without asking anything"
-        return self.hang_up(turn)
+        return (yield from self.hanging_up(turn))
 
 
 def _hear(verb: ET.Element) -> Heard | None:
@@ -278,9 +353,6 @@ def _hear(verb: ET.Element) -> Heard | None:
     return None
 
 
-# --- scripted journeys (the terminal command and journey tests) ---
-
-
 def audio_seconds(data: bytes) -> float:
     """Duration of a WAV file's audio (0 when it is not a readable WAV)."""
     import io
@@ -291,58 +363,3 @@ def audio_seconds(data: bytes) -> float:
             return wav.getnframes() / float(wav.getframerate())
     except (wave.Error, EOFError):
         return 0.0
-
-
-def run_script(
-    call: SimulatedCall, steps: list, save_recording, say=print, base_dir: Path | None = None
-) -> Turn:
-    """Walk a journey (press, record, silence, hangup, expect) and say what the caller hears.
-
-    save_recording(data, call_sid, seconds) -> (recording_sid, recording_url) keeps recorded audio
-    where the line's download job can fetch it. Raises CallError on a dead end or a failed expectation.
-    """
-    turn = call.start()
-    _tell(turn, say)
-    for number, step in enumerate(steps, start=1):
-        action, value = (step, None) if isinstance(step, str) else next(iter(step.items()))
-        if action == "expect":
-            _check_heard(turn, str(value), number)
-            continue
-        if turn.waiting == "ended":
-            raise CallError(f"dead end: the call ended ({turn.end_reason}) before step {number} ({action})")
-        turn = _perform(call, action, value, save_recording, base_dir or Path.cwd())
-        say(f"> {action} {value if value is not None else ''}".rstrip())
-        _tell(turn, say)
-    return turn
-
-
-def _perform(call: SimulatedCall, action: str, value, save_recording, base_dir: Path) -> Turn:
-    if action == "press":
-        return call.press(str(value))
-    if action == "silence":
-        return call.silence()
-    if action == "hangup":
-        return call.hang_up()
-    if action in ("record", "hangup_while_recording"):
-        data = (base_dir / value).read_bytes()
-        seconds = audio_seconds(data)
-        sid, url = save_recording(data, call.call_sid, seconds)
-        return call.record(sid, url, seconds, hang_up=action == "hangup_while_recording")
-    raise CallError(
-        f"unknown step '{action}' (use press, record, silence, hangup, hangup_while_recording, expect)"
-    )
-
-
-def _check_heard(turn: Turn, text: str, number: int) -> None:
-    spoken = " ".join(h.text for h in turn.heard if h.kind == "say")
-    if text not in spoken:
-        raise CallError(f"step {number}: expected to hear “{text}”, heard: {spoken or 'nothing spoken'}")
-
-
-def _tell(turn: Turn, say) -> None:
-    for heard in turn.heard:
-        say(f"  {heard.describe()}")
-    if turn.waiting == "ended":
-        say(f"  [call ended: {turn.end_reason}]")
-    else:
-        say(f"  [waiting for {'keys' if turn.waiting == 'gather' else 'a recording'}]")

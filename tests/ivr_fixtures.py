@@ -12,7 +12,8 @@ from audio import store
 from audio.models import Lesson, LessonSegment, LessonTrack
 from core.db import db
 from core.models import Topic
-from tests.helpers import ACCOUNT_SID, PUBLIC_BASE_URL
+from ivr.simulator import STATUS_PATH, Heard, SimulatedCall, Turn
+from tests.helpers import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_BASE_URL
 
 LINE_NUMBER = "+18005550100"
 _sids = itertools.count(1)
@@ -23,87 +24,106 @@ def sid(prefix: str) -> str:
     return f"{prefix}{next(_sids):032x}"
 
 
+class FlaskTestTransport:
+    """The line in the test app, reached through twilio_post: every answer must be HTTP 200."""
+
+    def __init__(self, twilio_post):
+        self.twilio_post = twilio_post
+        self.responses: list = []  # every response, in order
+
+    def post(self, url: str, params: dict, signature: str) -> tuple[int, str]:
+        assert url.startswith(PUBLIC_BASE_URL), url
+        response = self.twilio_post(url.removeprefix(PUBLIC_BASE_URL), params, signature=signature)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.responses.append(response)
+        return response.status_code, response.get_data(as_text=True)
+
+
 class Phone:
-    """One call: dial, press keys, stay silent, record, hang up; each step follows the TwiML's URLs."""
+    """One call: dial, press keys, stay silent, record, hang up, on the app's own simulated caller
+    (ivr.simulator), which follows the TwiML as Twilio does. Status callbacks are left to the test:
+    `hang_up` and `recording_status` post them when the test says so.
+    """
 
     def __init__(self, twilio_post, caller: str = "+919811122233", direction: str = "inbound", call_sid=None):
         self.post_signed = twilio_post
-        self.caller, self.direction = caller, direction
-        self.call_sid = call_sid or sid("CA")
-        self.twiml: ET.Element | None = None
-        self.last_record: ET.Element | None = None
+        self.caller = caller
+        self.direction = direction
+        self.transport = FlaskTestTransport(twilio_post)
+        self.call = SimulatedCall(
+            self.transport,
+            AUTH_TOKEN,
+            PUBLIC_BASE_URL,
+            caller,
+            line=LINE_NUMBER,
+            account_sid=ACCOUNT_SID,
+            direction=direction,
+            call_sid=call_sid or sid("CA"),
+        )
+        self.call.status_callback = ""  # the test posts the call's status callbacks itself
+        self.call_sid = self.call.call_sid
+        self.turn = Turn()
+        self.twiml: ET.Element | None = None  # the last TwiML document the line answered
         self.transcript: list[str] = []  # everything said or played, in order, over the whole call
 
     def params(self, **extra) -> dict:
-        outbound = self.direction != "inbound"
-        return {
-            "AccountSid": ACCOUNT_SID,
-            "CallSid": self.call_sid,
-            "From": LINE_NUMBER if outbound else self.caller,
-            "To": self.caller if outbound else LINE_NUMBER,
-            "Direction": self.direction,
-            "CallStatus": "in-progress",
-            **extra,
-        }
+        return {**self.call.common, "CallStatus": "in-progress", **extra}
 
-    def post(self, url: str, follow: bool = True, **params) -> "Phone":
-        """POST to a URL from the TwiML exactly as Twilio would, and parse the answer."""
-        assert url.startswith(PUBLIC_BASE_URL), url
-        response = self.post_signed(url.removeprefix(PUBLIC_BASE_URL), self.params(**params))
-        assert response.status_code == 200, response.get_data(as_text=True)
-        assert response.mimetype == "text/xml"
-        self.twiml = ET.fromstring(response.get_data())
-        assert self.twiml.tag == "Response"
-        self.transcript += self.said_and_played
-        if self.twiml.find("Record") is not None:
-            self.last_record = self.twiml.find("Record")
-        verbs = {child.tag for child in self.twiml}
-        if follow and verbs <= {"Say", "Play", "Redirect"} and "Redirect" in verbs:
-            return self.post(self.twiml.find("Redirect").text)
-        return self
+    def post(self, url: str, **params) -> "Phone":
+        """POST to a URL from the TwiML (or again, as Twilio retries) and follow the answer."""
+        return self._walk(self.call.requesting(url, {"CallStatus": "in-progress", **params}))
 
     def dial(self) -> "Phone":
-        return self.post(PUBLIC_BASE_URL + "/ivr/voice", CallStatus="ringing")
+        return self._walk(self.call.starting())
 
     def press(self, key: str) -> "Phone":
-        gather = self.twiml.find("Gather")
-        assert gather is not None, f"nothing is listening for keys: {self.xml}"
-        return self.post(gather.get("action"), Digits=key)
+        assert self.call.waiting_on is not None, f"nothing is listening for keys: {self.xml}"
+        return self._walk(self.call.pressing(key))
 
     def stay_silent(self) -> "Phone":
-        """Press nothing: the <Gather> times out and Twilio follows the <Redirect> after it."""
-        assert self.twiml.find("Gather") is not None
-        return self.post(self.twiml.find("Redirect").text, follow=False)
+        """Press nothing: the <Gather> times out and the call carries on after it."""
+        return self._walk(self.call.staying_silent())
 
     def record(self, recording_sid: str, seconds: int = 14, hung_up: bool = False) -> "Phone":
         """Speak into <Record> and press # (or hang up): Twilio posts the recording to the action URL."""
-        record = self.twiml.find("Record")
-        assert record is not None, f"not recording: {self.xml}"
-        fields = self.recording_fields(recording_sid, seconds)
-        extra = {"CallStatus": "completed"} if hung_up else {"Digits": "#"}
-        return self.post(record.get("action"), **fields, **extra)
+        steps = self.call.finishing_recording(
+            recording_sid, self.recording_url(recording_sid), seconds, hung_up
+        )
+        return self._walk(steps)
+
+    def recording_url(self, recording_sid: str) -> str:
+        return f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording_sid}"
 
     def recording_fields(self, recording_sid: str, seconds: int) -> dict:
-        url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording_sid}"
+        url = self.recording_url(recording_sid)
         return {"RecordingSid": recording_sid, "RecordingUrl": url, "RecordingDuration": str(seconds)}
 
     def recording_status(self, recording_sid: str, status: str = "completed", seconds: int = 14):
         """Twilio's recordingStatusCallback for a take of the last <Record>."""
-        callback = self.last_record.get("recordingStatusCallback")
-        fields = {**self.recording_fields(recording_sid, seconds), "RecordingStatus": status}
-        path = callback.removeprefix(PUBLIC_BASE_URL)
-        response = self.post_signed(
-            path, self.params(**fields, RecordingChannels="1", RecordingSource="RecordVerb")
-        )
-        assert response.status_code == 200
-        return response
+        url = self.recording_url(recording_sid)
+        self.call.run(self.call.reporting_recording(recording_sid, url, seconds, status))
+        return self.transport.responses[-1]
 
     def hang_up(self, seconds: int = 95):
-        """The call ends: Twilio's status callback."""
-        params = self.params(CallStatus="completed", CallDuration=str(seconds))
-        response = self.post_signed("/ivr/status", params)
-        assert response.status_code == 200
-        return response
+        """The call ends: Twilio's status callback (posted again if the test hangs up again)."""
+        self.call.status_callback = PUBLIC_BASE_URL + STATUS_PATH
+        self.call.run(self.call.reporting("completed", CallDuration=str(seconds)))
+        self.call.status_callback = ""
+        self.call.ended = True
+        return self.transport.responses[-1]
+
+    def _walk(self, steps) -> "Phone":
+        self.turn = self.call.run(steps)
+        for _url, body in self.turn.documents:
+            self.twiml = ET.fromstring(body)
+            self.transcript += self.said_and_played
+        assert self.transport.responses[-1].mimetype == "text/xml"
+        return self
+
+    @property
+    def heard(self) -> list[Heard]:
+        """What the caller heard since their last action, as the simulator walked it."""
+        return self.turn.heard
 
     @property
     def said_and_played(self) -> list[str]:
@@ -120,6 +140,10 @@ class Phone:
     @property
     def hung_up(self) -> bool:
         return self.twiml.find("Hangup") is not None
+
+    @property
+    def last_record(self) -> ET.Element | None:
+        return self.call.last_record
 
     @property
     def xml(self) -> str:

@@ -10,7 +10,8 @@ from audio.models import Recording
 from core.db import db
 from core.models import Contact
 from ivr.models import Feedback
-from ivr.simulator import CallError, FlaskTransport, SimulatedCall, run_script
+from ivr.simulator import CallError, FlaskTransport, SimulatedCall
+from ivr.simulator_script import run_script
 from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.ivr_fixtures import make_lesson, sid
 

@@ -36,9 +36,9 @@ def test_the_same_signed_key_press_delivered_twice_adds_its_events_once(twilio_p
 def test_the_same_silence_delivered_twice_adds_its_events_once(twilio_post):
     phone = playing(twilio_post)
     silence = phone.twiml.find("Redirect").text
-    phone.post(silence, follow=False)  # segment 0 complete, segment 1 started
+    phone.post(silence)  # segment 0 complete, segment 1 started
     once = listen_events()
-    phone.post(silence, follow=False)
+    phone.post(silence)
     assert listen_events() == once
     assert db.session.scalar(select(func.count()).select_from(ListenEvent)) == len(once)
 
