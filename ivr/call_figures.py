@@ -1,5 +1,6 @@
 """Analytics of calls and callers: calls per day, new callers, by place, role and language."""
 
+from flask_babel import gettext
 from sqlalchemy import (
     Select,
     distinct,
@@ -8,7 +9,7 @@ from sqlalchemy import (
 )
 
 from audio.models import LessonTrack
-from core import metrics
+from core import metrics, words
 from core.db import db
 from core.logs import mask_phone
 from core.metrics import BAR, DASHBOARD, LEARNING, LINE, Filters, Table
@@ -28,13 +29,13 @@ def lesson_titles(lesson_ids) -> dict[int, str]:
 
 
 def lesson_title(titles: dict[int, str], lesson_id: int) -> str:
-    return f"#{lesson_id} {titles.get(lesson_id, 'untitled')}"
+    return f"#{lesson_id} {titles.get(lesson_id) or gettext('untitled')}"
 
 
 def contributor(contact: Contact | None) -> str:
     """How staff pages name a contributor: the name, else the masked number."""
     if contact is None:
-        return "deleted caller"
+        return gettext("deleted caller")
     return contact.name or mask_phone(contact.phone)
 
 
@@ -56,14 +57,16 @@ def calls_per_day(filters: Filters) -> Table:
     rows = [(d, *counts.get(d, (0, 0)), new.get(d, 0)) for d in filters.days()]
     unique = db.session.scalar(_calls(filters, func.count(distinct(Call.contact_id))))
     headline = [
-        ("Calls", sum(r[1] for r in rows)),
-        ("Unique callers", unique),
-        ("New callers", sum(new.values())),
+        (gettext("Calls"), sum(r[1] for r in rows)),
+        (gettext("Unique callers"), unique),
+        (gettext("New callers"), sum(new.values())),
     ]
-    columns = ["Day", "Calls", "Unique callers", "New callers"]
-    note = f"New callers: first call ever on the line. {listening_figures.freshness_note(listening_summaries.FIRST_CALLS, 'New callers')} "
-    note += metrics.topic_note(filters)
-    return Table("calls", "Calls per day", columns, rows, LINE, note=note, headline=headline)
+    columns = [gettext("Day"), gettext("Calls"), gettext("Unique callers"), gettext("New callers")]
+    freshness = listening_figures.freshness_note(listening_summaries.FIRST_CALLS)
+    note = (
+        gettext("New callers: first call ever on the line.") + f" {freshness} " + metrics.topic_note(filters)
+    )
+    return Table("calls", gettext("Calls per day"), columns, rows, LINE, note=note, headline=headline)
 
 
 def new_callers(filters: Filters) -> dict[str, int]:
@@ -77,7 +80,7 @@ def calls_by_place(filters: Filters) -> Table:
     """Calls and unique callers per district, or per block when one district is shown."""
     by_block = filters.district_ids is not None and len(filters.district_ids) == 1
     place, key = (Block, Contact.block_id) if by_block else (District, Contact.district_id)
-    name = func.coalesce(place.name, "unknown").label("place")
+    name = func.coalesce(place_name_column(place), gettext("unknown")).label("place")
     query = (
         _calls(filters, name, func.count(Call.id), func.count(distinct(Call.contact_id)))
         .join(Contact, Contact.id == Call.contact_id)
@@ -85,12 +88,13 @@ def calls_by_place(filters: Filters) -> Table:
         .group_by(name)
         .order_by(func.count(Call.id).desc(), name)
     )
-    label = "Block" if by_block else "District"
+    label = gettext("Block") if by_block else gettext("District")
+    title = gettext("Calls by block") if by_block else gettext("Calls by district")
     rows = [tuple(row) for row in db.session.execute(query)]
     return Table(
         "calls-by-place",
-        f"Calls by {label.lower()}",
-        [label, "Calls", "Unique callers"],
+        title,
+        [label, gettext("Calls"), gettext("Unique callers")],
         rows,
         BAR,
         note=metrics.topic_note(filters),
@@ -106,11 +110,14 @@ def calls_by_role(filters: Filters) -> Table:
         .group_by(role)
         .order_by(func.count(Call.id).desc(), role)
     )
-    rows = [tuple(row) for row in db.session.execute(query)]
+    rows = [
+        (words.contact_role(role) if role != "unknown" else gettext("unknown"), *rest)
+        for role, *rest in db.session.execute(query)
+    ]
     return Table(
         "calls-by-role",
-        "Calls by caller's role",
-        ["Role", "Calls", "Unique callers"],
+        gettext("Calls by caller's role"),
+        [gettext("Role"), gettext("Calls"), gettext("Unique callers")],
         rows,
         BAR,
         note=metrics.topic_note(filters),
@@ -119,7 +126,8 @@ def calls_by_role(filters: Filters) -> Table:
 
 def calls_by_language(filters: Filters) -> Table:
     """Calls and unique callers per language the call was in."""
-    language = func.coalesce(Language.name, "not chosen").label("language")
+    named = Language.native_name if words.page_language() == "hi" else Language.name
+    language = func.coalesce(named, gettext("not chosen")).label("language")
     query = (
         _calls(filters, language, func.count(Call.id), func.count(distinct(Call.contact_id)))
         .outerjoin(Language, Language.code == Call.language_code)
@@ -127,10 +135,16 @@ def calls_by_language(filters: Filters) -> Table:
         .order_by(func.count(Call.id).desc(), language)
     )
     rows = [tuple(row) for row in db.session.execute(query)]
-    columns = ["Language", "Calls", "Unique callers"]
-    return Table(
-        "calls-by-language", "Calls by language", columns, rows, BAR, note=metrics.topic_note(filters)
-    )
+    columns = [gettext("Language"), gettext("Calls"), gettext("Unique callers")]
+    title = gettext("Calls by language")
+    return Table("calls-by-language", title, columns, rows, BAR, note=metrics.topic_note(filters))
+
+
+def place_name_column(place):
+    """A place's name as the page's reader knows it, in SQL (the Devanagari name on Hindi pages)."""
+    if words.page_language() == "hi":
+        return func.coalesce(func.nullif(place.name_hi, ""), place.name)
+    return place.name
 
 
 def register_metrics() -> None:

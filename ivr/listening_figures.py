@@ -1,5 +1,6 @@
 """Analytics of listening: by topic, listen-through per segment, feedback and first-segment drop-off."""
 
+from flask_babel import gettext
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -10,8 +11,9 @@ from sqlalchemy import (
 )
 
 from audio.models import Lesson
-from core import metrics
+from core import metrics, words
 from core.db import db
+from core.local_time import local_time
 from core.metrics import BAR, LINE, Filters, Table
 from core.models import Topic
 from ivr import call_figures, listening_summaries
@@ -48,14 +50,18 @@ def heard_first() -> ColumnElement:
     return ListenSession.heard_first.is_(True)
 
 
-def freshness_note(summary: str = listening_summaries.LISTEN_SESSIONS, what: str = "Listening") -> str:
+def freshness_note(summary: str = listening_summaries.LISTEN_SESSIONS) -> str:
+    """When the summary these figures come from was last brought up to date."""
     moment = listening_summaries.as_of(summary)
-    return f"{what} figures as of {moment:%Y-%m-%d %H:%M} UTC." if moment else f"{what} not summarised yet."
+    if moment is None:
+        return gettext("These figures are not summarised yet.")
+    return gettext("Figures as of %(moment)s.", moment=local_time(moment))
 
 
 def listens_by_topic(filters: Filters) -> Table:
     """Calls that started a lesson or story, and distinct listeners, per topic."""
-    topic = func.coalesce(Topic.name_en, "no topic").label("topic")
+    named = Topic.name_hi if words.page_language() == "hi" else Topic.name_en
+    topic = func.coalesce(named, gettext("no topic")).label("topic")
     query = (
         listen_sessions_query(
             filters,
@@ -71,8 +77,9 @@ def listens_by_topic(filters: Filters) -> Table:
         .order_by(func.count(ListenSession.id).desc(), topic)
     )
     rows = [tuple(row) for row in db.session.execute(query)]
-    columns = ["Topic", "Lessons and stories started", "Listeners"]
-    return Table("listens-by-topic", "Listening by topic", columns, rows, BAR, note=freshness_note())
+    columns = [gettext("Topic"), gettext("Lessons and stories started"), gettext("Listeners")]
+    title = gettext("Listening by topic")
+    return Table("listens-by-topic", title, columns, rows, BAR, note=freshness_note())
 
 
 def segment_starts(filters: Filters) -> dict[int, dict[int, int]]:
@@ -98,14 +105,20 @@ def listen_through(filters: Filters) -> Table:
     titles = call_figures.lesson_titles(lesson_id for lesson_id, _ in ranked)
     last = max((max(positions) for _, positions in ranked), default=-1)
     rows = [
-        (f"Part {p + 1}", *(_still_there(positions, p) for _, positions in ranked)) for p in range(last + 1)
+        (gettext("Part %(number)s", number=p + 1), *(_still_there(positions, p) for _, positions in ranked))
+        for p in range(last + 1)
     ]
-    columns = ["Segment", *(f"{call_figures.lesson_title(titles, lesson_id)} (%)" for lesson_id, _ in ranked)]
+    lessons = [f"{call_figures.lesson_title(titles, lesson_id)} (%)" for lesson_id, _ in ranked]
+    columns = [gettext("Segment"), *lessons]
     listeners = ", ".join(
         f"{call_figures.lesson_title(titles, lesson_id)}: {positions[0]}" for lesson_id, positions in ranked
     )
-    note = f"Listeners who started each lesson: {listeners}. " if ranked else ""
-    title = "Lesson listen-through (% still listening)"
+    note = (
+        gettext("Listeners who started each lesson: %(listeners)s.", listeners=listeners) + " "
+        if ranked
+        else ""
+    )
+    title = gettext("Lesson listen-through: share still listening")
     return Table("listen-through", title, columns, rows, LINE, note=note + freshness_note())
 
 
@@ -130,9 +143,9 @@ def feedback_per_lesson(filters: Filters) -> Table:
     rows = [
         (call_figures.lesson_title(titles, i), yes, no, metrics.share(yes, yes + no)) for i, yes, no in counts
     ]
-    columns = ["Lesson", "Useful", "Not useful", "Useful (%)"]
-    note = f"The {TOP_ROWS} lessons and stories with the most answers."
-    return Table("feedback", "Feedback per lesson", columns, rows, BAR, series=[1, 2], note=note)
+    columns = [gettext("Lesson"), gettext("Useful"), gettext("Not useful"), gettext("Useful, per cent")]
+    note = gettext("The %(count)s lessons and stories with the most answers.", count=TOP_ROWS)
+    return Table("feedback", gettext("Feedback per lesson"), columns, rows, BAR, series=[1, 2], note=note)
 
 
 def first_segment_leavers(filters: Filters) -> list[tuple[int, int, int]]:
@@ -160,15 +173,23 @@ def drop_off(filters: Filters) -> Table:
         )
         for i, listeners, left in leavers
     ]
-    columns = ["Lesson", "Listeners", "Left in the first segment", "Left (%)", "Flag"]
-    note = (
-        f"Flagged: more than {DROP_OFF_SHARE:g}% of at least {DROP_OFF_MIN_LISTENERS} listeners "
-        f"left during the first segment. {freshness_note()}"
+    columns = [
+        gettext("Lesson"),
+        gettext("Listeners"),
+        gettext("Left in the first segment"),
+        gettext("Left, per cent"),
+        gettext("Flag"),
+    ]
+    flagged = gettext(
+        "Flagged: more than %(share)s per cent of at least %(listeners)s listeners left during the first segment.",
+        share=f"{DROP_OFF_SHARE:g}",
+        listeners=DROP_OFF_MIN_LISTENERS,
     )
-    headline = [("Lessons flagged", sum(1 for row in rows if row[4]))]
-    return Table("drop-off", "Lesson drop-off in the first segment", columns, rows, BAR, [3], note, headline)
+    headline: list[tuple[str, object]] = [(gettext("Lessons flagged"), sum(1 for row in rows if row[4]))]
+    title = gettext("Lesson drop-off in the first segment")
+    return Table("drop-off", title, columns, rows, BAR, [3], f"{flagged} {freshness_note()}", headline)
 
 
 def _flag(listeners: int, left: int) -> str:
     flagged = listeners >= DROP_OFF_MIN_LISTENERS and metrics.share(left, listeners) > DROP_OFF_SHARE
-    return "drop-off" if flagged else ""
+    return gettext("drop-off") if flagged else ""

@@ -6,6 +6,7 @@ afterwards the group's question can be recorded for the help desk, and a poll at
 run by counting raised hands. Every attendee counts as a group listener of the lesson.
 """
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from audio import playback as audio
@@ -189,9 +190,12 @@ def group_listening(filters: Filters) -> Table:
     found = db.session.execute(metrics.scoped(query, MeetingListen.contact_id, filters)).all()
     titles = call_figures.lesson_titles([row[0] for row in found])
     rows = sorted(((titles.get(row[0], f"#{row[0]}"), row[1], row[2]) for row in found), key=lambda r: -r[2])
-    columns = ["Lesson or story", "Village meetings", "Group listeners"]
-    note = "Group listening: each attendee of a village meeting (the motivator's headcount) counts once."
-    return Table("group-listening", "Group listening in village meetings", columns, rows, BAR, [2], note)
+    columns = [gettext("Lesson or story"), gettext("Village meetings"), gettext("Group listeners")]
+    note = gettext(
+        "Group listening: each attendee of a village meeting (the motivator's headcount) counts once."
+    )
+    title = gettext("Group listening in village meetings")
+    return Table("group-listening", title, columns, rows, BAR, [2], note)
 
 
 def register_metrics() -> None:

@@ -1,5 +1,6 @@
 """Learning that travels between people: how far stories travel and who contributes most per district."""
 
+from flask_babel import gettext
 from sqlalchemy import (
     Select,
     and_,
@@ -11,7 +12,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import joinedload
 
 from audio.models import Lesson, Recording
-from core import metrics
+from core import metrics, words
 from core.db import db
 from core.metrics import BAR, Filters, Table
 from core.models import Contact
@@ -48,16 +49,28 @@ def story_travel(filters: Filters) -> Table:
     # the tellers are the filters' people; their listeners may live anywhere (that is the travel)
     query = metrics.scoped(query, teller.c.id, filters)
     found = sorted(db.session.execute(query), key=lambda r: (-r[3], -r[2], r[0]))
+    columns = [
+        gettext("Story"),
+        gettext("Told by"),
+        gettext("Teller's block"),
+        gettext("Listeners"),
+        gettext("Outside the block"),
+        gettext("Outside, per cent"),
+    ]
+    note = gettext(
+        "The %(count)s stories most heard outside their teller's block; listeners are other callers who "
+        "started the story in the range.",
+        count=listening_figures.TOP_ROWS,
+    )
     return Table(
         "story-travel",
-        "Stories that travelled: listeners outside the teller's block",
-        ["Story", "Told by", "Teller's block", "Listeners", "Outside the block", "Outside (%)"],
+        gettext("Stories that travelled: listeners outside the teller's block"),
+        columns,
         _travel_rows(found[: listening_figures.TOP_ROWS]),
         BAR,
         series=[4],
-        note=f"The {listening_figures.TOP_ROWS} stories most heard outside their teller's block; listeners are other callers who "
-        f"started the story in the range. {listening_figures.freshness_note()}",
-        headline=[("Stories heard outside their block", sum(1 for row in found if row[3]))],
+        note=f"{note} {listening_figures.freshness_note()}",
+        headline=[(gettext("Stories heard outside their block"), sum(1 for row in found if row[3]))],
     )
 
 
@@ -67,7 +80,7 @@ def _travel_rows(found: list) -> list[tuple]:
     rows = []
     for lesson_id, teller_id, listeners, outside in found:
         teller = tellers.get(teller_id)
-        block = teller.block.name if teller and teller.block else "unknown"
+        block = words.place_name(teller.block) if teller and teller.block else gettext("unknown")
         share = metrics.share(outside, listeners)
         rows.append(
             (
@@ -109,12 +122,23 @@ def top_contributors(filters: Filters) -> Table:
     )
     listeners = dict(db.session.execute(query).all())
     stories = dict(db.session.execute(_published_per_teller(filters)).all())
+    columns = [
+        gettext("District"),
+        gettext("Contributor"),
+        gettext("Block"),
+        gettext("Stories published"),
+        gettext("Listeners in the range"),
+    ]
+    note = gettext(
+        "The %(count)s tellers with the most listeners (then stories) in each district.",
+        count=TOP_CONTRIBUTORS,
+    )
     return Table(
         "contributors",
-        "Top contributors per district",
-        ["District", "Contributor", "Block", "Stories published", "Listeners in the range"],
+        gettext("Top contributors per district"),
+        columns,
         _contributor_rows(stories, listeners),
-        note=f"The {TOP_CONTRIBUTORS} tellers with the most listeners (then stories) in each district.",
+        note=note,
     )
 
 
@@ -140,10 +164,10 @@ def _contributor_rows(stories: dict[int, int], listeners: dict[int, int]) -> lis
     )
     rows, shown = [], {}
     for contact in ranked:
-        district = contact.district.name if contact.district else "unknown"
+        district = words.place_name(contact.district) if contact.district else gettext("unknown")
         shown[district] = shown.get(district, 0) + 1
         if shown[district] <= TOP_CONTRIBUTORS:
-            block = contact.block.name if contact.block else "unknown"
+            block = words.place_name(contact.block) if contact.block else gettext("unknown")
             rows.append(
                 (
                     district,

@@ -171,10 +171,10 @@ def test_listening_figures_say_how_fresh_they_are_and_catch_up_when_refreshed(cl
     )
     db.session.commit()
     page = client.get("/review/analytics").get_data(as_text=True)
-    assert "Listening not summarised yet." in page and page_table(page, "drop-off") == []
+    assert "These figures are not summarised yet." in page and page_table(page, "drop-off") == []
     assert listening_summaries.refresh_listen_sessions() == 1
     page = client.get("/review/analytics").get_data(as_text=True)
-    assert re.search(r"Listening figures as of \d{4}-\d\d-\d\d \d\d:\d\d UTC", page)
+    assert re.search(r"Figures as of \d{1,2} \w{3} \d{4}, \d\d:\d\d\.", page)  # in the configured zone
     assert page_table(page, "drop-off")[0][1:3] == ["1", "1"]
 
 
@@ -211,7 +211,7 @@ def test_a_periodic_job_keeps_new_callers_and_listening_up_to_date(client, login
     assert headline(page, "Calls") == "1" and headline(page, "New callers") == "0"  # not summarised yet
     assert jobs.refresh_analytics() == {"listen_sessions": 0, "first_calls": 1}
     page = client.get("/campaigns/analytics").get_data(as_text=True)
-    assert headline(page, "New callers") == "1" and "New callers figures as of" in page
+    assert headline(page, "New callers") == "1" and "New callers: first call ever on the line. Figures as of" in page
     db.session.add(Call(call_sid="CA-again", contact_id=first.id))
     db.session.commit()
     assert jobs.refresh_analytics()["first_calls"] == 0  # a second call is not a new caller
