@@ -43,7 +43,7 @@ def free_port() -> int:
 
 
 # Words that stay in Latin letters in Hindi pages: names and abbreviations staff know as they are.
-LATIN_ALLOWED = {"API", "SMS", "CSV", "Twilio", "DELETE", "English"}
+LATIN_ALLOWED = {"API", "SMS", "CSV", "PDF", "Twilio", "DELETE", "English"}
 
 
 def english_left(page: str, names: tuple[str, ...] = ()) -> set[str]:
