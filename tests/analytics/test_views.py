@@ -211,7 +211,10 @@ def test_a_periodic_job_keeps_new_callers_and_listening_up_to_date(client, login
     assert headline(page, "Calls") == "1" and headline(page, "New callers") == "0"  # not summarised yet
     assert jobs.refresh_analytics() == {"listen_sessions": 0, "first_calls": 1}
     page = client.get("/campaigns/analytics").get_data(as_text=True)
-    assert headline(page, "New callers") == "1" and "New callers: first call ever on the line. Figures as of" in page
+    assert (
+        headline(page, "New callers") == "1"
+        and "New callers: first call ever on the line. Figures as of" in page
+    )
     db.session.add(Call(call_sid="CA-again", contact_id=first.id))
     db.session.commit()
     assert jobs.refresh_analytics()["first_calls"] == 0  # a second call is not a new caller
