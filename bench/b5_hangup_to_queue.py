@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import random
 import time
+from urllib.parse import urlsplit
 
 from bench import callers
 from bench.common import Result, finish, load_average, percentile
@@ -23,29 +24,22 @@ SLACK_SECONDS = 2.0
 async def record_and_hang_up(load: callers.Load, session, number: str, hung_up: dict) -> None:
     """Dial, choose to record a story, consent, speak, hang up while recording; note the moment."""
     caller = callers.Caller(load, session, number, random.Random(), pace=0)
-    caller.call_sid = "CA" + callers.secrets.token_hex(16)
-    waiting = await caller.fetch(PUBLIC_BASE_URL + "/ivr/voice", {"CallStatus": "ringing"})
+    call = caller.call
+    turn = await caller.step(call.starting())
     for _ in range(callers.MAX_TURNS):
-        if waiting.verb != "gather":
+        if turn.waiting != "gather":
             break
-        screen = callers.urlsplit(waiting.action).path.rsplit("/", 1)[-1]
+        screen = urlsplit(call.action_url()).path.rsplit("/", 1)[-1]
         key = callers.choose_key(screen, {}, "record", done=False)
-        waiting = await caller.fetch(waiting.action, {"CallStatus": "in-progress", "Digits": key})
-    if waiting.verb != "record":
-        load.errors.append(f"never reached the recording step ({waiting.verb})")
+        turn = await caller.step(call.staying_silent() if key is None else call.pressing(key))
+    if turn.waiting != "record":
+        load.errors.append(f"never reached the recording step ({turn.waiting})")
         return
-    sid, url, seconds = load.recording(caller.call_sid)
-    take = {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": str(round(seconds))}
+    sid, url, seconds = load.recording(call.call_sid)
     hung_up[sid] = time.time()
-    await caller.post(waiting.action, {"CallStatus": "completed", "Digits": "hangup", **take})
-    await caller.post(PUBLIC_BASE_URL + "/ivr/status", {"CallStatus": "completed", "CallDuration": "90"})
-    status = {
-        **take,
-        "RecordingStatus": "completed",
-        "RecordingChannels": "1",
-        "RecordingSource": "RecordVerb",
-    }
-    await caller.post(waiting.callback, status)
+    await caller.step(call.finishing_recording(sid, url, seconds, hang_up=True))
+    await caller.step(call.hanging_up(seconds=90))
+    await caller.step(call.reporting_recording(sid, url, seconds))
 
 
 async def calls(load: callers.Load, count: int, spread: float, hung_up: dict) -> None:

@@ -9,15 +9,15 @@ import asyncio
 import random
 import secrets
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 from twilio.request_validator import RequestValidator
 
 from bench.common import percentile
+from ivr.simulator import CallError, SimulatedCall, Steps, Turn
 
 TWILIO_DEADLINE_SECONDS = 15
 LINE_NUMBER = "+18005550100"
@@ -89,45 +89,25 @@ def choose_key(screen: str, args: dict, intent: str, done: bool) -> str | None:
     return keys.get(screen, "*")
 
 
-@dataclass
-class Waiting:
-    """What the line waits for after a TwiML document: a key, a recording, or nothing (ended)."""
-
-    verb: str  # gather | record | ended
-    action: str = ""
-    on_silence: str = ""
-    callback: str = ""
-
-
-def waiting_for(body: str, url: str) -> tuple[Waiting, str]:
-    """Read a TwiML document: what it waits for, and a Redirect to follow at once ('' if none)."""
-    root = ET.fromstring(body)
-    if root.tag != "Response":
-        raise ValueError(f"TwiML root is <{root.tag}>")
-    verbs = list(root)
-    for n, verb in enumerate(verbs):
-        if verb.tag == "Gather":
-            after = next((v for v in verbs[n + 1 :] if v.tag == "Redirect"), None)
-            silence = urljoin(url, after.text.strip()) if after is not None else ""
-            return Waiting("gather", urljoin(url, verb.get("action") or url), silence), ""
-        if verb.tag == "Record":
-            callback = urljoin(url, verb.get("recordingStatusCallback") or "")
-            return Waiting("record", urljoin(url, verb.get("action") or url), callback=callback), ""
-        if verb.tag == "Redirect":
-            return Waiting("ended"), urljoin(url, verb.text.strip())
-        if verb.tag in ("Hangup", "Reject"):
-            return Waiting("ended"), ""
-    return Waiting("ended"), ""
-
-
 class Caller:
-    """One person calling again and again from the same number until the run ends."""
+    """One person calling again and again from the same number until the run ends.
+
+    Each call is the app's own simulated caller (ivr.simulator), driven over aiohttp: the TwiML is
+    walked in one place for the staff simulator, the tests' phone and these callers.
+    """
 
     def __init__(
         self, load: Load, session: aiohttp.ClientSession, number: str, rng: random.Random, pace: float = 10.0
     ):
         self.load, self.session, self.number, self.rng, self.pace = load, session, number, rng, pace
-        self.call_sid = ""
+        self.call = self.new_call()
+
+    def new_call(self) -> SimulatedCall:
+        load = self.load
+        self.call = SimulatedCall(
+            None, load.auth_token, load.public_base, self.number, LINE_NUMBER, load.account_sid
+        )
+        return self.call
 
     async def run(self, start_delay: float, stop_at: float) -> None:
         """Call, hang up, call again, until stop_at."""
@@ -140,87 +120,60 @@ class Caller:
         await asyncio.sleep(self.rng.uniform(0.8 * self.pace, 1.2 * self.pace))
 
     async def one_call(self, stop_at: float) -> None:
-        self.call_sid, started = "CA" + secrets.token_hex(16), time.monotonic()
+        call, started = self.new_call(), time.monotonic()
         intent, done = self.rng.choice(("listen", "listen", "record")), False
-        base = self.load.public_base
-        waiting = await self.fetch(base + "/ivr/voice", {"CallStatus": "ringing"})
-        await self.post(base + "/ivr/status", {"CallStatus": "in-progress"})
+        turn = await self.step(call.starting())
+        await self.step(call.reporting("in-progress"))
         for _ in range(MAX_TURNS):
-            if waiting.verb == "ended" or time.monotonic() >= stop_at:
+            if turn.waiting == "ended" or time.monotonic() >= stop_at:
                 break
             await self.think()
-            waiting, done = await self.act(waiting, intent, done)
+            turn, done = await self.act(turn, intent, done)
         else:
             self.load.errors.append(f"call did not end within {MAX_TURNS} turns")
         self.load.count(f"calls ({intent})" + (" completed" if done else ""))
-        duration = str(int(time.monotonic() - started))
-        await self.post(base + "/ivr/status", {"CallStatus": "completed", "CallDuration": duration})
+        await self.step(call.hanging_up(seconds=int(time.monotonic() - started)))
 
-    async def act(self, waiting: Waiting, intent: str, done: bool) -> tuple[Waiting, bool]:
-        if waiting.verb == "record":
-            return await self.record(waiting), done
-        parts = urlsplit(waiting.action)
+    async def act(self, turn: Turn, intent: str, done: bool) -> tuple[Turn, bool]:
+        if turn.waiting == "record":
+            return await self.record(), done
+        parts = urlsplit(self.call.action_url())
         screen, args = parts.path.rsplit("/", 1)[-1], parse_qs(parts.query)
         key = choose_key(screen, args, intent, done)
         done = done or (screen == "review" and key == "1") or (screen == "after" and "rated" not in args)
         if key == HANG_UP:
-            return Waiting("ended"), done
+            return Turn(), done
         if key is None:
-            return await self.fetch(waiting.on_silence, {"CallStatus": "in-progress"}), done
-        return await self.fetch(waiting.action, {"CallStatus": "in-progress", "Digits": key}), done
+            return await self.step(self.call.staying_silent()), done
+        return await self.step(self.call.pressing(key)), done
 
-    async def record(self, waiting: Waiting) -> Waiting:
-        sid, url, seconds = self.load.recording(self.call_sid)
-        take = {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": str(round(seconds))}
-        following = await self.fetch(waiting.action, {"CallStatus": "in-progress", "Digits": "#", **take})
-        status = {
-            **take,
-            "RecordingStatus": "completed",
-            "RecordingChannels": "1",
-            "RecordingSource": "RecordVerb",
-        }
-        await self.post(waiting.callback, status)
+    async def record(self) -> Turn:
+        sid, url, seconds = self.load.recording(self.call.call_sid)
+        following = await self.step(self.call.recording(sid, url, seconds))
         self.load.count("recordings")
         return following
 
-    async def fetch(self, url: str, params: dict) -> Waiting:
-        """POST to a TwiML URL and follow its Redirects at once, as Twilio does."""
-        for _ in range(MAX_TURNS):
-            body = await self.post(url, params)
-            if body is None:
-                return Waiting("ended")
-            try:
-                waiting, redirect = waiting_for(body, url)
-            except (ET.ParseError, ValueError) as error:
-                self.load.errors.append(f"{kind_of(urlsplit(url).path)}: unreadable TwiML ({error})")
-                return Waiting("ended")
-            if not redirect:
-                return waiting
-            url, params = redirect, {"CallStatus": "in-progress"}
-        self.load.errors.append("redirect loop")
-        return Waiting("ended")
+    async def step(self, steps: Steps) -> Turn:
+        """Send an action's webhooks; a failed one ends the call (Turn() waits for nothing)."""
+        try:
+            return await self.call.run_async(steps, self.send)
+        except CallError as error:
+            if error.status is None:  # HTTP failures are already noted by signed_post
+                self.load.errors.append(f"{kind_of(urlsplit(self.call.current_url).path)}: {error}")
+            return Turn()
 
-    async def post(self, url: str, params: dict) -> str | None:
-        """One signed webhook; the body, or None (and an error noted) when it failed."""
-        params = {
-            "AccountSid": self.load.account_sid,
-            "CallSid": self.call_sid,
-            "From": self.number,
-            "To": LINE_NUMBER,
-            "Caller": self.number,
-            "Called": LINE_NUMBER,
-            "Direction": "inbound",
-            "ApiVersion": "2010-04-01",
-            **params,
-        }
-        return await signed_post(self.load, self.session, url, params)
+    async def send(self, url: str, params: dict, signature: str) -> tuple[int, str]:
+        body = await signed_post(self.load, self.session, url, params, signature)
+        return (0, "") if body is None else (200, body)
 
 
-async def signed_post(load: Load, session: aiohttp.ClientSession, url: str, params: dict) -> str | None:
+async def signed_post(
+    load: Load, session: aiohttp.ClientSession, url: str, params: dict, signature: str = ""
+) -> str | None:
     """POST params to the public URL's path on the loopback server, signed as Twilio signs it."""
     parts = urlsplit(url)
     target = load.web_url + parts.path + (f"?{parts.query}" if parts.query else "")
-    headers = {"X-Twilio-Signature": load.validator.compute_signature(url, params)}
+    headers = {"X-Twilio-Signature": signature or load.validator.compute_signature(url, params)}
     kind, started = kind_of(parts.path), time.monotonic()
     status, body = 0, None
     try:

@@ -25,6 +25,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from bench import callers
 from bench.instance import ACCOUNT_SID, PUBLIC_BASE_URL, Instance
+from ivr.simulator import SimulatedCall
 
 TARGET_RATIO = 3  # CPU per webhook against the floor's
 CALLER_PARAMS = {
@@ -68,6 +69,7 @@ class SignedClient:
 
     def __init__(self, app: Flask, auth_token: str):
         self.client, self.validator = app.test_client(), RequestValidator(auth_token)
+        self.auth_token = auth_token
         self.cpu: list[float] = []  # CPU seconds of each request, signing excluded
 
     def post(self, url: str, params: dict) -> str:
@@ -82,35 +84,39 @@ class SignedClient:
         return response.get_data(as_text=True)
 
 
+class SignedTransport:
+    """The simulator's transport over a SignedClient (which signs again, the same way)."""
+
+    def __init__(self, client: SignedClient):
+        self.client = client
+
+    def post(self, url: str, params: dict, _signature: str) -> tuple[int, str]:
+        return 200, self.client.post(url, params)
+
+
 def scripted_call(client: SignedClient, number: str) -> None:
-    """One caller listens to a lesson to its end and rates it, following the TwiML as Twilio does."""
-    sid = "CA" + secrets.token_hex(16)
-    params = {**CALLER_PARAMS, "CallSid": sid, "From": number, "Caller": number}
-
-    def fetch(url: str, extra: dict) -> callers.Waiting:
-        for _ in range(callers.MAX_TURNS):
-            waiting, redirect = callers.waiting_for(client.post(url, {**params, **extra}), url)
-            if not redirect:
-                return waiting
-            url, extra = redirect, {"CallStatus": "in-progress"}
-        raise RuntimeError("redirect loop")
-
-    waiting, done = fetch(PUBLIC_BASE_URL + "/ivr/voice", {"CallStatus": "ringing"}), False
-    client.post(PUBLIC_BASE_URL + "/ivr/status", {**params, "CallStatus": "in-progress"})
+    """One caller listens to a lesson to its end and rates it, on the app's simulated caller."""
+    call = SimulatedCall(
+        SignedTransport(client),
+        client.auth_token,
+        PUBLIC_BASE_URL,
+        number,
+        CALLER_PARAMS["To"],
+        CALLER_PARAMS["AccountSid"],
+    )
+    turn, done = call.start(), False
+    call.run(call.reporting("in-progress"))
     for _ in range(callers.MAX_TURNS):
-        if waiting.verb != "gather":
+        if turn.waiting != "gather":
             break
-        parts = urlsplit(waiting.action)
+        parts = urlsplit(call.action_url())
         screen, args = parts.path.rsplit("/", 1)[-1], parse_qs(parts.query)
         key = callers.choose_key(screen, args, "listen", done)
         done = done or (screen == "after" and "rated" not in args)
         if key == callers.HANG_UP:
             break
-        if key is None:
-            waiting = fetch(waiting.on_silence, {"CallStatus": "in-progress"})
-        else:
-            waiting = fetch(waiting.action, {"CallStatus": "in-progress", "Digits": key})
-    client.post(PUBLIC_BASE_URL + "/ivr/status", {**params, "CallStatus": "completed", "CallDuration": "60"})
+        turn = call.silence() if key is None else call.press(key)
+    call.hang_up(seconds=60)
 
 
 def floor_call(client: SignedClient, number: str, requests: int) -> None:

@@ -18,9 +18,9 @@ SUPPORTED = {"Say", "Play", "Pause", "Gather", "Record", "Redirect", "Hangup", "
 class CallError(RuntimeError):
     """The line answered with an error or TwiML the simulator cannot follow."""
 
-    def __init__(self, message: str, status: int = 0):
+    def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
-        self.status = status  # the HTTP status when the line answered with an error
+        self.status = status  # the HTTP status (0: no answer) when the line answered with an error
 
 
 @dataclass

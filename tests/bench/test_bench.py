@@ -31,26 +31,6 @@ def test_access_log_lines_become_kind_status_and_milliseconds():
     assert summary["requests"] == 2 and summary["errors"] == 1 and summary["p99_ms"] == 1.5
 
 
-def test_twiml_reading_finds_what_the_line_waits_for():
-    base = "https://line.example/ivr/step/menu"
-    gather = (
-        '<Response><Gather action="/ivr/key/menu?try=0"><Say>hi</Say></Gather>'
-        "<Redirect>/ivr/key/menu?try=1</Redirect></Response>"
-    )
-    waiting, redirect = callers.waiting_for(gather, base)
-    assert (waiting.verb, waiting.action, waiting.on_silence, redirect) == (
-        "gather",
-        "https://line.example/ivr/key/menu?try=0",
-        "https://line.example/ivr/key/menu?try=1",
-        "",
-    )
-    record = '<Response><Say>speak</Say><Record action="/ivr/step/recorded" recordingStatusCallback="/cb"/></Response>'
-    waiting, _ = callers.waiting_for(record, base)
-    assert (waiting.verb, waiting.callback) == ("record", "https://line.example/cb")
-    waiting, redirect = callers.waiting_for("<Response><Redirect>/ivr/step/home</Redirect></Response>", base)
-    assert (waiting.verb, redirect) == ("ended", "https://line.example/ivr/step/home")
-
-
 def test_simulated_callers_listen_then_rate_or_record_then_keep_and_hang_up():
     assert callers.choose_key("menu", {}, "listen", done=False) == "1"
     assert callers.choose_key("menu", {}, "record", done=False) == "3"
