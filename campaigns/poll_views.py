@@ -55,11 +55,13 @@ def show(poll_id: int):
     poll = _poll(poll_id)
     by = request.args.get("by", "district")
     by = by if by in polls.BREAKDOWNS else "district"
-    results = [(polls.results(q), polls.breakdown(q, by)) for q in poll.questions]
+    seen = current_user.district_ids()  # an officer counts their own districts' answers only
+    results = [(polls.results(q, seen), polls.breakdown(q, by, seen)) for q in poll.questions]
     return render_template(
         "campaigns/poll.html",
         poll=poll,
         results=results,
+        scoped=seen is not None,
         by=by,
         breakdowns=polls.BREAKDOWNS,
         districts=people.districts_visible_to(current_user),
@@ -71,7 +73,7 @@ def show(poll_id: int):
 @role_required("officer")
 def answers_csv(poll_id: int):
     poll = _poll(poll_id)
-    header, rows = polls.csv_rows(poll)
+    header, rows = polls.csv_rows(poll, current_user.district_ids())
     headers = {"Content-Disposition": f"attachment; filename=poll-{poll.id}.csv"}
     return Response(csv_export.csv_text(header, rows), mimetype="text/csv", headers=headers)
 

@@ -7,7 +7,7 @@ or offered after a lesson. An anonymous poll stores no contact with its answers,
 from dataclasses import dataclass
 
 from flask_babel import gettext, lazy_gettext
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from campaigns import editing
 from campaigns.models import Campaign, Delivery, Poll, PollAnswer, PollQuestion
@@ -141,15 +141,22 @@ def hand_count(
     db.session.add(answer_row)
 
 
-def results(question: PollQuestion) -> Table:
-    """Per choice: answers and share of all answers to the question."""
-    counts = dict(
-        db.session.execute(
-            select(PollAnswer.choice, func.sum(PollAnswer.hands))
-            .where(PollAnswer.question_id == question.id)
-            .group_by(PollAnswer.choice)
-        ).all()
-    )
+def answers_seen(question_id: int, district_ids: set[int] | None, *columns) -> Select:
+    """A question's answers as one staff member may count them: an officer only their districts' answers.
+
+    A national poll is asked in every district; an officer reads the answers of their own districts,
+    as on every other page (None: admins and curators, every district).
+    """
+    query = select(*columns).where(PollAnswer.question_id == question_id)
+    if district_ids is not None:
+        query = query.where(PollAnswer.district_id.in_(district_ids))
+    return query
+
+
+def results(question: PollQuestion, district_ids: set[int] | None = None) -> Table:
+    """Per choice: answers and share of all answers to the question (in the reader's districts)."""
+    query = answers_seen(question.id, district_ids, PollAnswer.choice, func.sum(PollAnswer.hands))
+    counts = dict(db.session.execute(query.group_by(PollAnswer.choice)).all())
     total = sum(counts.values())
     rows = [
         (label, counts.get(n, 0), _share(counts.get(n, 0), total))
@@ -162,18 +169,15 @@ def results(question: PollQuestion) -> Table:
     return Table(f"poll-q{question.id}", title, columns, rows, BAR, [1])
 
 
-def breakdown(question: PollQuestion, by: str) -> Table:
+def breakdown(question: PollQuestion, by: str, district_ids: set[int] | None = None) -> Table:
     """Per district, role or language: answers to each choice and their share within the group."""
     group = {
         "district": PollAnswer.district_id,
         "role": PollAnswer.role,
         "language": PollAnswer.language_code,
     }[by]
-    found = db.session.execute(
-        select(group, PollAnswer.choice, func.sum(PollAnswer.hands))
-        .where(PollAnswer.question_id == question.id)
-        .group_by(group, PollAnswer.choice)
-    ).all()
+    query = answers_seen(question.id, district_ids, group, PollAnswer.choice, func.sum(PollAnswer.hands))
+    found = db.session.execute(query.group_by(group, PollAnswer.choice)).all()
     groups: dict[str, dict[int, int]] = {}
     for key, choice, count in found:
         groups.setdefault(_group_name(by, key), {})[choice] = count
@@ -215,14 +219,14 @@ CSV_COLUMNS = [
 ]
 
 
-def csv_rows(poll: Poll) -> tuple[list[str], list[tuple]]:
-    """Every answer as a row (header, rows); an anonymous poll's rows carry no contact at all."""
+def csv_rows(poll: Poll, district_ids: set[int] | None = None) -> tuple[list[str], list[tuple]]:
+    """Every answer (in the reader's districts) as a row; an anonymous poll's rows carry no contact at all."""
     header = [str(word) for word in CSV_COLUMNS]
     header += [] if poll.anonymous else [gettext("contact_id")]
     names = dict(db.session.execute(select(District.id, District.name)).all())
     rows = []
     for question in poll.questions:
-        query = select(PollAnswer).filter_by(question_id=question.id).order_by(PollAnswer.id)
+        query = answers_seen(question.id, district_ids, PollAnswer).order_by(PollAnswer.id)
         for found in db.session.scalars(query):
             rows.append(_csv_row(poll, question, found, names))
     return header, rows

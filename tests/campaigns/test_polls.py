@@ -130,3 +130,20 @@ def test_a_poll_is_offered_after_its_lesson_and_answered_once(twilio_post, worke
     assert "Thank you for your answers." in call.said
     [answer] = db.session.scalars(select(PollAnswer)).all()
     assert answer.contact_id == caller.id and answer.choice == 1 and answer.role == Contact.MOTIVATOR
+
+
+def test_an_officer_counts_only_their_districts_answers_to_a_national_poll(client, login):
+    asked = [polls.QuestionForm(QUESTIONS["text_hi_0"], QUESTIONS["text_en_0"], QUESTIONS["choices_0"])]
+    poll = polls.create("National", asked, False, make_staff("admin"))
+    question = poll.questions[0]
+    sitapur, lucknow = make_contact(district="Sitapur"), make_contact(district="Lucknow")
+    polls.answer(question, "CA-sitapur", sitapur, 1, "hi")
+    polls.answer(question, "CA-lucknow", lucknow, 2, "hi")
+    db.session.commit()
+    login("officer", districts=["Sitapur"])
+    page = client.get(f"/polls/{poll.id}").get_data(as_text=True)
+    assert "Answers from your districts only." in page and "Lucknow" not in page
+    rows = list(csv.reader(io.StringIO(client.get(f"/polls/{poll.id}/answers.csv").get_data(as_text=True))))
+    assert [row[-1] for row in rows[1:]] == [str(sitapur.id)]  # no other district's people
+    assert polls.results(question, {district("Sitapur").id}).rows[0][1:] == (1, 100.0)
+    assert polls.results(question).rows[1][1] == 1  # admins and curators count every district
