@@ -90,7 +90,9 @@ def _post(url: str, address: str, secret: str, delivery: WebhookDelivery) -> req
 
 
 def _finish(delivery: WebhookDelivery, status: str, code: int | None = None, error: str = "") -> None:
-    delivery.status, delivery.response_code, delivery.error = status, code, error
+    delivery.status = status
+    delivery.response_code = code
+    delivery.error = error
     if status == WebhookDelivery.DELIVERED:
         delivery.delivered_at = utcnow()
     db.session.commit()

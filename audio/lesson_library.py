@@ -218,7 +218,8 @@ def _write_track(
     track = db.session.scalar(select(LessonTrack).filter_by(lesson_id=lesson.id, language_code=language_code))
     track = track or LessonTrack(lesson=lesson, language_code=language_code)
     track.title = title
-    track.original_key, track.edits = _store_original(lesson.id, language_code, original), ""
+    track.original_key = _store_original(lesson.id, language_code, original)
+    track.edits = ""
     db.session.add(track)
     db.session.flush()
     store_rendering(track, phone)
@@ -284,7 +285,8 @@ def set_lesson_status(lesson_id: int, status: str) -> Lesson:
         raise LibraryError(gettext("a lesson is a draft, published or retired"))
     lesson.status = status
     if status == Lesson.PUBLISHED:
-        lesson.published_at, lesson.retired_at = utcnow(), None
+        lesson.published_at = utcnow()
+        lesson.retired_at = None
     elif status == Lesson.RETIRED:
         lesson.retired_at = utcnow()
     db.session.commit()
@@ -332,7 +334,8 @@ def _story_track(
     track = db.session.scalar(select(LessonTrack).filter_by(lesson_id=lesson.id, language_code=language_code))
     track = track or LessonTrack(lesson=lesson, language_code=language_code)
     track.title = (title or "").strip()[:200] or "Story"
-    track.original_key, track.edits = recording.original_key, json.dumps(edits)
+    track.original_key = recording.original_key
+    track.edits = json.dumps(edits)
     db.session.add(track)
     db.session.flush()
     store_rendering(track, phone)

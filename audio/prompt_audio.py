@@ -54,7 +54,8 @@ def save_prompt_audio(prompt_id: str, language_code: str, upload: BinaryIO, file
     prompt = db.session.scalar(query)
     old_key = prompt.playback_key if prompt else None
     prompt = prompt or PromptAudio(prompt_id=prompt_id, language_code=language_code)
-    prompt.playback_key, prompt.uploaded_at = key, utcnow()
+    prompt.playback_key = key
+    prompt.uploaded_at = utcnow()
     db.session.add(prompt)
     db.session.commit()
     if old_key and old_key != key:

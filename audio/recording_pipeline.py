@@ -84,7 +84,8 @@ def fetch_recording(recording_id: int, final_attempt: bool = True) -> Recording 
     recording = db.session.get(Recording, recording_id)
     if recording is None or recording.status in (Recording.READY, Recording.FAILED):
         return recording
-    recording.status, recording.attempts = Recording.DOWNLOADING, recording.attempts + 1
+    recording.status = Recording.DOWNLOADING
+    recording.attempts = recording.attempts + 1
     db.session.commit()
     remove_leftovers(recording.id)
     try:

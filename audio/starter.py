@@ -84,11 +84,13 @@ def load(publish: bool = True, folder: Path = LIBRARY) -> LoadReport:
     for position, (slug, languages) in enumerate(scripts(folder).items()):
         lesson = _lesson(slug, position, report)
         first = next(iter(languages.values()))
-        lesson.topic_id, lesson.level = topics.get(first.topic), first.level
+        lesson.topic_id = topics.get(first.topic)
+        lesson.level = first.level
         for script in languages.values():
             _load_track(lesson, script, report)
         if publish and lesson.published_at is None:
-            lesson.status, lesson.published_at = Lesson.PUBLISHED, utcnow()
+            lesson.status = Lesson.PUBLISHED
+            lesson.published_at = utcnow()
         db.session.commit()
     return report
 
@@ -113,7 +115,8 @@ def _load_track(lesson: Lesson, script: Script, report: LoadReport) -> None:
     words = "\n\n".join(script.segments)
     if track.id is None or track.title != script.title or track.script != words:
         report.updated += 1
-    track.title, track.script = script.title, words
+    track.title = script.title
+    track.script = words
     db.session.add(track)
     db.session.flush()
     typed.set_segments(track, list(script.segments))

@@ -153,7 +153,8 @@ class S3Store:
 
         if not config.get("S3_BUCKET"):
             raise StoreError("MEDIA_STORE=s3 needs S3_BUCKET")
-        self.bucket, self.prefix = config["S3_BUCKET"], config.get("S3_PREFIX", "").strip("/")
+        self.bucket = config["S3_BUCKET"]
+        self.prefix = config.get("S3_PREFIX", "").strip("/")
         self.client = boto3.client(
             "s3",
             endpoint_url=config.get("S3_ENDPOINT_URL") or None,

@@ -84,8 +84,11 @@ def save_typed_track(lesson: Lesson, language_code: str, title: str, script: str
     segments = check_script(title, script)
     query = select(LessonTrack).filter_by(lesson_id=lesson.id, language_code=language_code)
     track = db.session.scalar(query) or LessonTrack(lesson=lesson, language_code=language_code)
-    track.title, track.script = title.strip()[:200], "\n\n".join(segments)
-    track.original_key, track.edits, track.playback_key = "", "", ""
+    track.title = title.strip()[:200]
+    track.script = "\n\n".join(segments)
+    track.original_key = ""
+    track.edits = ""
+    track.playback_key = ""
     db.session.add(track)
     db.session.flush()
     set_segments(track, segments)
@@ -131,10 +134,12 @@ def render(track: LessonTrack) -> int:
         key = speech_key(track, segment.text)
         if segment.playback_key != key or not store.exists(key):
             length = _render_segment(key, segment.text, track.language_code)
-            segment.playback_key, segment.end_ms = key, segment.start_ms + length
+            segment.playback_key = key
+            segment.end_ms = segment.start_ms + length
             rendered += 1
         length = segment.end_ms - segment.start_ms
-        segment.start_ms, segment.end_ms = start, start + length
+        segment.start_ms = start
+        segment.end_ms = start + length
         start += length
     track.duration_seconds = start / 1000
     _delete_unused(track)

@@ -36,7 +36,8 @@ def broadcast_script(delivery_id: int, answered_by: str = "") -> BroadcastScript
     language = _language(delivery.contact.language_code)
     urls = content_urls(delivery.campaign, language.code)
     if not urls and delivery.campaign.content != Campaign.NO_AUDIO:
-        delivery.reason, delivery.reason_detail = "no_content", sending.REASONS["no_content"]
+        delivery.reason = "no_content"
+        delivery.reason_detail = sending.REASONS["no_content"]
     db.session.commit()
     script = BroadcastScript(language.say_language, language.say_voice, {}, urls, language_code=language.code)
     script.hang_up = status_callbacks.machine_hung_up(delivery, answered_by)

@@ -33,10 +33,12 @@ def resume(campaign: Campaign) -> None:
 
 def cancel(campaign: Campaign) -> None:
     """Stop for good: unsent rows are cancelled, no further runs."""
-    campaign.status, campaign.next_run_at = Campaign.CANCELLED, None
+    campaign.status = Campaign.CANCELLED
+    campaign.next_run_at = None
     for run in campaign.runs:
         if run.status == CampaignRun.RUNNING:
-            run.status, run.finished_at = CampaignRun.CANCELLED, utcnow()
+            run.status = CampaignRun.CANCELLED
+            run.finished_at = utcnow()
     db.session.execute(
         Delivery.__table__.update()
         .where(Delivery.campaign_id == campaign.id, Delivery.state == Delivery.QUEUED)

@@ -59,7 +59,9 @@ def schedule_campaign(campaign: Campaign, when: str, send_at=None) -> None:
     moment = schedule.now() if when == Campaign.NOW else send_at
     if when == Campaign.AT and moment < schedule.now() - timedelta(minutes=1):
         raise editing.CampaignError(gettext("That time has already passed."))
-    campaign.schedule, campaign.send_at, campaign.next_run_at = when, send_at, moment
+    campaign.schedule = when
+    campaign.send_at = send_at
+    campaign.next_run_at = moment
     campaign.status = Campaign.SCHEDULED
     db.session.commit()
     enqueue_start(campaign)
@@ -251,7 +253,8 @@ def _finished(run: CampaignRun) -> bool:
 
 
 def _finish(run: CampaignRun) -> None:
-    run.status, run.finished_at = CampaignRun.DONE, utcnow()
+    run.status = CampaignRun.DONE
+    run.finished_at = utcnow()
     campaign = run.campaign
     if campaign.status == Campaign.RUNNING and not run.is_test:
         campaign.status = Campaign.SCHEDULED if campaign.next_run_at else Campaign.DONE

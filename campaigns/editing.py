@@ -55,7 +55,9 @@ def _apply_fields(campaign: Campaign, form: dict) -> None:
     if kind not in Campaign.KINDS or content not in Campaign.CONTENTS:
         raise CampaignError(gettext("Choose what kind of campaign this is and what it plays."))
     window = _window(form)
-    campaign.name, campaign.kind, campaign.content = name[:120], kind, content
+    campaign.name = name[:120]
+    campaign.kind = kind
+    campaign.content = content
     campaign.lesson_id = int(form["lesson_id"]) if str(form.get("lesson_id") or "").isdigit() else None
     campaign.sms_templates = json.dumps(_templates(form.get("sms_templates", {})), ensure_ascii=False)
     campaign.window_start, campaign.window_end = window

@@ -137,13 +137,15 @@ def _call(forward: Forward) -> None:
     except twilio.TwilioError as error:
         _finish(forward, Forward.FAILED, str(error))
         return
-    forward.call_sid, forward.placed_at = sent.sid, utcnow()
+    forward.call_sid = sent.sid
+    forward.placed_at = utcnow()
     _finish(forward, Forward.PLACED, "")
     log.info("forward %s placed to %s", forward.id, mask_phone(friend.phone))
 
 
 def _finish(forward: Forward, status: str, reason: str) -> None:
-    forward.status, forward.reason = status, reason
+    forward.status = status
+    forward.reason = reason
     db.session.commit()
 
 

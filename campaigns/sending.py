@@ -103,8 +103,11 @@ def _next_opening(delivery: Delivery):
 
 
 def _close(delivery: Delivery, state: str, reason: str) -> bool:
-    delivery.state, delivery.reason, delivery.reason_detail = state, reason, REASONS.get(reason, "")
-    delivery.claim_token, delivery.finished_at = None, utcnow()
+    delivery.state = state
+    delivery.reason = reason
+    delivery.reason_detail = REASONS.get(reason, "")
+    delivery.claim_token = None
+    delivery.finished_at = utcnow()
     db.session.commit()
     return False
 
@@ -112,9 +115,12 @@ def _close(delivery: Delivery, state: str, reason: str) -> bool:
 def mark_failed(delivery: Delivery, code: int | None, detail: str) -> None:
     """A send Twilio refused for good: failed with a readable reason; 21610 opts the contact out."""
     reason = f"twilio_{code}" if code else "refused"
-    delivery.state, delivery.error_code, delivery.reason = Delivery.FAILED, code, reason
+    delivery.state = Delivery.FAILED
+    delivery.error_code = code
+    delivery.reason = reason
     delivery.reason_detail = REASONS.get(reason, detail)[:500]
-    delivery.claim_token, delivery.finished_at = None, utcnow()
+    delivery.claim_token = None
+    delivery.finished_at = utcnow()
     if code == UNSUBSCRIBED_CODE:
         carrier_opt_out(delivery.contact)
     db.session.commit()

@@ -49,7 +49,8 @@ def advance(delivery: Delivery, state: str) -> bool:
         return False
     delivery.state = state
     if state in Delivery.TERMINAL:
-        delivery.finished_at, delivery.claim_token = utcnow(), None
+        delivery.finished_at = utcnow()
+        delivery.claim_token = None
     return True
 
 
@@ -126,7 +127,8 @@ def _reopen(run: CampaignRun) -> None:
     if run.status != CampaignRun.DONE:
         campaign_runs.ensure_ticking(run.id)
         return
-    run.status, run.finished_at = CampaignRun.RUNNING, None
+    run.status = CampaignRun.RUNNING
+    run.finished_at = None
     if run.campaign.status in (Campaign.SCHEDULED, Campaign.DONE):
         run.campaign.status = Campaign.RUNNING
     # after commit: a campaign_runs.tick that ran first would still see the run done and stop

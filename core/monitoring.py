@@ -106,7 +106,8 @@ class _Merged:
     """The process's (or all processes') webhook samples followed by the numbers read now."""
 
     def __init__(self, registry, scrape_time):
-        self.registry, self.scrape_time = registry, scrape_time
+        self.registry = registry
+        self.scrape_time = scrape_time
 
     def collect(self):
         yield from self.registry.collect()

@@ -27,7 +27,8 @@ def apply_admin_fields(user: StaffUser, form) -> None:
     role = form.get("role", "")
     if role not in StaffUser.ROLES:
         raise StaffError(gettext("Choose a role."))
-    user.role, user.name = role, form.get("name", "").strip()[:120]
+    user.role = role
+    user.name = form.get("name", "").strip()[:120]
     user.is_expert = form.get("is_expert") == "1"
     ids = [int(value) for value in form.getlist("district_ids") if value.isdigit()]
     user.districts = list(db.session.scalars(select(District).where(District.id.in_(ids)))) if ids else []

@@ -96,7 +96,8 @@ def recording_status(consent_id: int, form) -> None:
 def decide_take(take: RecordingTake, decision: str) -> None:
     """The caller keeps or discards a take; the first decision stands (retried webhooks change nothing)."""
     if take.decision == RecordingTake.PENDING:
-        take.decision, take.decided_at = decision, utcnow()
+        take.decision = decision
+        take.decided_at = utcnow()
         db.session.commit()
     settle_take(take.id)
 
@@ -111,7 +112,8 @@ def settle_take(take_id: int) -> None:
     """
     take = db.session.get(RecordingTake, take_id)
     if take.decision == RecordingTake.PENDING and _call_ended(take.call_sid):
-        take.decision, take.decided_at = RecordingTake.KEPT, utcnow()
+        take.decision = RecordingTake.KEPT
+        take.decided_at = utcnow()
         db.session.commit()
     if take.twilio_status != RecordingTake.COMPLETED:
         return

@@ -100,7 +100,9 @@ def run_erasure(erasure_id: int) -> Erasure | None:
         db.session.commit()
         log.error("erasure %s failed, will be retried: %s", erasure.id, erasure.reason)
         raise
-    erasure.status, erasure.report, erasure.reason = Erasure.DONE, "\n".join(lines), ""
+    erasure.status = Erasure.DONE
+    erasure.report = "\n".join(lines)
+    erasure.reason = ""
     erasure.finished_at = utcnow()
     db.session.commit()
     log.info("erasure %s done: %s", erasure.id, "; ".join(lines))

@@ -52,13 +52,15 @@ def _failed(callback: Callback, contact: Contact, error: twilio.TwilioError) -> 
     if error.permanent:
         _finish(callback, Callback.FAILED, str(error))
         return
-    callback.status, callback.reason = Callback.PENDING, str(error)
+    callback.status = Callback.PENDING
+    callback.reason = str(error)
     db.session.commit()
     raise error  # RQ's retry tries again; the row is pending once more
 
 
 def _finish(callback: Callback, status: str, reason: str) -> None:
-    callback.status, callback.reason = status, reason
+    callback.status = status
+    callback.reason = reason
     if status == Callback.PLACED:
         callback.placed_at = utcnow()
     db.session.commit()

@@ -49,7 +49,8 @@ def save_progress(
     if progress is None:
         progress = LessonProgress(contact_id=call.contact_id, lesson_id=lesson_id)
         db.session.add(progress)
-    progress.position, progress.topic_id = position, topic_id
+    progress.position = position
+    progress.topic_id = topic_id
     progress.completed_at = utcnow() if done else None
 
 

@@ -49,6 +49,8 @@ def register(call: Call, role: str, district_id: int) -> bool:
     if call.contact is None or district is None or role not in Contact.ROLES:
         return False
     contact = call.contact
-    contact.role, contact.district_id, contact.state_id = role, district.id, district.state_id
+    contact.role = role
+    contact.district_id = district.id
+    contact.state_id = district.state_id
     log.info("contact %s registered by phone", mask_phone(contact.phone))
     return True

@@ -106,6 +106,8 @@ def save_prompt_words(prompt_id: str, language_code: str, text: str, staff_id: i
     if edited is None:
         edited = PromptText(prompt_id=prompt_id, language_code=language_code, version=prompt.version)
         db.session.add(edited)
-    edited.text, edited.version, edited.updated_by = text, edited.version + 1, staff_id
+    edited.text = text
+    edited.version = edited.version + 1
+    edited.updated_by = staff_id
     db.session.commit()
     return gettext("saved as version %(number)d", number=edited.version)

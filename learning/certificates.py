@@ -65,7 +65,8 @@ def finish(enrolment: Enrolment) -> Certificate | None:
     """Close a finished enrolment; a certificate (and one SMS) if the score reaches the pass mark."""
     if enrolment.status != Enrolment.COMPLETED:
         enrolment.score = score(enrolment)
-        enrolment.status, enrolment.completed_at = Enrolment.COMPLETED, clock.now()
+        enrolment.status = Enrolment.COMPLETED
+        enrolment.completed_at = clock.now()
     if (enrolment.score or 0) < enrolment.course.pass_mark:
         return None
     return issue(enrolment)

@@ -24,7 +24,8 @@ def save_course(course: Course | None, form: dict, staff_id: int | None) -> Cour
         for stage in (CourseTestItem.PRE, CourseTestItem.POST)
     }
     course = course or Course(created_by_id=staff_id)
-    course.title_en, course.title_hi = title[:200], str(form.get("title_hi") or "").strip()[:200]
+    course.title_en = title[:200]
+    course.title_hi = str(form.get("title_hi") or "").strip()[:200]
     course.topic_id = params.whole_number(form.get("topic_id"))
     course.pass_mark = pass_mark
     course.lessons = [CourseLesson(lesson_id=lesson_id, position=n) for n, lesson_id in enumerate(lesson_ids)]

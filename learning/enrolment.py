@@ -188,13 +188,17 @@ def _quiz_step(enrolment: Enrolment, course: Course) -> Step | None:
 
 
 def _move(enrolment: Enrolment, step: str) -> None:
-    enrolment.step, enrolment.item_index, enrolment.segment = step, 0, 0
+    enrolment.step = step
+    enrolment.item_index = 0
+    enrolment.segment = 0
 
 
 def note_segment(enrolment: Enrolment, segment: int, call_sid: str) -> None:
     """The learner is hearing this segment of the current lesson on this call."""
     now = clock.now()
-    enrolment.segment, enrolment.last_call_sid, enrolment.last_activity_at = segment, call_sid, now
+    enrolment.segment = segment
+    enrolment.last_call_sid = call_sid
+    enrolment.last_activity_at = now
     enrolment.started_at = enrolment.started_at or now
 
 
@@ -207,7 +211,8 @@ def item_done(enrolment: Enrolment, call_sid: str) -> None:
     """The current item was answered or skipped."""
     now = clock.now()
     enrolment.item_index += 1
-    enrolment.last_call_sid, enrolment.last_activity_at = call_sid, now
+    enrolment.last_call_sid = call_sid
+    enrolment.last_activity_at = now
     enrolment.started_at = enrolment.started_at or now
 
 

@@ -179,8 +179,10 @@ def save_item(item: QuizItem | None, form: dict, staff_id: int | None, uploads=N
     draft = parse(form, uploads)
     audio_ids = _store_audio(draft)  # checked and stored before any row, so a bad file saves nothing
     item = item or QuizItem(created_by_id=staff_id)
-    item.option_keys, item.right_key = "".join(draft.keys), draft.right_key
-    item.lesson_id, item.topic_id = draft.lesson_id, draft.topic_id
+    item.option_keys = "".join(draft.keys)
+    item.right_key = draft.right_key
+    item.lesson_id = draft.lesson_id
+    item.topic_id = draft.topic_id
     _set_status(item, draft.status)
     _set_versions(item, draft.wordings, audio_ids)
     db.session.add(item)
@@ -221,7 +223,8 @@ def _set_versions(item: QuizItem, wordings: list[Wording], audio_ids: dict[str, 
     kept = []
     for wording in wordings:
         version = existing.get(wording.language_code) or QuizItemVersion(language_code=wording.language_code)
-        version.question, version.explanation = wording.question, wording.explanation
+        version.question = wording.question
+        version.explanation = wording.explanation
         version.options = json.dumps(wording.labels, ensure_ascii=False)
         version.audio_prompt_id = audio_ids.get(wording.language_code, version.audio_prompt_id or "")
         kept.append(version)

@@ -36,10 +36,12 @@ def after_answer(
             )
         return
     if skipped and stage == Answer.REASK:
-        row.due_at, row.updated_at = now + timedelta(days=SKIPPED_REASK_DAYS), now
+        row.due_at = now + timedelta(days=SKIPPED_REASK_DAYS)
+        row.updated_at = now
         return
     row.box = min(row.box + 1, len(INTERVALS_DAYS) + 1) if correct else 1
-    row.due_at, row.updated_at = _due(row.box, now), now
+    row.due_at = _due(row.box, now)
+    row.updated_at = now
 
 
 def _due(box: int, now: datetime) -> datetime | None:

@@ -78,10 +78,13 @@ def _set_decision(review: Review, status: str, staff: StaffUser, reason: str = "
     """Set the decision on the row (not committed) and return the state before it."""
     before = _review_state(review)
     transcript = db.session.scalar(select(Transcript).filter_by(recording_id=review.recording_id))
-    review.status, review.reason = status, reason
-    review.decided_by_id, review.decided_at = staff.id, utcnow()
+    review.status = status
+    review.reason = reason
+    review.decided_by_id = staff.id
+    review.decided_at = utcnow()
     if transcript is not None:
-        transcript.reviewed_at, transcript.reviewed_by_id = review.decided_at, staff.id
+        transcript.reviewed_at = review.decided_at
+        transcript.reviewed_by_id = staff.id
     return before
 
 
@@ -134,7 +137,8 @@ def save_transcript_text(recording_id: int, version: int | None, staff: StaffUse
         raise ReviewError(gettext("this recording has no transcript yet"))
     before, new_text = transcript.text, " ".join((new_text or "").split())
     with _conflicts(recording_id):
-        transcript.text, review.text_edited_at = new_text, utcnow()
+        transcript.text = new_text
+        review.text_edited_at = utcnow()
         AuditEntry.record(staff, "edit_transcript", transcript, {"text": before}, {"text": new_text})
     return review
 
@@ -164,12 +168,14 @@ def approve_story(
         lesson = _publish(recording, title, topic_ids, cuts, name_spoken)
     except lesson_library.LibraryError as error:
         db.session.rollback()
-        review.status, review.reason = before["status"], ""
+        review.status = before["status"]
+        review.reason = ""
         db.session.commit()
         raise ReviewError(str(error)) from error
     for topic_id in topic_ids:
         topic_tags.accept_tag(recording.id, topic_id, staff)
-    review.lesson_id, review.published_at = lesson.id, lesson.published_at
+    review.lesson_id = lesson.id
+    review.published_at = lesson.published_at
     after = {**_review_state(review), "topics": topic_ids, "cuts": cuts or {}, "title": title}
     AuditEntry.record(staff, "approve_story", review, {**before, **published}, after)
     db.session.commit()

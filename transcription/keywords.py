@@ -44,7 +44,8 @@ def add_keyword(topic_id: int, language: str, keyword: str, weight: float = 1.0)
     if db.session.get(Topic, topic_id) is None:
         raise LookupError(f"no topic with id {topic_id}")
     entry = _add_keyword(topic_id, language, cleaned, weight, TopicKeyword.ADMIN)
-    entry.weight, entry.active = weight, True
+    entry.weight = weight
+    entry.active = True
     db.session.commit()
     return entry
 

@@ -72,7 +72,8 @@ def set_preference(contact_id: int, wanted: bool, staff: StaffUser) -> None:
         contact_id=contact_id
     )
     before = {"recognition": preference.recognition if preference.recognition is not None else True}
-    preference.recognition, preference.updated_by_id = wanted, staff.id
+    preference.recognition = wanted
+    preference.updated_by_id = staff.id
     db.session.add(preference)
     db.session.flush()
     contact = db.session.get(Contact, contact_id)
@@ -231,7 +232,8 @@ def _claim(recognition_id: int) -> bool:
 
 
 def _finish(recognition: Recognition, status: str, reason: str) -> None:
-    recognition.status, recognition.reason = status, reason
+    recognition.status = status
+    recognition.reason = reason
     db.session.commit()
     log.info("recognition %s: %s %s", recognition.id, status, reason)
 

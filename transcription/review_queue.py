@@ -120,7 +120,8 @@ def mark_reviewed(transcript_id: int, staff: StaffUser, notes: str | None = None
     transcript = _transcript(transcript_id)
     if notes is not None:
         transcript.notes = notes.strip()
-    transcript.reviewed_at, transcript.reviewed_by_id = utcnow(), staff.id
+    transcript.reviewed_at = utcnow()
+    transcript.reviewed_by_id = staff.id
     db.session.commit()
     return transcript
 

@@ -31,7 +31,8 @@ def save_suggestions(recording: Recording, transcript_text: str) -> list[tagging
         tag = existing.pop((suggestion.topic_id, suggestion.source), None) or TopicTag(
             recording_id=recording.id, topic_id=suggestion.topic_id, source=suggestion.source
         )
-        tag.score, tag.keywords = suggestion.score, ",".join(suggestion.keywords)
+        tag.score = suggestion.score
+        tag.keywords = ",".join(suggestion.keywords)
         db.session.add(tag)
     for stale in existing.values():
         if stale.status == TopicTag.SUGGESTED:
@@ -83,4 +84,6 @@ def add_tag(recording_id: int, topic_id: int, staff: StaffUser) -> TopicTag:
 
 
 def _decide(tag: TopicTag, status: str, staff: StaffUser) -> None:
-    tag.status, tag.decided_by_id, tag.decided_at = status, staff.id, utcnow()
+    tag.status = status
+    tag.decided_by_id = staff.id
+    tag.decided_at = utcnow()

@@ -67,7 +67,8 @@ def sweep_untranscribed(now: datetime | None = None, limit: int = 500) -> list[i
     for recording_id in waiting:
         # Pending from now: the next sweep leaves them alone unless this job is lost too.
         row = transcript_row(recording_id)
-        row.status, row.updated_at = Transcript.PENDING, now
+        row.status = Transcript.PENDING
+        row.updated_at = now
     db.session.commit()
     return [r for r in waiting if queue.enqueue_now("transcription", jobs.transcribe_recording, r)]
 
@@ -107,7 +108,8 @@ def transcript_row(recording_id: int) -> Transcript:
 
 
 def _fail(transcript: Transcript, reason: str, flag_names: list[str]) -> Transcript:
-    transcript.status, transcript.reason = Transcript.FAILED, reason
+    transcript.status = Transcript.FAILED
+    transcript.reason = reason
     transcript.flags = ",".join(flag_names)
     transcript.needs_listening = True
     transcript.priority = quality.KIND_PRIORITY.get(transcript.recording.kind, 30.0)
@@ -118,16 +120,20 @@ def _fail(transcript: Transcript, reason: str, flag_names: list[str]) -> Transcr
 
 def _store_result(transcript: Transcript, result: asr.Result, sound: quality.Measure) -> None:
     recording = transcript.recording
-    transcript.status, transcript.reason = Transcript.READY, ""
+    transcript.status = Transcript.READY
+    transcript.reason = ""
     transcript.language_code = recording.language_code or ""
-    transcript.model_language, transcript.model_name = result.model.language, result.model.name
+    transcript.model_language = result.model.language
+    transcript.model_name = result.model.name
     transcript.model_version = result.model.version
     if not _corrected_by_curator(recording.id):
         transcript.text = result.text
     transcript.words = json.dumps([[w.text, w.start, w.end, w.confidence] for w in result.words])
     transcript.confidence = result.confidence
-    transcript.audio_seconds, transcript.speech_seconds = result.audio_seconds, sound.speech_seconds
-    transcript.silence_ratio, transcript.clipping_ratio = sound.silence_ratio, sound.clipping_ratio
+    transcript.audio_seconds = result.audio_seconds
+    transcript.speech_seconds = sound.speech_seconds
+    transcript.silence_ratio = sound.silence_ratio
+    transcript.clipping_ratio = sound.clipping_ratio
     transcript.real_time_factor = result.real_time_factor
     transcript.transcribed_at = utcnow()
     extra = [Transcript.DEMO_MODEL] if result.model.demo else []
