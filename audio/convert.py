@@ -218,9 +218,6 @@ def _damaged(audio: AudioSegment, info: Probe, stderr: bytes, max_seconds: float
     return expected is not None and audio.duration_seconds < expected * 0.9 - 0.2
 
 
-# --- measuring ---
-
-
 def frame_levels(audio: AudioSegment, frame_ms: int = FRAME_MS) -> list[float]:
     """Loudness (dBFS) of each frame of the audio; -inf for digital silence."""
     step = int(audio.frame_rate * frame_ms / 1000) * audio.frame_width
@@ -279,9 +276,6 @@ def split_points(audio: AudioSegment, max_ms: int) -> list[int]:
         start = max(reach, key=lambda m: m[1])[0] if reach else start + max_ms
         points.append(start)
     return points
-
-
-# --- rendering ---
 
 
 def speech_level(audio: AudioSegment) -> float | None:

@@ -84,9 +84,6 @@ def register_own_sources() -> None:
     register_lesson_completion(_listened_through_broadcast)
 
 
-# --- the query ---
-
-
 def contact_query(
     filters: dict, scope_district_ids: set[int] | None, campaign_id: int | None = None
 ) -> Select:
@@ -170,9 +167,6 @@ def clean_filters(form: dict) -> dict:
     if form.get("use_list"):
         filters["use_list"] = True
     return filters
-
-
-# --- uploaded lists ---
 
 
 @dataclass

@@ -48,11 +48,9 @@ return 0
 """
 
 
-# --- rate limit: sends paced evenly per sender, checked and booked atomically in Redis ---
-
-
 def rate_limit(channel: str) -> int:
-    """Allowed calls (voice) or SMS segments (sms) per second per sender."""
+    """Allowed calls (voice) or SMS segments (sms) per second per sender: sends are paced evenly,
+    checked and booked atomically in Redis."""
     name = "CAMPAIGN_CALLS_PER_SECOND" if channel == Delivery.VOICE else "CAMPAIGN_SMS_SEGMENTS_PER_SECOND"
     return max(1, int(float(current_app.config[name])))
 
@@ -77,9 +75,6 @@ def acquire(channel: str, cost: int = 1, max_wait: float = MAX_RATE_WAIT_SECONDS
             return False
         time.sleep(wait_ms / 1000)
     return True
-
-
-# --- claims ---
 
 
 def claim(delivery: Delivery) -> str | None:
@@ -143,9 +138,6 @@ def release_unknown(delivery: Delivery) -> None:
     db.session.commit()
 
 
-# --- reconciliation ---
-
-
 def reconcile(delivery: Delivery, claimed_before: datetime | None) -> bool:
     """Look the send up at Twilio after an interrupted attempt; True (and the SID stored) if it exists."""
     if delivery.provider_sid:
@@ -168,9 +160,6 @@ def record_sent(delivery: Delivery, sent: twilio.Sent) -> None:
     if delivery.rank(Delivery.SENT) > delivery.rank(delivery.state):
         delivery.state = Delivery.SENT
     db.session.commit()
-
-
-# --- the REST call ---
 
 
 def callback_urls(delivery: Delivery) -> dict[str, str]:

