@@ -122,6 +122,7 @@ def test_startup_stops_with_one_line_for_missing_model(tmp_path):
     ]
 
 
+@pytest.mark.slow  # a real Vosk model or a fresh database upgraded in a subprocess
 def test_db_upgrade_alone_leaves_a_usable_line_without_demo_data(tmp_path):
     database = tmp_path / "line.db"
     settings = {"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{database}"}

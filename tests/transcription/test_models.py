@@ -106,6 +106,7 @@ def chaupal(app, tmp_path):
     return run
 
 
+@pytest.mark.slow  # a real Vosk model or a fresh database upgraded in a subprocess
 def test_cli_installs_a_real_model_that_loads(chaupal, tmp_path):
     source = tmp_path / "vosk-model-small-ko-0.22"
     shutil.copytree(TEST_MODEL, source)

@@ -38,6 +38,7 @@ def transcript_of(recording: Recording) -> Transcript | None:
     return db.session.scalar(select(Transcript).filter_by(recording_id=recording.id))
 
 
+@pytest.mark.slow  # a real Vosk model or a fresh database upgraded in a subprocess
 def test_speech_gets_a_transcript_with_word_timings_and_real_time_factor(media_fixtures):
     wav = speech_wav(media_fixtures, KOREAN_SPEECH)
     recording = make_ready_recording(wav, kind=Recording.QUESTION)
