@@ -52,9 +52,6 @@ def lesson_status_name(status: str) -> str:
     return str(STATUS_NAMES.get(status, status))
 
 
-# --- serving ---
-
-
 @bp.route("/media/<path:key>")
 def media(key: str):
     """Audio for Twilio's <Play>: no login, but an HMAC-signed, expiring URL."""
@@ -93,9 +90,6 @@ def send_media(key: str, cache_control: str):
     response.headers["Cache-Control"] = cache_control
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# --- the library ---
 
 
 @bp.route("/audio/")

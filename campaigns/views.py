@@ -303,9 +303,6 @@ def sms_preview():
     return jsonify({**preview, "said": campaign_reports.preview_words(preview)})
 
 
-# --- learning analytics: the dashboard, its CSV exports and the printable weekly digest ---
-
-
 def _analytics_filters(args=None) -> metrics.Filters:
     return metrics.parse_filters(args or request.args, current_user.district_ids(), schedule.zone())
 

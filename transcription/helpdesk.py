@@ -165,9 +165,6 @@ def get(question_id: int) -> Question:
     return question
 
 
-# --- answers ---
-
-
 def save_answer(question_id: int, upload: BinaryIO, filename: str, staff: StaffUser) -> Question:
     """Store an expert's recorded or uploaded answer (phone copy) and call it back to the asker."""
     question = get(question_id)
@@ -216,9 +213,6 @@ def call_again(question_id: int, staff: StaffUser) -> Question:
     queue.enqueue_after_commit("default", jobs.deliver_answer, question.id)
     db.session.commit()
     return question
-
-
-# --- delivery: a callback call that plays the answer, and an SMS saying it is there ---
 
 
 def deliver(question_id: int) -> None:
@@ -337,9 +331,6 @@ def call_ended(question_id: int, call_status: str) -> None:
         return
     question.next_call_at = again
     _finish(question, Question.ANSWERED, f"the call was not answered ({call_status}); calling again later")
-
-
-# --- publishing the question with its answer as a peer story ---
 
 
 def publish_with_answer(question_id: int, title: str, staff: StaffUser) -> Lesson:

@@ -70,9 +70,6 @@ def queue():
     )
 
 
-# --- one recording ---
-
-
 @bp.route("/<int:recording_id>")
 @role_required("curator")
 def review(recording_id: int):
@@ -266,9 +263,6 @@ def recognition_preference(contact_id: int):
     )
 
 
-# --- audit and time-to-share ---
-
-
 @bp.route("/audit")
 @role_required("admin")
 def audit():
@@ -284,9 +278,6 @@ def time_to_share():
     rows = share_times.time_to_share(filters)
     period = (filters.since, filters.until - timedelta(seconds=1))  # the first and last day, both included
     return render_template("transcription/time_to_share.html", rows=rows, period=period)
-
-
-# --- learning analytics: does learning travel between people, and which lessons lose listeners? ---
 
 
 @bp.route("/analytics")
