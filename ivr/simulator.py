@@ -226,7 +226,9 @@ class SimulatedCall:
         self, recording_sid: str, recording_url: str, seconds: float, hang_up: bool
     ) -> Steps:
         """Only the Record's action request (the status callbacks are left to the caller)."""
-        self._expect("Record")
+        # The Record being answered names the recording's status callback, also on a call resumed
+        # from state() in another request (the phone simulator page), where no TwiML was parsed.
+        self.last_record = self._expect("Record")
         params = {
             "CallStatus": "completed" if hang_up else "in-progress",
             "RecordingSid": recording_sid,
