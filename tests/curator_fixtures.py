@@ -41,3 +41,18 @@ def make_transcribed_story(
     fields.setdefault("consent", Recording.ANONYMOUS)
     recording = make_processed_recording(speech_wav(folder, words), **fields)
     return recording, transcribing.transcribe(recording)
+
+
+def make_story_awaiting_review(folder: Path) -> Recording:
+    """Sunita's English story about emptying a pit, processed, with a short transcript waiting for review."""
+    contact = make_contact(name="Sunita Devi", role="mason")
+    recording = make_processed_recording(
+        speech_wav(folder, "we emptied the first pit after two years", voice="en"),
+        kind=Recording.STORY,
+        language_code="hi",
+        consent=Recording.ANONYMOUS,
+        contact_id=contact.id,
+    )
+    db.session.add(Transcript(recording_id=recording.id, status=Transcript.READY, text="pit"))
+    db.session.commit()
+    return recording

@@ -55,3 +55,17 @@ def english_left(page: str, names: tuple[str, ...] = ()) -> set[str]:
     text = re.sub(r"<[^>]+>", " ", body)
     kept = {word for name in names for word in re.findall(r"[A-Za-z]{2,}", name)}
     return set(re.findall(r"[A-Za-z]{2,}", text)) - LATIN_ALLOWED - kept
+
+
+def command_env(app, instance, redis_url: str | None = None) -> dict[str, str]:
+    """The environment for a `chaupal` command run as a subprocess on the test's database and Redis."""
+    import os
+
+    return {
+        **os.environ,
+        "CHAUPAL_ENV": "development",
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "REDIS_URL": redis_url or app.config["REDIS_URL"],
+        "SECRET_KEY": "k" * 40,
+    }

@@ -8,11 +8,9 @@ English) is content and stays as written; every word of the interface must be Hi
 import pytest
 
 from tests.browser import log_in
-from tests.campaigns_fixtures import make_campaign, make_lesson
-from tests.factories import STAFF_PASSWORD, make_contact, make_staff
+from tests.factories import STAFF_PASSWORD, make_staff
 from tests.helpers import english_left
-from tests.learning_fixtures import make_course, make_item
-from tests.staff_pages import NOT_PAGES, staff_pages
+from tests.staff_pages import NOT_PAGES, pages_of_single_things, staff_pages
 
 pytestmark = pytest.mark.browser
 
@@ -39,26 +37,10 @@ def hindi_page(browser):
     context.close()
 
 
-def pages_with_content(officer) -> list[str]:
-    person = make_contact(name="Sunita Devi", district="Sitapur", role="mason")
-    lesson = make_lesson()  # titled "Twin pits (hi)"
-    campaign = make_campaign(user=officer, name="Twin pit week")
-    item = make_item(lesson=lesson)
-    course = make_course([lesson], post_items=[item])
-    return [
-        f"/people/{person.id}",
-        f"/audio/lessons/{lesson.id}",
-        f"/campaigns/{campaign.id}",
-        f"/campaigns/{campaign.id}/edit",
-        f"/learning/courses/{course.id}",
-        f"/learning/items/{item.id}",
-    ]
-
-
 def test_every_staff_page_reads_in_hindi(hindi_page, live_server, app):
     admin = make_staff("admin", districts=["Sitapur"])
     officer = make_staff("officer", districts=["Sitapur"])
-    pages = staff_pages(app) + pages_with_content(officer)
+    pages = staff_pages(app) + pages_of_single_things(officer, "Sunita Devi", "Twin pit week")
     log_in(hindi_page, live_server, admin.username, STAFF_PASSWORD)
     names = (admin.username, officer.username, *CONTENT)
     left = {}

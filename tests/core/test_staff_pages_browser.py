@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser import log_in
-from tests.campaigns_fixtures import make_campaign, make_lesson
 from tests.factories import STAFF_PASSWORD, make_contact, make_staff
-from tests.learning_fixtures import make_course, make_item
-from tests.staff_pages import staff_pages
+from tests.staff_pages import pages_of_single_things, staff_pages
 
 pytestmark = pytest.mark.browser
 
@@ -31,19 +29,8 @@ def some_of_everything(officer) -> list[str]:
     """Rows on every list and the pages of single things, so wide tables are tested with content."""
     for number in range(12):
         make_contact(name=f"Shanti Devi Kushwaha {number}", district="Sitapur", role="mason")
-    person = make_contact(name="Ramkumari Prajapati Vishwakarma", district="Sitapur")
-    lesson = make_lesson()
-    campaign = make_campaign(user=officer, name="Twin pit week in every gram panchayat of the district")
-    item = make_item(lesson=lesson)
-    course = make_course([lesson], post_items=[item])
-    return [
-        f"/people/{person.id}",
-        f"/audio/lessons/{lesson.id}",
-        f"/campaigns/{campaign.id}",
-        f"/campaigns/{campaign.id}/edit",
-        f"/learning/courses/{course.id}",
-        f"/learning/items/{item.id}",
-    ]
+    long_name = "Twin pit week in every gram panchayat of the district"
+    return pages_of_single_things(officer, "Ramkumari Prajapati Vishwakarma", long_name)
 
 
 def overflow(page) -> int:

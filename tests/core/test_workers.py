@@ -16,6 +16,7 @@ from rq.serializers import JSONSerializer
 
 from campaigns import jobs as campaign_jobs
 from core import queue, workers
+from tests.helpers import command_env
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_COMMAND = ["core.cli", "worker", "campaigns"]
@@ -97,14 +98,7 @@ def test_a_worker_carries_on_after_redis_is_killed_and_restarted(app, tmp_path):
     redis_dir.mkdir()
     url = f"unix://{redis_dir / 'redis.sock'}"
     server = private_redis(redis_dir)
-    env = {
-        **os.environ,
-        "CHAUPAL_ENV": "development",
-        "INSTANCE_PATH": str(tmp_path),
-        "REDIS_URL": url,
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "SECRET_KEY": "k" * 40,
-    }
+    env = command_env(app, tmp_path, redis_url=url)
     worker = subprocess.Popen(
         [sys.executable, "-m", *WORKER_COMMAND],
         env=env,
@@ -155,14 +149,7 @@ def test_background_workers_run_below_the_web_servers_cpu_priority(app, tmp_path
 
     connection = queue.redis_connection(app.config["REDIS_URL"])
     job = queue.get_queue("default", connection).enqueue(os.nice, 0)  # answers the work's own niceness
-    env = {
-        **os.environ,
-        "CHAUPAL_ENV": "development",
-        "INSTANCE_PATH": str(tmp_path),
-        "REDIS_URL": app.config["REDIS_URL"],
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "SECRET_KEY": "k" * 40,
-    }
+    env = command_env(app, tmp_path)
     command = worker_command("default")
     subprocess.run([*command, "--burst", "--no-scheduler"], env=env, cwd=ROOT, check=True, timeout=120)
     job.refresh()

@@ -12,7 +12,7 @@ from core.models import Contact
 from ivr.models import Feedback
 from ivr.simulator import CallError, FlaskTransport, SimulatedCall
 from ivr.simulator_script import run_script
-from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL
+from tests.helpers import AUTH_TOKEN, PUBLIC_BASE_URL, command_env
 from tests.ivr_fixtures import make_lesson, sid
 
 JOURNEYS = Path(__file__).resolve().parents[2] / "ivr" / "journeys"
@@ -118,18 +118,10 @@ def test_journey(app, twilio_server, name):
 
 
 def run_call_command(app, tmp_path, *args):
-    import os
     import subprocess
     import sys
 
-    env = {
-        **os.environ,
-        "CHAUPAL_ENV": "development",
-        "INSTANCE_PATH": str(tmp_path),
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "SECRET_KEY": "k" * 40,
-    }
+    env = command_env(app, tmp_path)
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL"):
         env.pop(name, None)
     return subprocess.run(

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from core.db import db
 from core.models import Contact
 from ivr.models import Call, Erasure, ListenEvent
 from tests.factories import make_contact
-from tests.helpers import ACCOUNT_SID, csrf_token
+from tests.helpers import ACCOUNT_SID, command_env, csrf_token
 from tests.ivr_fixtures import LINE_NUMBER, Phone, make_lesson, sid
 from tests.privacy_fixtures import record_story
 
@@ -249,14 +248,7 @@ def test_a_failed_erasure_stays_pending_and_runs_again(app, monkeypatch, work):
 
 
 def run_cli(app, tmp_path, *args):
-    env = {
-        **os.environ,
-        "CHAUPAL_ENV": "development",
-        "INSTANCE_PATH": str(tmp_path),
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "SECRET_KEY": "k" * 40,
-    }
+    env = command_env(app, tmp_path)
     root = Path(__file__).resolve().parents[2]
     return subprocess.run(
         [sys.executable, "-m", "core.cli", *args],

@@ -7,28 +7,17 @@ from audio.models import Recording
 from core.db import db
 from core.models import Topic
 from tests.browser import log_in, wait_until
-from tests.curator_fixtures import make_processed_recording
-from tests.factories import STAFF_PASSWORD, make_contact, make_staff
+from tests.curator_fixtures import make_story_awaiting_review
+from tests.factories import STAFF_PASSWORD, make_staff
 from tests.helpers import csrf_token
-from tests.transcription_fixtures import speech_wav
-from transcription.models import TopicTag, Transcript
+from transcription.models import TopicTag
 
 PART = {"X-Chaupal-Part": "tags"}
 
 
 @pytest.fixture
 def story(media_fixtures) -> Recording:
-    contact = make_contact(name="Sunita Devi", role="mason")
-    recording = make_processed_recording(
-        speech_wav(media_fixtures, "we emptied the first pit after two years", voice="en"),
-        kind=Recording.STORY,
-        language_code="hi",
-        consent=Recording.ANONYMOUS,
-        contact_id=contact.id,
-    )
-    db.session.add(Transcript(recording_id=recording.id, status=Transcript.READY, text="pit"))
-    db.session.commit()
-    return recording
+    return make_story_awaiting_review(media_fixtures)
 
 
 def twin_pit() -> int:

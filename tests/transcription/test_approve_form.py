@@ -2,15 +2,11 @@
 
 import re
 
-from audio.models import Recording
-from core.db import db
-from tests.curator_fixtures import make_processed_recording
-from tests.factories import make_contact
+from tests.curator_fixtures import make_story_awaiting_review
 from tests.helpers import csrf_token
-from tests.transcription_fixtures import speech_wav
 from transcription import decisions
 from transcription.approve_form import seconds
-from transcription.models import Review, Transcript
+from transcription.models import Review
 
 TITLE = "गड्ढे की सफ़ाई"
 
@@ -23,16 +19,7 @@ def field(html: str, name: str) -> str:
 
 
 def test_after_publishing_the_form_shows_the_published_title_and_trim(client, login, media_fixtures):
-    contact = make_contact(name="Sunita Devi", role="mason")
-    recording = make_processed_recording(
-        speech_wav(media_fixtures, "we emptied the first pit after two years", voice="en"),
-        kind=Recording.STORY,
-        language_code="hi",
-        consent=Recording.ANONYMOUS,
-        contact_id=contact.id,
-    )
-    db.session.add(Transcript(recording_id=recording.id, status=Transcript.READY, text="pit"))
-    db.session.commit()
+    recording = make_story_awaiting_review(media_fixtures)
     login("curator")
     page = f"/review/{recording.id}"
     before = client.get(page).get_data(as_text=True)
