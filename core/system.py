@@ -5,7 +5,6 @@ workspace: curators and officers see languages and plain words, admins come here
 """
 
 from dataclasses import dataclass
-from importlib import metadata
 
 from flask import Blueprint, current_app, render_template
 from redis.exceptions import RedisError
@@ -13,6 +12,7 @@ from rq import Worker
 from rq.registry import FailedJobRegistry
 from sqlalchemy.exc import SQLAlchemyError
 
+import core
 from core import db, queue
 from core.auth import role_required
 
@@ -33,20 +33,13 @@ def index():
     config = current_app.config
     return render_template(
         "core/system.html",
-        version=_version(),
+        version=core.__version__,
         database=_database(config),
         queues=_queues(),
         speech_models=_speech_models(config),
         telephone_sandbox=bool(config.get("TWILIO_SANDBOX")),
         config=config,
     )
-
-
-def _version() -> str:
-    try:
-        return metadata.version("chaupal")
-    except metadata.PackageNotFoundError:
-        return "development"
 
 
 def _database(config) -> dict:
