@@ -25,7 +25,7 @@ def test_an_admin_makes_uses_and_revokes_a_token(page, live_server):
     page.goto(f"{live_server.url}/admin/api/tokens")
     assert secret not in page.content() and "District MIS" in page.content()
     page.once("dialog", lambda dialog: dialog.accept())  # revoking asks for a confirmation
-    page.click("text=Revoke")
+    page.click("button:has-text('Revoke')")
     assert "Token revoked" in page.locator(".flash.info").inner_text()
     refused = requests.get(
         f"{live_server.url}/api/v1/districts", headers={"Authorization": f"Bearer {secret}"}
