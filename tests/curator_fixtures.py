@@ -43,16 +43,18 @@ def make_transcribed_story(
     return recording, transcribing.transcribe(recording)
 
 
-def make_story_awaiting_review(folder: Path) -> Recording:
-    """Sunita's English story about emptying a pit, processed, with a short transcript waiting for review."""
-    contact = make_contact(name="Sunita Devi", role="mason")
+def make_story_awaiting_review(
+    folder: Path, consent: str = Recording.ANONYMOUS, transcript: str = "pit", **teller
+) -> Recording:
+    """Sunita's English story about emptying a pit, processed, with a transcript waiting for review."""
+    contact = make_contact(name="Sunita Devi", role="mason", **teller)
     recording = make_processed_recording(
         speech_wav(folder, "we emptied the first pit after two years", voice="en"),
         kind=Recording.STORY,
         language_code="hi",
-        consent=Recording.ANONYMOUS,
+        consent=consent,
         contact_id=contact.id,
     )
-    db.session.add(Transcript(recording_id=recording.id, status=Transcript.READY, text="pit"))
+    db.session.add(Transcript(recording_id=recording.id, status=Transcript.READY, text=transcript))
     db.session.commit()
     return recording

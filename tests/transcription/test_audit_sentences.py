@@ -7,13 +7,12 @@ from audio.models import Recording
 from core.db import db
 from core.i18n import COOKIE
 from core.models import Topic
-from tests.curator_fixtures import make_processed_recording
-from tests.factories import make_contact, make_staff
+from tests.curator_fixtures import make_processed_recording, make_story_awaiting_review
+from tests.factories import make_staff
 from tests.helpers import log_in
 from tests.transcription_fixtures import speech_wav
 from transcription import decisions, erasure, share_times
 from transcription.audit_sentences import audit_sentence
-from transcription.models import Transcript
 
 TITLE, NEW_TITLE = "Pit lining in clay soil", "Lining a pit in clay"
 
@@ -21,17 +20,8 @@ TITLE, NEW_TITLE = "Pit lining in clay soil", "Lining a pit in clay"
 @pytest.fixture
 def story(media_fixtures) -> Recording:
     """A story whose review row's number differs from the recording's (as on a live system)."""
-    teller = make_contact(name="Sunita Devi", role="mason")
     first = make_processed_recording(speech_wav(media_fixtures, "a first story", voice="en"))
-    recording = make_processed_recording(
-        speech_wav(media_fixtures, "we emptied the first pit after two years", voice="en"),
-        kind=Recording.STORY,
-        language_code="hi",
-        consent=Recording.NAMED,
-        contact_id=teller.id,
-    )
-    db.session.add(Transcript(recording_id=recording.id, status=Transcript.READY, text="we emptied the pit"))
-    db.session.commit()
+    recording = make_story_awaiting_review(media_fixtures, Recording.NAMED, "we emptied the pit")
     assert decisions.review_for(recording.id).id != recording.id != first.id
     return recording
 

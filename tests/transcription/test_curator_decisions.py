@@ -6,8 +6,8 @@ from sqlalchemy import select, update
 from audio.models import Lesson, Recording
 from core.db import db
 from core.models import Topic
-from tests.curator_fixtures import make_processed_recording
-from tests.factories import make_contact, make_staff
+from tests.curator_fixtures import make_processed_recording, make_story_awaiting_review
+from tests.factories import make_staff
 from tests.transcription_fixtures import speech_wav
 from transcription import (
     decisions,
@@ -21,17 +21,8 @@ from transcription.models import AuditEntry, Question, Review, TopicTag, Transcr
 @pytest.fixture
 def story(media_fixtures):
     """A processed story with a transcript, told by a mason who agreed to be named."""
-    contact = make_contact(name="Sunita Devi", role="mason", district="Sitapur")
-    recording = make_processed_recording(
-        speech_wav(media_fixtures, "we emptied the first pit after two years", voice="en"),
-        kind=Recording.STORY,
-        language_code="hi",
-        consent=Recording.NAMED,
-        contact_id=contact.id,
-    )
-    db.session.add(Transcript(recording_id=recording.id, status=Transcript.READY, text="we emptied the pit"))
-    db.session.commit()
-    return recording
+    named = Recording.NAMED
+    return make_story_awaiting_review(media_fixtures, named, "we emptied the pit", district="Sitapur")
 
 
 def topic(slug: str) -> Topic:
