@@ -10,6 +10,9 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
+
+from core import wal_checkpoints
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATION_PACKAGES = ("core", "audio", "ivr", "transcription", "campaigns", "learning", "api")
@@ -108,8 +111,8 @@ def bound_webhook_waits(_session, _transaction, connection) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def _sqlite_pragmas(dbapi_connection, record) -> None:
+    if _is_sqlite(dbapi_connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -118,6 +121,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         # Deleted rows are overwritten, not left in free pages: an erased number must not stay in the file.
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+        wal_checkpoints.prepare(dbapi_connection, record.info)
+
+
+@event.listens_for(Pool, "checkin")
+def _sqlite_checkpoint(dbapi_connection, record) -> None:
+    if _is_sqlite(dbapi_connection):
+        wal_checkpoints.after_use(dbapi_connection, record.info)
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return dbapi_connection is not None and type(dbapi_connection).__module__.startswith("sqlite3")
 
 
 def include_name(name: str | None, type_: str, _parents: dict) -> bool:
@@ -172,8 +186,13 @@ def checkpoint() -> str:
     if db.engine.dialect.name != "sqlite":
         return "no write-ahead log file to empty (not SQLite)"
     with db.engine.connect() as connection:
-        busy, _frames, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
-    return "SQLite write-ahead log emptied" if not busy else "SQLite write-ahead log busy: emptied later"
+        raw = connection.connection.dbapi_connection
+        path = connection.info.get(wal_checkpoints.PATH_KEY)
+        if path is None:
+            return "no write-ahead log file to empty (an in-memory database)"
+        with wal_checkpoints.checkpoint_lock(path, wait_seconds=SQLITE_BUSY_MS / 1000) as held:
+            emptied = held and wal_checkpoints.truncate(raw, SQLITE_BUSY_MS)
+    return "SQLite write-ahead log emptied" if emptied else "SQLite write-ahead log busy: emptied later"
 
 
 def ping() -> None:
