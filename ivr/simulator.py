@@ -16,11 +16,16 @@ SUPPORTED = {"Say", "Play", "Pause", "Gather", "Record", "Redirect", "Hangup", "
 
 
 class CallError(RuntimeError):
-    """The line answered with an error or TwiML the simulator cannot follow."""
+    """The line answered with an error or TwiML the simulator cannot follow (the message is for developers)."""
 
-    def __init__(self, message: str, status: int | None = None):
+    ENDED = "ended"  # nothing is waiting for the caller any more
+    NOT_WAITING = "not_waiting"  # the line waits for something else (keys, a recording)
+    LINE_FAULT = "line_fault"  # an HTTP error or TwiML no phone could follow
+
+    def __init__(self, message: str, status: int | None = None, kind: str = LINE_FAULT):
         super().__init__(message)
         self.status = status  # the HTTP status (0: no answer) when the line answered with an error
+        self.kind = kind
 
 
 @dataclass
@@ -286,13 +291,17 @@ class SimulatedCall:
         """Where the verb the line waits on sends the caller's answer."""
         verb = self.waiting_on
         if verb is None:
-            raise CallError("the call has ended: nothing is waiting for the caller")
+            raise CallError("the call has ended: nothing is waiting for the caller", kind=CallError.ENDED)
         return urljoin(self.current_url, verb.get("action") or self.current_url)
 
     def _expect(self, verb: str) -> ET.Element:
-        if self.waiting_on is None or self.waiting_on.tag != verb:
-            now = self.waiting_on.tag if self.waiting_on is not None else "nothing (call ended)"
-            raise CallError(f"the line is waiting for {now}, not a {verb}")
+        if self.waiting_on is None or self.ended:  # a hung-up call keeps the verb it was hung up on
+            raise CallError(
+                f"the line is waiting for nothing (call ended), not a {verb}", kind=CallError.ENDED
+            )
+        if self.waiting_on.tag != verb:
+            message = f"the line is waiting for {self.waiting_on.tag}, not a {verb}"
+            raise CallError(message, kind=CallError.NOT_WAITING)
         return self.waiting_on
 
     def _post(self, url: str, params: dict) -> Generator[tuple[str, dict, str], tuple[int, str], str]:

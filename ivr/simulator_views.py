@@ -2,6 +2,7 @@
 
 import io
 import json
+import logging
 import secrets
 from dataclasses import asdict
 
@@ -18,6 +19,7 @@ from core.queue import redis_connection
 from ivr import flow, simulated_numbers
 from ivr.simulator import CallError, FlaskTransport, SimulatedCall, Turn, audio_seconds
 
+log = logging.getLogger(__name__)
 bp = Blueprint(
     "simulator", __name__, url_prefix="/simulator", template_folder="templates", static_folder="static"
 )
@@ -66,7 +68,25 @@ def _act(action):
     try:
         return action()
     except CallError as error:
-        return jsonify(error=str(error)), 422
+        log.warning("simulated call stopped: %s", error)
+        return jsonify(error=_in_staff_words(error), detail=str(error)), 422
+
+
+def _in_staff_words(error: CallError) -> str:
+    """What stopped the call, in the page's language (the developer's wording stays in `detail` and the log)."""
+    if error.kind == CallError.ENDED:
+        return gettext("This call has ended. Start a new call.")
+    if error.kind == CallError.NOT_WAITING:
+        return gettext("The line is not waiting for that now: listen to what it asks, then answer.")
+    if error.status is not None:
+        return gettext(
+            "The line answered with an error (HTTP %(status)s): a real caller would hear the apology. "
+            "The details are in the server's log.",
+            status=error.status,
+        )
+    return gettext(
+        "The line answered with something a phone could not follow. The details are in the server's log."
+    )
 
 
 def _new_call(caller: str, direction: str = "inbound") -> SimulatedCall:

@@ -1,5 +1,7 @@
 """The softphone's server side: calls, keys, the inbox and answering the line's own calls."""
 
+import io
+
 import pytest
 
 from core.app import create_app
@@ -91,3 +93,29 @@ def test_the_line_s_words_are_spoken_by_the_app_for_a_browser_without_a_voice(cl
     assert spoken.data[:4] == b"RIFF" and len(spoken.data) > 8000  # some speech, not an empty file
     assert client.get("/simulator/api/speech/hi", query_string={"text": "x" * 2001}).status_code == 400
     assert client.get("/simulator/api/speech/..", query_string={"text": "hello"}).status_code == 404
+
+
+def test_keys_after_the_call_ended_are_refused_in_the_staff_member_s_language(sandbox_client):
+    _, client = sandbox_client
+    turn = post(client, "/simulator/api/call", {"caller": client.phones[0]}).get_json()
+    post(client, f"/simulator/api/{turn['call_id']}/hangup")
+    response = post(client, f"/simulator/api/{turn['call_id']}/press", {"digits": "1"})
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "This call has ended. Start a new call."
+    client.headers["Accept-Language"] = "hi"
+    response = post(client, f"/simulator/api/{turn['call_id']}/press", {"digits": "1"})
+    assert response.get_json()["error"] == "यह कॉल ख़त्म हो चुकी है। नई कॉल शुरू करें।"
+    assert "call ended" in response.get_json()["detail"]  # the developer's wording is kept beside it
+
+
+def test_recording_while_the_line_waits_for_keys_says_what_the_line_waits_for(sandbox_client):
+    _, client = sandbox_client
+    turn = post(client, "/simulator/api/call", {"caller": client.phones[0]}).get_json()
+    assert turn["waiting"] == "gather"
+    response = client.post(
+        f"/simulator/api/{turn['call_id']}/record",
+        data={"audio": (io.BytesIO(b"RIFF"), "take.wav")},
+        headers=client.headers,
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"].startswith("The line is not waiting for that now")
