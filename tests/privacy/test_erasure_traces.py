@@ -1,6 +1,9 @@
 """Erasure reaches the storage's own history: the audit log's words, Redis's append-only file, SQLite's WAL."""
 
 import logging
+import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -39,7 +42,18 @@ def database_files() -> dict[str, bytes]:
     if db.engine.dialect.name != "sqlite":
         return {}
     path = Path(db.engine.url.database)
-    return {str(p): p.read_bytes() for p in path.parent.glob(path.name + "*")}
+    return {str(p): read_in_another_process(p) for p in path.parent.glob(path.name + "*")}
+
+
+def read_in_another_process(path: Path) -> bytes:
+    """A file's bytes read by a child process.
+
+    Closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's
+    included (https://www.sqlite.org/howtocorrupt.html, 2.2): reading the database, its log or its
+    shared memory here once let a later worker's exit delete the log under this process's open
+    connections, and the next test's writes were lost and the file left malformed.
+    """
+    return subprocess.run(["cat", str(path)], capture_output=True, check=True).stdout
 
 
 def redis_files(app) -> dict[str, bytes]:
@@ -128,3 +142,24 @@ def test_erasure_removes_contact_uploads_and_reports_that_quote_the_number(app):
     erasure = contact_erasure.erase_now(contact, "staff")
     assert "1 contact upload(s) or import report(s) quoting the number removed" in erasure.lines
     assert not quoting.exists() and other.exists()
+
+
+def test_reading_the_database_files_leaves_this_process_s_sqlite_locks_alone(tmp_path):
+    path = tmp_path / "line.db"
+    ours = sqlite3.connect(path)
+    ours.execute("PRAGMA journal_mode=WAL")
+    ours.execute("PRAGMA wal_autocheckpoint=0")
+    ours.execute("CREATE TABLE t (x)")
+    ours.execute("INSERT INTO t VALUES (1)")
+    ours.commit()
+    for file in path.parent.glob("line.db*"):
+        read_in_another_process(file)
+    # Another process's last connection closes: were our locks gone, it would take itself for the
+    # last user of the database and delete the log our connection still reads.
+    closing = f"import sqlite3; c = sqlite3.connect({str(path)!r}); c.execute('SELECT * FROM t'); c.close()"
+    subprocess.run([sys.executable, "-c", closing], check=True)
+    assert path.with_name("line.db-wal").exists()
+    ours.execute("INSERT INTO t VALUES (2)")
+    ours.commit()
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM t").fetchone() == (2,)
+    ours.close()
