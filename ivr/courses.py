@@ -18,9 +18,9 @@ from ivr import (
     prompts,
     questions,
 )
-from ivr.flow import Go, Line, Menu, Turn
 from ivr.learning_offers import enrolment_of, now_ms
 from ivr.models import Call, Callback, ListenEvent
+from ivr.screen_types import Action, Go, Line, Menu, Turn
 from learning import certificates, enrolment
 from learning.models import Answer, Certificate
 
@@ -42,7 +42,7 @@ def course_offer(turn: Turn) -> Menu | Go:
     if learner is None:
         return Go("menu")
     title = learner.course.title(turn.language.code)
-    options: dict[str, flow.Action] = {"1": Go("course_next", {"enrol": learner.id}), "2": Go("menu")}
+    options: dict[str, Action] = {"1": Go("course_next", {"enrol": learner.id}), "2": Go("menu")}
     return Menu([Line("course_continue", {"course": title})], options, back=Go("menu"))
 
 

@@ -5,7 +5,7 @@ install() adds the screens, their prompts and the call-start offer to ivr.flow.
 """
 
 from ivr import expert_prompts, flow, prompts
-from ivr.flow import Go, Line, Menu, RecordStep, Turn
+from ivr.screen_types import Action, Go, Line, Menu, RecordStep, Turn, step_url
 from transcription import helpdesk
 
 
@@ -33,7 +33,7 @@ def expert_home(turn: Turn) -> Menu | Go:
     if expert is None:
         return Go("menu")
     waiting = helpdesk.waiting_questions(expert)
-    options: dict[str, flow.Action] = {"2": Go("menu")}
+    options: dict[str, Action] = {"2": Go("menu")}
     if not waiting:
         return Menu([Line("expert_none"), Line("expert_to_menu")], options, back=Go("menu"))
     options["1"] = Go("expert_question", {"question": waiting[0].id})
@@ -67,8 +67,8 @@ def expert_record(turn: Turn) -> RecordStep | Go:
     here = {"question": question.id}
     return RecordStep(
         [Line("expert_record")],
-        action=flow.step_url("expert_recorded", **here),
-        empty=flow.step_url("expert_question", **here),
+        action=step_url("expert_recorded", **here),
+        empty=step_url("expert_question", **here),
     )
 
 

@@ -13,7 +13,6 @@ Packages adding screens (self-registration, erasure) register them with @screen.
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
@@ -38,6 +37,7 @@ from ivr import (
     twiml,
 )
 from ivr.models import Call, Consent, Erasure, ListenEvent, RecordingTake
+from ivr.screen_types import Action, End, Go, Line, Menu, RecordStep, Screen, Turn, clean_args, step_url
 from transcription import helpdesk
 
 MAX_FAILURES = 3  # wrong keys or silences in a row before a polite goodbye
@@ -47,67 +47,7 @@ MAX_HOPS = 8  # screens passed through in one response; guards against a cycle o
 LAST_SCREENS = ("menu", "language")  # repeated silence or wrong keys here end the call; elsewhere lead here
 
 
-@dataclass
-class Turn:
-    call: Call
-    args: dict[str, str]
-    form: dict
-
-    @property
-    def language(self):
-        return call_records.call_language(self.call)
-
-    def int_arg(self, name: str) -> int | None:
-        value = self.args.get(name, "")
-        return int(value) if value.isdigit() else None
-
-
-@dataclass(frozen=True)
-class Line:
-    prompt_id: str = ""
-    values: dict = field(default_factory=dict)
-    url: str = ""
-    language: object = None  # a Language to speak this line in, instead of the call's
-    text: str = ""  # words to say as they are (a typed lesson), instead of a prompt
-    voice: str = ""  # the voice for those words ('' for the language's voice)
-
-
-@dataclass(frozen=True)
-class Go:
-    screen: str
-    args: dict = field(default_factory=dict)
-    notice: tuple[str, ...] = ()
-
-
-Action = Go | Callable[[Turn], Go]
-
-
-@dataclass
-class Menu:
-    lines: list[Line]
-    options: dict[str, Action]
-    back: Action | None = None
-    on_silence: Action | None = None  # None: silence counts as a failure
-    on_enter: Callable[[Turn], None] | None = None
-    timeout: int = twiml.GATHER_TIMEOUT_SECONDS
-    digits: int = 1  # more than one: the caller types a number (ended by #), taken by `number`
-    number: Action | None = None
-
-
-@dataclass
-class RecordStep:
-    lines: list[Line]
-    consent_id: int = 0
-    action: str = ""  # a recording that is not a caller's story or question (an expert's answer)
-    empty: str = ""
-
-
-@dataclass
-class End:
-    lines: list[Line]
-
-
-SCREENS: dict[str, Callable[[Turn], Menu | Go | RecordStep | End]] = {}
+SCREENS: dict[str, Screen] = {}
 
 
 def screen(name: str):
@@ -138,13 +78,13 @@ def show_step(name: str, form, args) -> VoiceResponse:
     if name not in SCREENS:
         name = "menu"
     call = call_records.open_call(form)
-    return render(Turn(call, {}, form), Go(name, _clean(args)))
+    return render(Turn(call, {}, form), Go(name, clean_args(args)))
 
 
 def press_key(name: str, form, args) -> VoiceResponse:
     """Act on the key pressed (or the silence) on a screen's <Gather>."""
     call = call_records.open_call(form)
-    turn = Turn(call, _clean(args), form)
+    turn = Turn(call, clean_args(args), form)
     if name not in SCREENS:
         return render(turn, Go("menu"))
     built = SCREENS[name](turn)
@@ -185,7 +125,7 @@ def render(turn: Turn, go: Go, failures: int = 0) -> VoiceResponse:
     """Follow Go steps to the first screen that speaks, then build its TwiML."""
     notices = list(go.notice)
     for _ in range(MAX_HOPS):
-        turn = Turn(turn.call, _clean(go.args), turn.form)
+        turn = Turn(turn.call, clean_args(go.args), turn.form)
         result = SCREENS[go.screen](turn)
         if not isinstance(result, Go):
             break
@@ -244,20 +184,6 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
     return spoken
 
 
-# Arguments of the URL that are about the request, not the screen: never carried on to the next screen.
-REQUEST_ARGS = ("try", "once")
-
-
-def _clean(args) -> dict[str, str]:
-    return {k: str(v) for k, v in dict(args).items() if k not in REQUEST_ARGS and v is not None and v != ""}
-
-
-def step_url(name: str, **args) -> str:
-    """The public URL that shows a screen."""
-    query = urlencode(_clean(args))
-    return public_url(f"/ivr/step/{name}") + (f"?{query}" if query else "")
-
-
 def key_url(name: str, args: dict, failures: int) -> str:
     """The public URL a screen's <Gather> posts its key to.
 
@@ -265,7 +191,7 @@ def key_url(name: str, args: dict, failures: int) -> str:
     Twilio retries it, and pressing the same key again on the same screen is another (see
     call_records.request_key).
     """
-    query = {**_clean(args), "try": failures, "once": secrets.token_hex(4)}
+    query = {**clean_args(args), "try": failures, "once": secrets.token_hex(4)}
     return public_url(f"/ivr/key/{name}?" + urlencode(query))
 
 

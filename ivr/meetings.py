@@ -17,8 +17,9 @@ from core.db import db
 from core.metrics import BAR, DASHBOARD, Filters, Table
 from core.models import Contact
 from ivr import call_figures
-from ivr.flow import Action, Go, Line, Menu, Turn, choice_list
+from ivr.flow import choice_list
 from ivr.models import MeetingListen
+from ivr.screen_types import Action, Go, Line, Menu, Turn
 
 MEETING_KEY = "8"  # on the main menu, for motivators
 MAX_HEADCOUNT = 500

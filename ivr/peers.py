@@ -5,7 +5,7 @@ The screens follow ivr.flow's rules; install() adds them, their prompts and the 
 
 from audio.models import Lesson, Recording
 from ivr import flow, forwards, meetings, peer_prompts, polls, prompts, reactions
-from ivr.flow import Action, Go, Line, Menu, Turn
+from ivr.screen_types import Action, Go, Line, Menu, Turn
 from transcription import replies
 
 TRIED_KEY, HEAR_REPLIES_KEY, REPLY_KEY = "4", "5", "7"

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from audio import playback, prompt_audio
 from core.db import db
 from ivr import flow
-from ivr.flow import End, Go, Line, Menu, Turn
 from ivr.learning_offers import after_reasks, enrolment_of, now_ms
+from ivr.screen_types import End, Go, Line, Menu, Turn
 from learning import enrolment, quizzes, reasks
 from learning.models import Answer, QuizItem
 
