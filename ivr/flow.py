@@ -27,16 +27,15 @@ from core.twilio import public_url
 from ivr import (
     call_records,
     consent_takes,
-    contact_erasure,
     listening,
     missed_calls,
-    phone_opt_out,
+    more_options_screens,
     phone_registration,
     prompt_editing,
     prompts,
     twiml,
 )
-from ivr.models import Call, Consent, Erasure, ListenEvent, RecordingTake
+from ivr.models import Call, Consent, ListenEvent, RecordingTake
 from ivr.screen_types import Action, End, Go, Line, Menu, RecordStep, Screen, Turn, clean_args, step_url
 from transcription import helpdesk
 
@@ -47,7 +46,7 @@ MAX_HOPS = 8  # screens passed through in one response; guards against a cycle o
 LAST_SCREENS = ("menu", "language")  # repeated silence or wrong keys here end the call; elsewhere lead here
 
 
-SCREENS: dict[str, Screen] = {}
+SCREENS: dict[str, Screen] = {**more_options_screens.SCREENS}
 
 
 def screen(name: str):
@@ -770,79 +769,3 @@ def _save_registration(role: str, district_id: int) -> Callable[[Turn], Go]:
         return Go("menu", notice=("register_thanks",) if saved else ())
 
     return save
-
-
-# --- 9: more options: stop (or restart) calls and messages, delete everything about me, language ---
-
-
-# Stopping and restarting are two screens, so a key means what the caller heard: "1" posted again
-# (a replayed webhook) after the change finds the other screen and changes nothing.
-@screen("more")
-def more(turn: Turn) -> Menu | Go:
-    """Said only when asked for (key 9): stop or restart, whichever applies, erase, change the language."""
-    contact = turn.call.contact
-    language = {"3": Go("language")}
-    if contact is None:
-        return Menu([Line("more_language"), Line("back_hint")], language, back=Go("menu"))
-    if contact.opted_out_at:
-        return Go("more_stopped")
-    options = {
-        "1": _stop_choice(phone_opt_out.opt_out_by_phone, "stopped"),
-        "2": Go("erase_confirm"),
-        **language,
-    }
-    mode = "missed_call_off" if contact.missed_call_mode else "missed_call_on"
-    options["4"] = _missed_call_mode(not contact.missed_call_mode)
-    lines = [Line("stop_options"), Line("more_language"), Line(mode), Line("back_hint")]
-    return Menu(lines, options, back=Go("menu"))
-
-
-def _missed_call_mode(on: bool) -> Callable[[Turn], Go]:
-    """Key 4: the caller rings, we reject the call (free for them) and call straight back."""
-
-    def switch(turn: Turn) -> Go:
-        missed_calls.set_missed_call_mode(turn.call.contact, on)
-        return Go("menu", notice=("missed_call_is_on" if on else "missed_call_is_off",))
-
-    return switch
-
-
-@screen("more_stopped")
-def more_stopped(turn: Turn) -> Menu | Go:
-    """Key 9 for someone who has stopped calls: restart them, erase, change the language."""
-    contact = turn.call.contact
-    if contact is None or not contact.opted_out_at:
-        return Go("more")
-    options = {
-        "1": _stop_choice(phone_opt_out.opt_in_by_phone, "restarted"),
-        "2": Go("erase_confirm"),
-        "3": Go("language"),
-    }
-    lines = [Line("restart_options"), Line("more_language"), Line("back_hint")]
-    return Menu(lines, options, back=Go("menu"))
-
-
-def _stop_choice(change: Callable, notice: str) -> Callable[[Turn], Go]:
-    def choose(turn: Turn) -> Go:
-        change(turn.call.contact)
-        return Go("menu", notice=(notice,))
-
-    return choose
-
-
-@screen("erase_confirm")
-def erase_confirm(turn: Turn) -> Menu | Go:
-    """Deleting is for good: it needs a second, explicit key press."""
-    if turn.call.contact is None:
-        return Go("menu", notice=("stop_unknown_number",))
-    return Menu([Line("erase_confirm")], {"1": _erase}, back=Go("more"))
-
-
-def _erase(turn: Turn) -> Go:
-    contact_erasure.request_erasure(turn.call.contact, Erasure.BY_CALLER)
-    return Go("erased")
-
-
-@screen("erased")
-def erased(turn: Turn) -> End:
-    return End([Line("erased")])
