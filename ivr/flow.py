@@ -10,23 +10,22 @@ stop-calls options, 0 repeats, * goes back. Silence or a wrong key three times e
 Packages adding screens (self-registration, erasure) register them with @screen.
 """
 
-import math
 import secrets
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from flask import current_app
-from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from audio import playback, prompt_audio
 from audio.models import Lesson, Recording
 from core.db import db
-from core.models import Contact, District, Topic
+from core.models import Contact, District
 from core.twilio import public_url
 from ivr import (
     call_records,
     consent_takes,
+    list_screens,
     listening,
     missed_calls,
     more_options_screens,
@@ -40,13 +39,12 @@ from ivr.screen_types import Action, End, Go, Line, Menu, RecordStep, Screen, Tu
 from transcription import helpdesk
 
 MAX_FAILURES = 3  # wrong keys or silences in a row before a polite goodbye
-PAGE_SIZE = 8  # list items take keys 1-8 (8 becomes "more" on long lists)
 SEGMENT_GAP_SECONDS = 1  # wait after a segment for a key before playing the next one
 MAX_HOPS = 8  # screens passed through in one response; guards against a cycle of Go
 LAST_SCREENS = ("menu", "language")  # repeated silence or wrong keys here end the call; elsewhere lead here
 
 
-SCREENS: dict[str, Screen] = {**more_options_screens.SCREENS}
+SCREENS: dict[str, Screen] = {**list_screens.SCREENS, **more_options_screens.SCREENS}
 
 
 def screen(name: str):
@@ -314,66 +312,6 @@ def registration_due(call: Call) -> bool:
     )
 
 
-# --- lists of topics, lessons and stories ---
-
-
-def choice_list(turn: Turn, name: str, intro: str, items: list[tuple[str, Go]], back: Go) -> Menu | Go:
-    """A spoken list: 'X: press 1'...; long lists page with 8; a single item is taken, not offered."""
-    if len(items) == 1:  # going back up past a skipped list skips it again (no loop)
-        return Go(back.screen, {**back.args, "up": 1}) if turn.args.get("up") else items[0][1]
-    paged = len(items) > PAGE_SIZE
-    per_page = PAGE_SIZE - 1 if paged else PAGE_SIZE
-    pages = math.ceil(len(items) / per_page)
-    page = (turn.int_arg("page") or 0) % pages
-    chunk = items[page * per_page : (page + 1) * per_page]
-    lines = [Line(intro)] * bool(intro) + [
-        Line("item_option", {"name": label, "digit": n}) for n, (label, _) in enumerate(chunk, 1)
-    ]
-    options = {str(n): go for n, (_, go) in enumerate(chunk, 1)}
-    if paged:
-        lines.append(Line("more_option"))
-        options["8"] = Go(name, {**turn.args, "page": (page + 1) % pages})
-    return Menu([*lines, Line("back_hint")], options, back=back)
-
-
-@screen("topics")
-def topics(turn: Turn) -> Menu | Go:
-    code = turn.language.code
-    topic_ids = {lesson.topic_id for lesson, _ in playback.published_lessons(code) if lesson.topic_id}
-    found = db.session.scalars(
-        select(Topic).where(Topic.id.in_(topic_ids)).order_by(Topic.position, Topic.id)
-    )
-    items = [(topic.name(code), Go("lessons", {"topic": topic.id})) for topic in found]
-    if not items:
-        return Go("menu", notice=("no_lessons",))
-    return choice_list(turn, "topics", "topics_intro", items, back=Go("menu"))
-
-
-@screen("lessons")
-def lessons(turn: Turn) -> Menu | Go:
-    topic_id = turn.int_arg("topic")
-    found = playback.published_lessons(turn.language.code, topic_id) if topic_id else []
-    items = [
-        (track.title, Go("play", {"lesson": lesson.id, "topic": topic_id, "kind": Lesson.LESSON, "intro": 1}))
-        for lesson, track in found
-    ]
-    if not items:
-        return Go("topics", notice=("list_end",))
-    return choice_list(turn, "lessons", "lessons_intro", items, back=Go("topics", {"up": 1}))
-
-
-@screen("stories")
-def stories(turn: Turn) -> Menu | Go:
-    found = listening.stories_nearby_first(turn.call)
-    items = [
-        (track.title, Go("play", {"lesson": lesson.id, "kind": Lesson.STORY, "intro": 1}))
-        for lesson, track in found
-    ]
-    if not items:
-        return Go("menu", notice=("no_stories",))
-    return choice_list(turn, "stories", "", items, back=Go("menu"))
-
-
 def _list_of(args: dict) -> Go:
     """The list a lesson or story was chosen from (marked "up": a skipped one-item list is passed)."""
     if args.get("kind") == Lesson.STORY:
@@ -556,7 +494,7 @@ def answers(turn: Turn) -> Menu | Go:
     items = [(_question_label(question, code), Go("answer", {"question": question.id})) for question in found]
     if not items:
         return Go("menu")
-    return choice_list(turn, "answers", "answers_intro", items, back=Go("menu"))
+    return list_screens.choice_list(turn, "answers", "answers_intro", items, back=Go("menu"))
 
 
 def _question_label(question, code: str) -> str:
@@ -730,7 +668,9 @@ def register_state(turn: Turn) -> Menu | Go:
         return Go("register_district", {"role": role, "state": states[0].id})
     code = turn.language.code
     items = [(s.name_in(code), Go("register_district", {"role": role, "state": s.id})) for s in states]
-    return choice_list(turn, "register_state", "register_state_intro", items, back=Go("register"))
+    return list_screens.choice_list(
+        turn, "register_state", "register_state_intro", items, back=Go("register")
+    )
 
 
 @screen("register_district")
@@ -747,7 +687,7 @@ def register_district(turn: Turn) -> Menu | Go:
         len(phone_registration.states_with_districts()) == 1
     )  # its question was skipped going forward
     back = Go("register") if single_state else Go("register_state", {"role": role})
-    return choice_list(turn, "register_district", "register_district_intro", items, back=back)
+    return list_screens.choice_list(turn, "register_district", "register_district_intro", items, back=back)
 
 
 @screen("register_confirm")
