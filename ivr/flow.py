@@ -23,6 +23,7 @@ from core.db import db
 from core.models import Contact, District
 from core.twilio import public_url
 from ivr import (
+    answer_screens,
     call_records,
     consent_takes,
     list_screens,
@@ -44,7 +45,11 @@ MAX_HOPS = 8  # screens passed through in one response; guards against a cycle o
 LAST_SCREENS = ("menu", "language")  # repeated silence or wrong keys here end the call; elsewhere lead here
 
 
-SCREENS: dict[str, Screen] = {**list_screens.SCREENS, **more_options_screens.SCREENS}
+SCREENS: dict[str, Screen] = {
+    **answer_screens.SCREENS,
+    **list_screens.SCREENS,
+    **more_options_screens.SCREENS,
+}
 
 
 def screen(name: str):
@@ -481,45 +486,6 @@ def _feedback(useful: bool) -> Callable[[Turn], Go]:
         return Go("after", {**_here(turn.args), "rated": 1}, notice=("feedback_thanks",))
 
     return feedback
-
-
-# --- answers to the caller's own questions ---
-
-
-@screen("answers")
-def answers(turn: Turn) -> Menu | Go:
-    """The caller's answered questions, newest first, each named by its topic."""
-    found = helpdesk.answered_questions(turn.call.contact_id) if turn.call.contact_id else []
-    code = turn.language.code
-    items = [(_question_label(question, code), Go("answer", {"question": question.id})) for question in found]
-    if not items:
-        return Go("menu")
-    return list_screens.choice_list(turn, "answers", "answers_intro", items, back=Go("menu"))
-
-
-def _question_label(question, code: str) -> str:
-    return (
-        question.topic.name(code) if question.topic else prompt_editing.prompt_words("answers_no_topic", code)
-    )
-
-
-@screen("answer")
-def answer(turn: Turn) -> Menu | Go:
-    """The caller's own question, then the expert's answer; 1 hears it again."""
-    question_id = turn.int_arg("question") or 0
-    found = helpdesk.answer_for_call(question_id) if _asked_by(turn, question_id) else None
-    if found is None:
-        return Go("menu")
-    asked = helpdesk.question_audio_url(question_id)
-    heard = [Line("answer_asked"), Line(url=asked), Line("answer_follows")] if asked else []
-    options = {"1": Go("answer", {"question": question_id})}
-    lines = [*heard, Line(url=found[0]), Line("answer_replay"), Line("back_hint")]
-    return Menu(lines, options, back=Go("menu"), on_enter=lambda t: helpdesk.answer_heard(question_id))
-
-
-def _asked_by(turn: Turn, question_id: int) -> bool:
-    contact_id = turn.call.contact_id
-    return bool(contact_id) and any(q.id == question_id for q in helpdesk.answered_questions(contact_id))
 
 
 # --- recording a story or a question: consent first, then <Record>, then keep or re-record ---
