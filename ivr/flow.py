@@ -20,7 +20,6 @@ from twilio.twiml.voice_response import VoiceResponse
 from audio import playback, prompt_audio
 from audio.models import Lesson, Recording
 from core.db import db
-from core.models import Contact, District
 from core.twilio import public_url
 from ivr import (
     answer_screens,
@@ -30,12 +29,12 @@ from ivr import (
     listening,
     missed_calls,
     more_options_screens,
-    phone_registration,
     prompt_editing,
     prompts,
+    registration_screens,
     twiml,
 )
-from ivr.models import Call, Consent, ListenEvent, RecordingTake
+from ivr.models import Consent, ListenEvent, RecordingTake
 from ivr.screen_types import Action, End, Go, Line, Menu, RecordStep, Screen, Turn, clean_args, step_url
 from transcription import helpdesk
 
@@ -46,6 +45,7 @@ LAST_SCREENS = ("menu", "language")  # repeated silence or wrong keys here end t
 
 
 SCREENS: dict[str, Screen] = {
+    **registration_screens.SCREENS,
     **answer_screens.SCREENS,
     **list_screens.SCREENS,
     **more_options_screens.SCREENS,
@@ -267,7 +267,7 @@ START_OFFERS: tuple[Callable[[Turn], Menu | Go | None], ...] = (_answer_waiting,
 @screen("menu")
 def main_menu(turn: Turn) -> Menu | Go:
     """Key 1 is the caller's own lesson (continue it, or the next one) when there is one; 5 the full list."""
-    if registration_due(turn.call):
+    if registration_screens.registration_due(turn.call):
         return Go("register")
     first = _own_lesson(turn)
     lines = [Line(prompt_id) for _, prompt_id, _, _ in MAIN_MENU] + [Line("menu_more")]
@@ -306,15 +306,6 @@ def _own_lesson(turn: Turn) -> tuple[Line, Go] | None:
     lesson, title = found
     here = {"lesson": lesson.id, "topic": lesson.topic_id, "kind": Lesson.LESSON, "intro": 1}
     return Line("next_offer", {"title": title}), Go("play", here)
-
-
-def registration_due(call: Call) -> bool:
-    """Ask who is calling once per call, and only after the caller has heard something (the budget)."""
-    return (
-        not call.offered("registration")
-        and phone_registration.needs_registration(call)
-        and phone_registration.heard_content(call)
-    )
 
 
 def _list_of(args: dict) -> Go:
@@ -481,7 +472,9 @@ def after(turn: Turn) -> Menu:
 def _feedback(useful: bool) -> Callable[[Turn], Go]:
     def feedback(turn: Turn) -> Go:
         listening.record_feedback(turn.call, turn.int_arg("lesson"), useful)
-        if registration_due(turn.call):  # the first lesson is over: a good moment to ask who is calling
+        if registration_screens.registration_due(
+            turn.call
+        ):  # the first lesson is over: a good moment to ask who is calling
             return Go("register", notice=("feedback_thanks",))
         return Go("after", {**_here(turn.args), "rated": 1}, notice=("feedback_thanks",))
 
@@ -606,72 +599,3 @@ def _record_name(turn: Turn) -> Go:
         turn.call, Recording.NAME, None, prompts.PROMPTS["name_offer"], "1", Consent.NAMED
     )
     return Go("record", {"consent": given.id})
-
-
-# --- first call: who is calling, by keypad (skippable) ---
-
-ROLE_KEYS = {"1": Contact.MASON, "2": Contact.MOTIVATOR, "3": Contact.OTHER}
-
-
-@screen("register")
-def register(turn: Turn) -> Menu:
-    """The caller's work: mason, motivator or other; star skips the whole registration."""
-    options = {key: Go("register_state", {"role": role}) for key, role in ROLE_KEYS.items()}
-    lines = [Line("register_intro"), Line("register_role"), Line("register_skip")]
-    return Menu(lines, options, back=Go("menu"), on_enter=_asked_registration)
-
-
-def _asked_registration(turn: Turn) -> None:
-    turn.call.mark_offered("registration")
-
-
-@screen("register_state")
-def register_state(turn: Turn) -> Menu | Go:
-    role, states = turn.args.get("role"), phone_registration.states_with_districts()
-    if role not in Contact.ROLES or not states:
-        return Go("menu")
-    if len(states) == 1:  # nothing to choose
-        return Go("register_district", {"role": role, "state": states[0].id})
-    code = turn.language.code
-    items = [(s.name_in(code), Go("register_district", {"role": role, "state": s.id})) for s in states]
-    return list_screens.choice_list(
-        turn, "register_state", "register_state_intro", items, back=Go("register")
-    )
-
-
-@screen("register_district")
-def register_district(turn: Turn) -> Menu | Go:
-    role, state_id = turn.args.get("role"), turn.int_arg("state")
-    districts = phone_registration.districts_of(state_id) if state_id else []
-    if role not in Contact.ROLES or not districts:
-        return Go("register")
-    here = {"role": role, "state": state_id}
-    items = [
-        (d.name_in(turn.language.code), Go("register_confirm", {**here, "district": d.id})) for d in districts
-    ]
-    single_state = (
-        len(phone_registration.states_with_districts()) == 1
-    )  # its question was skipped going forward
-    back = Go("register") if single_state else Go("register_state", {"role": role})
-    return list_screens.choice_list(turn, "register_district", "register_district_intro", items, back=back)
-
-
-@screen("register_confirm")
-def register_confirm(turn: Turn) -> Menu | Go:
-    """The choice played back before it is saved: 1 saves it, 2 starts again, star skips."""
-    role, district = turn.args.get("role"), db.session.get(District, turn.int_arg("district") or 0)
-    if role not in Contact.ROLES or district is None:
-        return Go("register")
-    role_name = prompt_editing.prompt_words(f"role_{role}", turn.language.code)
-    code = turn.language.code
-    heard = {"role": role_name, "district": district.name_in(code), "state": district.state.name_in(code)}
-    options = {"1": _save_registration(role, district.id), "2": Go("register")}
-    return Menu([Line("register_confirm", heard)], options, back=Go("menu"))
-
-
-def _save_registration(role: str, district_id: int) -> Callable[[Turn], Go]:
-    def save(turn: Turn) -> Go:
-        saved = phone_registration.register(turn.call, role, district_id)
-        return Go("menu", notice=("register_thanks",) if saved else ())
-
-    return save
