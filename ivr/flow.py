@@ -29,6 +29,7 @@ from ivr import (
     listening,
     missed_calls,
     more_options_screens,
+    name_screens,
     prompt_editing,
     prompts,
     registration_screens,
@@ -45,6 +46,7 @@ LAST_SCREENS = ("menu", "language")  # repeated silence or wrong keys here end t
 
 
 SCREENS: dict[str, Screen] = {
+    **name_screens.SCREENS,
     **registration_screens.SCREENS,
     **answer_screens.SCREENS,
     **list_screens.SCREENS,
@@ -561,7 +563,7 @@ def _decide(decision: str, again: bool = False) -> Callable[[Turn], Go]:
         take = consent_takes.take_for(turn.call, turn.int_arg("take"))
         consent_takes.decide_take(take, decision)
         kept = (f"recording_kept_{take.consent.kind}",)
-        if decision == RecordingTake.KEPT and _may_ask_name(turn, take.consent):
+        if decision == RecordingTake.KEPT and name_screens.may_ask_name(turn, take.consent):
             return Go("name_offer", notice=kept)
         if decision == RecordingTake.KEPT:
             return Go("menu", notice=kept)
@@ -570,32 +572,3 @@ def _decide(decision: str, again: bool = False) -> Callable[[Turn], Go]:
         return Go("menu", notice=("recording_discarded",))
 
     return decide
-
-
-# --- a caller's own name, in their voice, for the stories they share with their name ---
-
-
-def _may_ask_name(turn: Turn, given: Consent) -> bool:
-    """Once per call, after a story kept with the caller's name, if the line has no recording of their name."""
-    named_story = given.kind == Recording.STORY and given.choice == Consent.NAMED
-    contact_id = turn.call.contact_id
-    return bool(
-        named_story and contact_id and not turn.call.offered("name") and not listening.has_name(contact_id)
-    )
-
-
-@screen("name_offer")
-def name_offer(turn: Turn) -> Menu:
-    """1: record their name (a few seconds, reviewed like any recording); star: not now."""
-    return Menu([Line("name_offer")], {"1": _record_name}, back=Go("menu"), on_enter=_asked_name)
-
-
-def _asked_name(turn: Turn) -> None:
-    turn.call.mark_offered("name")
-
-
-def _record_name(turn: Turn) -> Go:
-    given = consent_takes.record_consent(
-        turn.call, Recording.NAME, None, prompts.PROMPTS["name_offer"], "1", Consent.NAMED
-    )
-    return Go("record", {"consent": given.id})
