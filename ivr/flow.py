@@ -24,18 +24,17 @@ from core.twilio import public_url
 from ivr import (
     answer_screens,
     call_records,
-    consent_takes,
     list_screens,
     listening,
     missed_calls,
     more_options_screens,
     name_screens,
     prompt_editing,
-    prompts,
+    recording_screens,
     registration_screens,
     twiml,
 )
-from ivr.models import Consent, ListenEvent, RecordingTake
+from ivr.models import ListenEvent
 from ivr.screen_types import Action, End, Go, Line, Menu, RecordStep, Screen, Turn, clean_args, step_url
 from transcription import helpdesk
 
@@ -46,6 +45,7 @@ LAST_SCREENS = ("menu", "language")  # repeated silence or wrong keys here end t
 
 
 SCREENS: dict[str, Screen] = {
+    **recording_screens.SCREENS,
     **name_screens.SCREENS,
     **registration_screens.SCREENS,
     **answer_screens.SCREENS,
@@ -481,94 +481,3 @@ def _feedback(useful: bool) -> Callable[[Turn], Go]:
         return Go("after", {**_here(turn.args), "rated": 1}, notice=("feedback_thanks",))
 
     return feedback
-
-
-# --- recording a story or a question: consent first, then <Record>, then keep or re-record ---
-
-CONSENT_KEYS = {"1": Consent.NAMED, "2": Consent.ANONYMOUS, "3": Consent.TRAINERS_ONLY}
-RECORDING_KINDS = (Recording.STORY, Recording.QUESTION, Recording.REPLY)
-
-
-@screen("consent")
-def consent(turn: Turn) -> Menu | Go:
-    kind = turn.args.get("kind")
-    if kind not in RECORDING_KINDS:
-        return Go("menu")
-    options = {key: _consent(kind, key, choice) for key, choice in CONSENT_KEYS.items()}
-    return Menu([Line(f"consent_{kind}")], options, back=_consent(kind, "*", Consent.DECLINED))
-
-
-def _consent(kind: str, key: str, choice: str) -> Callable[[Turn], Go]:
-    def answer(turn: Turn) -> Go:
-        prompt = prompts.PROMPTS[f"consent_{kind}"]
-        given = consent_takes.record_consent(turn.call, kind, turn.int_arg("lesson"), prompt, key, choice)
-        if not given.given:
-            return Go("menu", notice=("consent_declined",))
-        return Go("record", {"consent": given.id})
-
-    return answer
-
-
-@screen("record")
-def record(turn: Turn) -> RecordStep | Go:
-    given = consent_takes.consent_for(turn.call, turn.int_arg("consent"))
-    if given is None:  # no consent, no <Record>
-        return Go("menu")
-    minutes = {"minutes": max(1, int(current_app.config["MAX_RECORDING_SECONDS"]) // 60)}
-    return RecordStep(
-        [Line(f"record_{given.kind}", minutes if given.kind == Recording.STORY else {})], given.id
-    )
-
-
-@screen("recorded")
-def recorded(turn: Turn) -> Go:
-    """Twilio's <Record action>: the caller finished (the file may not exist yet; see settle_take)."""
-    given = consent_takes.consent_for(turn.call, turn.int_arg("consent"))
-    if given is None:
-        return Go("menu")
-    if not turn.form.get("RecordingSid"):
-        return Go("record_empty", {"consent": given.id})
-    take = consent_takes.note_take(given, turn.form)
-    db.session.commit()
-    if turn.form.get("RecordingDuration") == "0":
-        consent_takes.decide_take(take, RecordingTake.DISCARDED)
-        return Go("record_empty", {"consent": given.id})
-    return Go("review", {"take": take.id})
-
-
-@screen("record_empty")
-def record_empty(turn: Turn) -> Menu | Go:
-    given = consent_takes.consent_for(turn.call, turn.int_arg("consent"))
-    if given is None:
-        return Go("menu")
-    return Menu([Line("recording_empty")], {"1": Go("record", {"consent": given.id})}, back=Go("menu"))
-
-
-@screen("review")
-def review(turn: Turn) -> Menu | Go:
-    take = consent_takes.take_for(turn.call, turn.int_arg("take"))
-    if take is None or take.decision != RecordingTake.PENDING:
-        return Go("menu")
-    listen = [Line(url=take.recording_url)] if turn.args.get("listen") and take.recording_url else []
-    options = {
-        "1": _decide(RecordingTake.KEPT),
-        "2": Go("review", {"take": take.id, "listen": 1}),
-        "3": _decide(RecordingTake.DISCARDED, again=True),
-    }
-    return Menu([*listen, Line("review_options")], options, back=_decide(RecordingTake.DISCARDED))
-
-
-def _decide(decision: str, again: bool = False) -> Callable[[Turn], Go]:
-    def decide(turn: Turn) -> Go:
-        take = consent_takes.take_for(turn.call, turn.int_arg("take"))
-        consent_takes.decide_take(take, decision)
-        kept = (f"recording_kept_{take.consent.kind}",)
-        if decision == RecordingTake.KEPT and name_screens.may_ask_name(turn, take.consent):
-            return Go("name_offer", notice=kept)
-        if decision == RecordingTake.KEPT:
-            return Go("menu", notice=kept)
-        if again:
-            return Go("record", {"consent": take.consent_id})
-        return Go("menu", notice=("recording_discarded",))
-
-    return decide
