@@ -14,6 +14,7 @@ from ivr import (
     flow,
     learning_offers,
     listening,
+    listening_screens,
     missed_calls,
     prompts,
     questions,
@@ -87,7 +88,7 @@ def course_play(turn: Turn) -> Menu | Go:
         back=Go("menu"),
         on_silence=onward,
         on_enter=_segment_started(position),
-        timeout=flow.SEGMENT_GAP_SECONDS,
+        timeout=listening_screens.SEGMENT_GAP_SECONDS,
     )
 
 
