@@ -15,6 +15,7 @@ from ivr import (
     learning_offers,
     listening,
     listening_screens,
+    main_menu_screens,
     missed_calls,
     prompts,
     questions,
@@ -33,8 +34,8 @@ def install() -> None:
     prompts.PROMPTS.update(course_prompts.PROMPTS)
     flow.SCREENS.update({**SCREENS, **questions.SCREENS, **learning_offers.SCREENS})
     # re-asks and the course come before any other offer
-    if learning_offers.at_call_start not in flow.START_OFFERS:
-        flow.START_OFFERS = (learning_offers.at_call_start, *flow.START_OFFERS)
+    if learning_offers.at_call_start not in main_menu_screens.START_OFFERS:
+        main_menu_screens.START_OFFERS = (learning_offers.at_call_start, *main_menu_screens.START_OFFERS)
 
 
 def course_offer(turn: Turn) -> Menu | Go:

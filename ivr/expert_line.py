@@ -1,10 +1,10 @@
 """Experts answer by phone: an expert calling from their account's number hears the questions waiting in
 their topics, records an answer, keeps or re-records it; the answer goes through the help desk's callback.
 
-install() adds the screens, their prompts and the call-start offer to ivr.flow.
+install() adds the screens to ivr.flow, their prompts, and the call-start offer to ivr.main_menu_screens.
 """
 
-from ivr import expert_prompts, flow, prompts
+from ivr import expert_prompts, flow, main_menu_screens, prompts
 from ivr.screen_types import Action, Go, Line, Menu, RecordStep, Turn, step_url
 from transcription import helpdesk
 
@@ -13,8 +13,8 @@ def install() -> None:
     """Add the expert's screens and prompts; an expert's call starts with their questions."""
     prompts.PROMPTS.update(expert_prompts.PROMPTS)
     flow.SCREENS.update(SCREENS)
-    if expert_start not in flow.START_OFFERS:
-        flow.START_OFFERS = (expert_start, *flow.START_OFFERS)
+    if expert_start not in main_menu_screens.START_OFFERS:
+        main_menu_screens.START_OFFERS = (expert_start, *main_menu_screens.START_OFFERS)
 
 
 def _expert(turn: Turn):

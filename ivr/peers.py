@@ -4,7 +4,17 @@ The screens follow ivr.flow's rules; install() adds them, their prompts and the 
 """
 
 from audio.models import Lesson, Recording
-from ivr import flow, forwards, listening_screens, meetings, peer_prompts, polls, prompts, reactions
+from ivr import (
+    flow,
+    forwards,
+    listening_screens,
+    main_menu_screens,
+    meetings,
+    peer_prompts,
+    polls,
+    prompts,
+    reactions,
+)
 from ivr.screen_types import Action, Go, Line, Menu, Turn
 from transcription import replies
 
@@ -23,8 +33,8 @@ def install() -> None:
         (replies_after, listening_screens, "AFTER_ITEM"),
         (forwards.forward_after, listening_screens, "AFTER_ITEM"),
         (polls.poll_after, listening_screens, "AFTER_ITEM"),
-        (my_replies_offer, flow, "MENU_EXTRAS"),
-        (meetings.meeting_offer, flow, "MENU_EXTRAS"),
+        (my_replies_offer, main_menu_screens, "MENU_EXTRAS"),
+        (meetings.meeting_offer, main_menu_screens, "MENU_EXTRAS"),
     ):
         if hook not in getattr(screens, name):
             setattr(screens, name, (*getattr(screens, name), hook))
