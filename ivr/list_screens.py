@@ -14,9 +14,6 @@ from ivr.screen_types import Go, Line, Menu, Screen, Turn
 PAGE_SIZE = 8  # list items take keys 1-8 (8 becomes "more" on long lists)
 
 
-# --- lists of topics, lessons and stories ---
-
-
 def choice_list(turn: Turn, name: str, intro: str, items: list[tuple[str, Go]], back: Go) -> Menu | Go:
     """A spoken list: 'X: press 1'...; long lists page with 8; a single item is taken, not offered."""
     if len(items) == 1:  # going back up past a skipped list skips it again (no loop)
