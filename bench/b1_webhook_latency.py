@@ -50,10 +50,13 @@ class Window:
     """The access-log bytes and web-server CPU time spent between two moments."""
 
     def __init__(self, log: Path, web_pid: int):
-        self.log, self.web_pid = log, web_pid
+        self.log = log
+        self.web_pid = web_pid
 
     def open(self) -> None:
-        self.start_offset, self.cpu, self.clock = self._size(), self._cpu(), time.monotonic()
+        self.start_offset = self._size()
+        self.cpu = self._cpu()
+        self.clock = time.monotonic()
         self.own_cpu = time.process_time()
 
     def close(self) -> dict:

@@ -101,11 +101,9 @@ def staff_clients(app) -> dict:
                 app.test_request_context(environ_base=client.environ_base),
                 client.session_transaction() as session,
             ):
-                session["_user_id"], session["_fresh"], session["_id"] = (
-                    user.get_id(),
-                    True,
-                    _create_identifier(),
-                )
+                session["_user_id"] = user.get_id()
+                session["_fresh"] = True
+                session["_id"] = _create_identifier()
             clients[role] = client
     return clients
 

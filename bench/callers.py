@@ -99,7 +99,11 @@ class Caller:
     def __init__(
         self, load: Load, session: aiohttp.ClientSession, number: str, rng: random.Random, pace: float = 10.0
     ):
-        self.load, self.session, self.number, self.rng, self.pace = load, session, number, rng, pace
+        self.load = load
+        self.session = session
+        self.number = number
+        self.rng = rng
+        self.pace = pace
         self.call = self.new_call()
 
     def new_call(self) -> SimulatedCall:

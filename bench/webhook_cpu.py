@@ -68,7 +68,8 @@ class SignedClient:
     """Flask's test client posting as Twilio posts: form-encoded, signed for the public URL."""
 
     def __init__(self, app: Flask, auth_token: str):
-        self.client, self.validator = app.test_client(), RequestValidator(auth_token)
+        self.client = app.test_client()
+        self.validator = RequestValidator(auth_token)
         self.auth_token = auth_token
         self.cpu: list[float] = []  # CPU seconds of each request, signing excluded
 

@@ -208,7 +208,8 @@ def webhook(view):
         # each commit made it read the call and caller again (a third of a step's statements). Its rows
         # are its own for the few milliseconds it lasts, so they are kept; a rollback still expires them.
         session = db.session()
-        expiring, session.expire_on_commit = session.expire_on_commit, False
+        expiring = session.expire_on_commit
+        session.expire_on_commit = False
         try:
             return view(*args, **kwargs)
         except DataError as error:

@@ -14,13 +14,15 @@ from ivr import (
     flow,
     learning_offers,
     listening,
+    listening_screens,
+    main_menu_screens,
     missed_calls,
     prompts,
     questions,
 )
-from ivr.flow import Go, Line, Menu, Turn
 from ivr.learning_offers import enrolment_of, now_ms
 from ivr.models import Call, Callback, ListenEvent
+from ivr.screen_types import Action, Go, Line, Menu, Turn
 from learning import certificates, enrolment
 from learning.models import Answer, Certificate
 
@@ -32,8 +34,8 @@ def install() -> None:
     prompts.PROMPTS.update(course_prompts.PROMPTS)
     flow.SCREENS.update({**SCREENS, **questions.SCREENS, **learning_offers.SCREENS})
     # re-asks and the course come before any other offer
-    if learning_offers.at_call_start not in flow.START_OFFERS:
-        flow.START_OFFERS = (learning_offers.at_call_start, *flow.START_OFFERS)
+    if learning_offers.at_call_start not in main_menu_screens.START_OFFERS:
+        main_menu_screens.START_OFFERS = (learning_offers.at_call_start, *main_menu_screens.START_OFFERS)
 
 
 def course_offer(turn: Turn) -> Menu | Go:
@@ -42,7 +44,7 @@ def course_offer(turn: Turn) -> Menu | Go:
     if learner is None:
         return Go("menu")
     title = learner.course.title(turn.language.code)
-    options: dict[str, flow.Action] = {"1": Go("course_next", {"enrol": learner.id}), "2": Go("menu")}
+    options: dict[str, Action] = {"1": Go("course_next", {"enrol": learner.id}), "2": Go("menu")}
     return Menu([Line("course_continue", {"course": title})], options, back=Go("menu"))
 
 
@@ -87,7 +89,7 @@ def course_play(turn: Turn) -> Menu | Go:
         back=Go("menu"),
         on_silence=onward,
         on_enter=_segment_started(position),
-        timeout=flow.SEGMENT_GAP_SECONDS,
+        timeout=listening_screens.SEGMENT_GAP_SECONDS,
     )
 
 

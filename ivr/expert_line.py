@@ -1,11 +1,11 @@
 """Experts answer by phone: an expert calling from their account's number hears the questions waiting in
 their topics, records an answer, keeps or re-records it; the answer goes through the help desk's callback.
 
-install() adds the screens, their prompts and the call-start offer to ivr.flow.
+install() adds the screens to ivr.flow, their prompts, and the call-start offer to ivr.main_menu_screens.
 """
 
-from ivr import expert_prompts, flow, prompts
-from ivr.flow import Go, Line, Menu, RecordStep, Turn
+from ivr import expert_prompts, flow, main_menu_screens, prompts
+from ivr.screen_types import Action, Go, Line, Menu, RecordStep, Turn, step_url
 from transcription import helpdesk
 
 
@@ -13,8 +13,8 @@ def install() -> None:
     """Add the expert's screens and prompts; an expert's call starts with their questions."""
     prompts.PROMPTS.update(expert_prompts.PROMPTS)
     flow.SCREENS.update(SCREENS)
-    if expert_start not in flow.START_OFFERS:
-        flow.START_OFFERS = (expert_start, *flow.START_OFFERS)
+    if expert_start not in main_menu_screens.START_OFFERS:
+        main_menu_screens.START_OFFERS = (expert_start, *main_menu_screens.START_OFFERS)
 
 
 def _expert(turn: Turn):
@@ -33,7 +33,7 @@ def expert_home(turn: Turn) -> Menu | Go:
     if expert is None:
         return Go("menu")
     waiting = helpdesk.waiting_questions(expert)
-    options: dict[str, flow.Action] = {"2": Go("menu")}
+    options: dict[str, Action] = {"2": Go("menu")}
     if not waiting:
         return Menu([Line("expert_none"), Line("expert_to_menu")], options, back=Go("menu"))
     options["1"] = Go("expert_question", {"question": waiting[0].id})
@@ -67,8 +67,8 @@ def expert_record(turn: Turn) -> RecordStep | Go:
     here = {"question": question.id}
     return RecordStep(
         [Line("expert_record")],
-        action=flow.step_url("expert_recorded", **here),
-        empty=flow.step_url("expert_question", **here),
+        action=step_url("expert_recorded", **here),
+        empty=step_url("expert_question", **here),
     )
 
 

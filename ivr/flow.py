@@ -1,126 +1,54 @@
-"""The call flow: the screens a caller moves between by keypad, and how each becomes TwiML.
+"""The call flow's engine: a caller's key or silence -> the next screen -> its TwiML.
 
-A screen is a function of the current Turn (call, URL arguments, Twilio's form) that returns
-  - Menu: lines to hear and the keys that lead on (rendered as <Gather> + <Redirect> on silence),
-  - Go: go straight on to another screen (optionally saying notices first),
-  - RecordStep or End.
-Every step's state travels in the action/Redirect URLs (signed by Twilio with the request) or in
-the database, so any web worker can answer any step. Keys that work on every menu: 9 opens the
-stop-calls options, 0 repeats, * goes back. Silence or a wrong key three times ends the call politely.
-Packages adding screens (self-registration, erasure) register them with @screen.
+Screens (ivr.screen_types says what one is) live in the *_screens modules, and SCREENS below names every
+one of them by the name that appears in step URLs; other packages' install() adds their own (ivr.courses,
+ivr.peers, ivr.expert_line). Every step's state travels in the action/Redirect URLs (signed by Twilio with
+the request) or in the database, so any web worker can answer any step. Keys that work on every menu:
+9 opens the stop-calls options, 0 repeats, * goes back. Silence or a wrong key three times ends the call
+politely.
 """
 
-import math
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
-from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from audio import playback, prompt_audio
-from audio.models import Lesson, Recording
 from core.db import db
-from core.models import Contact, District, Topic
 from core.twilio import public_url
 from ivr import (
+    answer_screens,
     call_records,
-    consent_takes,
-    contact_erasure,
-    listening,
+    list_screens,
+    listening_screens,
+    main_menu_screens,
     missed_calls,
-    phone_opt_out,
-    phone_registration,
+    more_options_screens,
+    name_screens,
     prompt_editing,
-    prompts,
+    recording_screens,
+    registration_screens,
     twiml,
 )
-from ivr.models import Call, Consent, Erasure, ListenEvent, RecordingTake
+from ivr.screen_types import Action, End, Go, Line, Menu, RecordStep, Screen, Turn, clean_args, step_url
 from transcription import helpdesk
 
 MAX_FAILURES = 3  # wrong keys or silences in a row before a polite goodbye
-PAGE_SIZE = 8  # list items take keys 1-8 (8 becomes "more" on long lists)
-SEGMENT_GAP_SECONDS = 1  # wait after a segment for a key before playing the next one
 MAX_HOPS = 8  # screens passed through in one response; guards against a cycle of Go
 LAST_SCREENS = ("menu", "language")  # repeated silence or wrong keys here end the call; elsewhere lead here
 
 
-@dataclass
-class Turn:
-    call: Call
-    args: dict[str, str]
-    form: dict
-
-    @property
-    def language(self):
-        return call_records.call_language(self.call)
-
-    def int_arg(self, name: str) -> int | None:
-        value = self.args.get(name, "")
-        return int(value) if value.isdigit() else None
-
-
-@dataclass(frozen=True)
-class Line:
-    prompt_id: str = ""
-    values: dict = field(default_factory=dict)
-    url: str = ""
-    language: object = None  # a Language to speak this line in, instead of the call's
-    text: str = ""  # words to say as they are (a typed lesson), instead of a prompt
-    voice: str = ""  # the voice for those words ('' for the language's voice)
-
-
-@dataclass(frozen=True)
-class Go:
-    screen: str
-    args: dict = field(default_factory=dict)
-    notice: tuple[str, ...] = ()
-
-
-Action = Go | Callable[[Turn], Go]
-
-
-@dataclass
-class Menu:
-    lines: list[Line]
-    options: dict[str, Action]
-    back: Action | None = None
-    on_silence: Action | None = None  # None: silence counts as a failure
-    on_enter: Callable[[Turn], None] | None = None
-    timeout: int = twiml.GATHER_TIMEOUT_SECONDS
-    digits: int = 1  # more than one: the caller types a number (ended by #), taken by `number`
-    number: Action | None = None
-
-
-@dataclass
-class RecordStep:
-    lines: list[Line]
-    consent_id: int = 0
-    action: str = ""  # a recording that is not a caller's story or question (an expert's answer)
-    empty: str = ""
-
-
-@dataclass
-class End:
-    lines: list[Line]
-
-
-SCREENS: dict[str, Callable[[Turn], Menu | Go | RecordStep | End]] = {}
-
-
-def screen(name: str):
-    """Register a screen function under a name (the name appears in step URLs)."""
-
-    def register(function):
-        SCREENS[name] = function
-        return function
-
-    return register
-
-
-# --- the engine ---
+SCREENS: dict[str, Screen] = {
+    **main_menu_screens.SCREENS,
+    **list_screens.SCREENS,
+    **listening_screens.SCREENS,
+    **answer_screens.SCREENS,
+    **recording_screens.SCREENS,
+    **name_screens.SCREENS,
+    **registration_screens.SCREENS,
+    **more_options_screens.SCREENS,
+}
 
 
 def incoming(form) -> VoiceResponse:
@@ -138,13 +66,13 @@ def show_step(name: str, form, args) -> VoiceResponse:
     if name not in SCREENS:
         name = "menu"
     call = call_records.open_call(form)
-    return render(Turn(call, {}, form), Go(name, _clean(args)))
+    return render(Turn(call, {}, form), Go(name, clean_args(args)))
 
 
 def press_key(name: str, form, args) -> VoiceResponse:
     """Act on the key pressed (or the silence) on a screen's <Gather>."""
     call = call_records.open_call(form)
-    turn = Turn(call, _clean(args), form)
+    turn = Turn(call, clean_args(args), form)
     if name not in SCREENS:
         return render(turn, Go("menu"))
     built = SCREENS[name](turn)
@@ -185,7 +113,7 @@ def render(turn: Turn, go: Go, failures: int = 0) -> VoiceResponse:
     """Follow Go steps to the first screen that speaks, then build its TwiML."""
     notices = list(go.notice)
     for _ in range(MAX_HOPS):
-        turn = Turn(turn.call, _clean(go.args), turn.form)
+        turn = Turn(turn.call, clean_args(go.args), turn.form)
         result = SCREENS[go.screen](turn)
         if not isinstance(result, Go):
             break
@@ -244,20 +172,6 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
     return spoken
 
 
-# Arguments of the URL that are about the request, not the screen: never carried on to the next screen.
-REQUEST_ARGS = ("try", "once")
-
-
-def _clean(args) -> dict[str, str]:
-    return {k: str(v) for k, v in dict(args).items() if k not in REQUEST_ARGS and v is not None and v != ""}
-
-
-def step_url(name: str, **args) -> str:
-    """The public URL that shows a screen."""
-    query = urlencode(_clean(args))
-    return public_url(f"/ivr/step/{name}") + (f"?{query}" if query else "")
-
-
 def key_url(name: str, args: dict, failures: int) -> str:
     """The public URL a screen's <Gather> posts its key to.
 
@@ -265,658 +179,5 @@ def key_url(name: str, args: dict, failures: int) -> str:
     Twilio retries it, and pressing the same key again on the same screen is another (see
     call_records.request_key).
     """
-    query = {**_clean(args), "try": failures, "once": secrets.token_hex(4)}
+    query = {**clean_args(args), "try": failures, "once": secrets.token_hex(4)}
     return public_url(f"/ivr/key/{name}?" + urlencode(query))
-
-
-# --- language, greeting and the main menu ---
-
-# (key, prompt id, screen, arguments): the main menu's options, at most four.
-MAIN_MENU = [
-    ("1", "menu_lessons", "topics", {}),
-    ("2", "menu_stories", "stories", {}),
-    ("3", "menu_record_story", "consent", {"kind": Recording.STORY}),
-    ("4", "menu_ask_question", "consent", {"kind": Recording.QUESTION}),
-]
-
-
-@screen("language")
-def language_menu(turn: Turn) -> Menu:
-    languages = call_records.active_languages()
-    lines = [Line("language_option", {"digit": lang.menu_digit}, language=lang) for lang in languages]
-    options = {str(lang.menu_digit): _choose_language(lang.code) for lang in languages}
-    return Menu(lines, options, back=Go("menu") if turn.call.language_code else None)
-
-
-def _choose_language(code: str) -> Callable[[Turn], Go]:
-    def choose(turn: Turn) -> Go:
-        call_records.set_language(turn.call, code)
-        return Go("menu", notice=("welcome",))
-
-    return choose
-
-
-@screen("home")
-def home(turn: Turn) -> Menu | Go:
-    """A returning caller: the first call-start offer that applies, else the main menu."""
-    for offer in START_OFFERS:
-        offered = offer(turn)
-        if offered is not None:
-            return offered
-    return Go("menu", notice=("welcome_back",))
-
-
-# Screens a returning caller may meet before the main menu, in order; each returns a screen, or None when
-# it does not apply. This is the call start's one hook: a new offer (a course's re-ask...) is a function here.
-# Keep them rare and short: every word here comes before the caller's content (see ivr/budget.py).
-def _answer_waiting(turn: Turn) -> Menu | None:
-    """An expert's answer the caller has not heard yet (the callback was missed, or has not rung)."""
-    waiting = helpdesk.waiting_answer(turn.call.contact_id) if turn.call.contact_id else None
-    if waiting is None:
-        return None
-    options = {"1": Go("answer", {"question": waiting.id}), "2": Go("menu")}
-    return Menu([Line("welcome_back"), Line("answer_waiting")], options, back=Go("menu"))
-
-
-def _new_answer_offer(turn: Turn) -> Menu | None:
-    """A question and its expert answer published since the last call, in a topic the caller follows."""
-    since, topics = call_records.previous_call_at(turn.call), listening.followed_topics(turn.call)
-    if since is None or not topics:
-        return None
-    code = turn.language.code
-    titles = {lesson.id: track.title for lesson, track in playback.published_lessons(code, kind=Lesson.STORY)}
-    found = [i for i in helpdesk.published_answers(topics, since, turn.call.contact_id) if i in titles]
-    if not found:
-        return None
-    play = Go("play", {"lesson": found[0], "kind": Lesson.STORY, "intro": 1})
-    lines = [Line("welcome_back"), Line("new_answer_offer", {"title": titles[found[0]]})]
-    return Menu(lines, {"1": play, "2": Go("menu")}, back=Go("menu"))
-
-
-START_OFFERS: tuple[Callable[[Turn], Menu | Go | None], ...] = (_answer_waiting, _new_answer_offer)
-
-
-@screen("menu")
-def main_menu(turn: Turn) -> Menu | Go:
-    """Key 1 is the caller's own lesson (continue it, or the next one) when there is one; 5 the full list."""
-    if registration_due(turn.call):
-        return Go("register")
-    first = _own_lesson(turn)
-    lines = [Line(prompt_id) for _, prompt_id, _, _ in MAIN_MENU] + [Line("menu_more")]
-    options = {key: Go(name, args) for key, _, name, args in MAIN_MENU}
-    if first is not None:
-        line, options["1"] = first
-        lines = [line, *lines[1:-1], Line("menu_all_lessons"), lines[-1]]
-        options["5"] = Go("topics")
-    if turn.call.contact_id and helpdesk.answered_questions(turn.call.contact_id):
-        lines.insert(-1, Line("menu_answers"))
-        options["6"] = Go("answers")
-    for extra in MENU_EXTRAS:
-        for line, key, go in extra(turn):
-            lines.insert(-1, line)
-            options[key] = go
-    return Menu(lines, options, back=Go("language"))
-
-
-# Options other packages add to the main menu for this caller only (ivr.peers: replies to their stories):
-# each a function of the Turn returning (line, key, where it leads) for each option that applies.
-MENU_EXTRAS: tuple[Callable[[Turn], list[tuple[Line, str, Go]]], ...] = ()
-
-
-def _own_lesson(turn: Turn) -> tuple[Line, Go] | None:
-    """The lesson left unfinished (to continue where it stopped), else the next one not yet heard."""
-    unfinished = listening.unfinished_lesson(turn.call)
-    if unfinished is not None:
-        progress, lesson, title = unfinished
-        here = {"lesson": lesson.id, "topic": progress.topic_id, "kind": lesson.kind}
-        return Line("resume_offer", {"title": title}), Go(
-            "play", {**here, "pos": progress.position, "intro": 1}
-        )
-    found = listening.next_lesson(turn.call)
-    if found is None:
-        return None
-    lesson, title = found
-    here = {"lesson": lesson.id, "topic": lesson.topic_id, "kind": Lesson.LESSON, "intro": 1}
-    return Line("next_offer", {"title": title}), Go("play", here)
-
-
-def registration_due(call: Call) -> bool:
-    """Ask who is calling once per call, and only after the caller has heard something (the budget)."""
-    return (
-        not call.offered("registration")
-        and phone_registration.needs_registration(call)
-        and phone_registration.heard_content(call)
-    )
-
-
-# --- lists of topics, lessons and stories ---
-
-
-def choice_list(turn: Turn, name: str, intro: str, items: list[tuple[str, Go]], back: Go) -> Menu | Go:
-    """A spoken list: 'X: press 1'...; long lists page with 8; a single item is taken, not offered."""
-    if len(items) == 1:  # going back up past a skipped list skips it again (no loop)
-        return Go(back.screen, {**back.args, "up": 1}) if turn.args.get("up") else items[0][1]
-    paged = len(items) > PAGE_SIZE
-    per_page = PAGE_SIZE - 1 if paged else PAGE_SIZE
-    pages = math.ceil(len(items) / per_page)
-    page = (turn.int_arg("page") or 0) % pages
-    chunk = items[page * per_page : (page + 1) * per_page]
-    lines = [Line(intro)] * bool(intro) + [
-        Line("item_option", {"name": label, "digit": n}) for n, (label, _) in enumerate(chunk, 1)
-    ]
-    options = {str(n): go for n, (_, go) in enumerate(chunk, 1)}
-    if paged:
-        lines.append(Line("more_option"))
-        options["8"] = Go(name, {**turn.args, "page": (page + 1) % pages})
-    return Menu([*lines, Line("back_hint")], options, back=back)
-
-
-@screen("topics")
-def topics(turn: Turn) -> Menu | Go:
-    code = turn.language.code
-    topic_ids = {lesson.topic_id for lesson, _ in playback.published_lessons(code) if lesson.topic_id}
-    found = db.session.scalars(
-        select(Topic).where(Topic.id.in_(topic_ids)).order_by(Topic.position, Topic.id)
-    )
-    items = [(topic.name(code), Go("lessons", {"topic": topic.id})) for topic in found]
-    if not items:
-        return Go("menu", notice=("no_lessons",))
-    return choice_list(turn, "topics", "topics_intro", items, back=Go("menu"))
-
-
-@screen("lessons")
-def lessons(turn: Turn) -> Menu | Go:
-    topic_id = turn.int_arg("topic")
-    found = playback.published_lessons(turn.language.code, topic_id) if topic_id else []
-    items = [
-        (track.title, Go("play", {"lesson": lesson.id, "topic": topic_id, "kind": Lesson.LESSON, "intro": 1}))
-        for lesson, track in found
-    ]
-    if not items:
-        return Go("topics", notice=("list_end",))
-    return choice_list(turn, "lessons", "lessons_intro", items, back=Go("topics", {"up": 1}))
-
-
-@screen("stories")
-def stories(turn: Turn) -> Menu | Go:
-    found = listening.stories_nearby_first(turn.call)
-    items = [
-        (track.title, Go("play", {"lesson": lesson.id, "kind": Lesson.STORY, "intro": 1}))
-        for lesson, track in found
-    ]
-    if not items:
-        return Go("menu", notice=("no_stories",))
-    return choice_list(turn, "stories", "", items, back=Go("menu"))
-
-
-def _list_of(args: dict) -> Go:
-    """The list a lesson or story was chosen from (marked "up": a skipped one-item list is passed)."""
-    if args.get("kind") == Lesson.STORY:
-        return Go("stories", {"up": 1})
-    return Go("lessons", {"topic": args["topic"], "up": 1}) if args.get("topic") else Go("topics", {"up": 1})
-
-
-def _here(args: dict) -> dict:
-    return {key: args[key] for key in ("lesson", "topic", "kind") if key in args}
-
-
-# --- listening: a lesson is a playlist of short segments ---
-
-
-@screen("play")
-def play(turn: Turn) -> Menu | Go:
-    """One segment inside a <Gather>: # skip, 0 repeat, 1 back, 4/6 previous/next, * list.
-
-    Twilio's <Play> cannot seek, so "back 10 s" replays the current segment from its start
-    (segments are at most ~90 s); it is offered only where the segment allows going back.
-    """
-    lesson_id, position = turn.int_arg("lesson"), turn.int_arg("pos") or 0
-    playlist = playback.lesson_playlist(lesson_id, turn.language.code) if lesson_id else []
-    if not playlist:
-        return Go(_list_of(turn.args).screen, _list_of(turn.args).args, notice=("list_end",))
-    if position >= len(playlist):
-        return Go("after", _here(turn.args))
-    item, here = playlist[position], _here(turn.args)
-    lines = _intro(turn, lesson_id) if turn.args.get("intro") else []
-    help_lines = _playback_help(turn) if position == 0 else []  # after the first segment: content first
-    options = {
-        "#": _advance(position, len(playlist), ListenEvent.SKIP),
-        "0": Go("play", {**here, "pos": position}),
-        "4": _neighbour(-1),
-        "6": _neighbour(+1),
-    }
-    if item.allows_back:
-        options["1"] = Go("play", {**here, "pos": position})
-    return Menu(
-        [*lines, Line(url=item.url, text=item.text, voice=item.voice), *help_lines],
-        options,
-        back=_list_of(turn.args),
-        on_silence=_advance(position, len(playlist), ListenEvent.COMPLETE),
-        on_enter=_started(position),
-        timeout=SEGMENT_GAP_SECONDS,
-    )
-
-
-# What other packages add around an item: lines before it starts (peers' counts), and keys after it ends
-# ("I tried this", a reply, forwarding). Each is a function of the Turn; ivr.peers.install adds its own.
-BEFORE_ITEM: tuple[Callable[[Turn], list[Line]], ...] = ()
-AFTER_ITEM: tuple[Callable[[Turn], tuple[list[Line], dict[str, Action]]], ...] = ()
-
-
-def _intro(turn: Turn, lesson_id: int) -> list[Line]:
-    """Before a story: the teller's name (only if they agreed), their work and district; then other packages' lines."""
-    lesson = db.session.get(Lesson, lesson_id)
-    others = [line for before in BEFORE_ITEM for line in before(turn)]
-    if lesson.kind != Lesson.STORY:
-        return others
-    return _named(lesson) + _teller(turn, lesson) + others
-
-
-def _named(lesson: Lesson) -> list[Line]:
-    """The teller's name (only when they agreed): in their own voice if they recorded it, else in words."""
-    if not lesson.contributor_name:
-        return []
-    voice = listening.name_recording_url(lesson)
-    return (
-        [Line("story_by_voice"), Line(url=voice)]
-        if voice
-        else [Line("story_by", {"name": lesson.contributor_name})]
-    )
-
-
-def _teller(turn: Turn, lesson: Lesson) -> list[Line]:
-    role, district = listening.story_teller(lesson)
-    code = turn.language.code
-    words = {"role": prompt_editing.prompt_words(f"role_{role}", code) if role else ""}
-    words["district"] = district.name_in(code) if district else ""
-    said = "_".join(part for part in ("role", "district") if words[part])
-    return [Line(f"teller_{said}", {k: v for k, v in words.items() if v})] if said else []
-
-
-def _playback_help(turn: Turn) -> list[Line]:
-    """The keys for listening, once per call and kind, naming only the keys that do something here."""
-    kind = turn.args.get("kind", Lesson.LESSON)
-    if turn.call.offered(f"help_{kind}"):
-        return []
-    turn.call.mark_offered(f"help_{kind}")
-    ids, here = _siblings(turn)
-    before, after = here > 0, 0 <= here < len(ids) - 1
-    neighbours = {(True, True): "both", (True, False): "previous", (False, True): "next"}.get((before, after))
-    return [Line("playback_help")] + ([Line(f"playback_{neighbours}_{kind}")] if neighbours else [])
-
-
-def _siblings(turn: Turn) -> tuple[list[int], int]:
-    """The ids of the lessons (or stories) in the list this one was chosen from, and its place (-1: none)."""
-    kind = turn.args.get("kind", Lesson.LESSON)
-    topic_id = turn.int_arg("topic") if kind == Lesson.LESSON else None
-    if kind == Lesson.STORY:
-        ids = [lesson.id for lesson, _ in listening.stories_nearby_first(turn.call)]
-    else:
-        ids = [lesson.id for lesson, _ in playback.published_lessons(turn.language.code, topic_id, kind=kind)]
-    lesson_id = turn.int_arg("lesson")
-    return ids, ids.index(lesson_id) if lesson_id in ids else -1
-
-
-def _started(position: int) -> Callable[[Turn], None]:
-    def started(turn: Turn) -> None:
-        lesson_id = turn.int_arg("lesson")
-        listening.log_listen(turn.call, lesson_id, position, ListenEvent.START)
-        listening.save_progress(turn.call, lesson_id, position, turn.int_arg("topic"))
-
-    return started
-
-
-def _advance(position: int, length: int, event: str) -> Callable[[Turn], Go]:
-    def advance(turn: Turn) -> Go:
-        lesson_id = turn.int_arg("lesson")
-        listening.log_listen(turn.call, lesson_id, position, event)
-        done = position + 1 >= length
-        listening.save_progress(turn.call, lesson_id, position + 1, turn.int_arg("topic"), done=done)
-        return Go("play", {**_here(turn.args), "pos": position + 1})
-
-    return advance
-
-
-def _neighbour(step: int) -> Callable[[Turn], Go]:
-    """The previous (-1) or next (+1) lesson or story in the same list; the list itself at either end."""
-
-    def neighbour(turn: Turn) -> Go:
-        ids, here = _siblings(turn)
-        if here < 0 or not 0 <= here + step < len(ids):
-            end = "first" if step < 0 else "last"
-            notice = f"at_{end}_{turn.args.get('kind', Lesson.LESSON)}"
-            return Go(_list_of(turn.args).screen, _list_of(turn.args).args, notice=(notice,))
-        return Go("play", {**_here(turn.args), "lesson": ids[here + step], "intro": 1})
-
-    return neighbour
-
-
-@screen("after")
-def after(turn: Turn) -> Menu:
-    """After the last segment: one-key feedback, ask a question about it, next one, or the list."""
-    here, rated = _here(turn.args), turn.args.get("rated")
-    lines = [] if rated else [Line("lesson_finished"), Line("feedback_ask")]
-    options = {
-        "3": Go("consent", {"kind": Recording.QUESTION, "lesson": here.get("lesson")}),
-        "6": _neighbour(+1),
-    }
-    if not rated:
-        options |= {"1": _feedback(True), "2": _feedback(False)}
-    for extra in AFTER_ITEM:
-        extra_lines, extra_options = extra(turn)
-        lines, options = lines + extra_lines, options | extra_options
-    kind = turn.args.get("kind", Lesson.LESSON)
-    back = _list_of(turn.args)  # silence too: a finished lesson never ends the call
-    return Menu([*lines, Line(f"after_options_{kind}")], options, back=back, on_silence=back)
-
-
-def _feedback(useful: bool) -> Callable[[Turn], Go]:
-    def feedback(turn: Turn) -> Go:
-        listening.record_feedback(turn.call, turn.int_arg("lesson"), useful)
-        if registration_due(turn.call):  # the first lesson is over: a good moment to ask who is calling
-            return Go("register", notice=("feedback_thanks",))
-        return Go("after", {**_here(turn.args), "rated": 1}, notice=("feedback_thanks",))
-
-    return feedback
-
-
-# --- answers to the caller's own questions ---
-
-
-@screen("answers")
-def answers(turn: Turn) -> Menu | Go:
-    """The caller's answered questions, newest first, each named by its topic."""
-    found = helpdesk.answered_questions(turn.call.contact_id) if turn.call.contact_id else []
-    code = turn.language.code
-    items = [(_question_label(question, code), Go("answer", {"question": question.id})) for question in found]
-    if not items:
-        return Go("menu")
-    return choice_list(turn, "answers", "answers_intro", items, back=Go("menu"))
-
-
-def _question_label(question, code: str) -> str:
-    return (
-        question.topic.name(code) if question.topic else prompt_editing.prompt_words("answers_no_topic", code)
-    )
-
-
-@screen("answer")
-def answer(turn: Turn) -> Menu | Go:
-    """The caller's own question, then the expert's answer; 1 hears it again."""
-    question_id = turn.int_arg("question") or 0
-    found = helpdesk.answer_for_call(question_id) if _asked_by(turn, question_id) else None
-    if found is None:
-        return Go("menu")
-    asked = helpdesk.question_audio_url(question_id)
-    heard = [Line("answer_asked"), Line(url=asked), Line("answer_follows")] if asked else []
-    options = {"1": Go("answer", {"question": question_id})}
-    lines = [*heard, Line(url=found[0]), Line("answer_replay"), Line("back_hint")]
-    return Menu(lines, options, back=Go("menu"), on_enter=lambda t: helpdesk.answer_heard(question_id))
-
-
-def _asked_by(turn: Turn, question_id: int) -> bool:
-    contact_id = turn.call.contact_id
-    return bool(contact_id) and any(q.id == question_id for q in helpdesk.answered_questions(contact_id))
-
-
-# --- recording a story or a question: consent first, then <Record>, then keep or re-record ---
-
-CONSENT_KEYS = {"1": Consent.NAMED, "2": Consent.ANONYMOUS, "3": Consent.TRAINERS_ONLY}
-RECORDING_KINDS = (Recording.STORY, Recording.QUESTION, Recording.REPLY)
-
-
-@screen("consent")
-def consent(turn: Turn) -> Menu | Go:
-    kind = turn.args.get("kind")
-    if kind not in RECORDING_KINDS:
-        return Go("menu")
-    options = {key: _consent(kind, key, choice) for key, choice in CONSENT_KEYS.items()}
-    return Menu([Line(f"consent_{kind}")], options, back=_consent(kind, "*", Consent.DECLINED))
-
-
-def _consent(kind: str, key: str, choice: str) -> Callable[[Turn], Go]:
-    def answer(turn: Turn) -> Go:
-        prompt = prompts.PROMPTS[f"consent_{kind}"]
-        given = consent_takes.record_consent(turn.call, kind, turn.int_arg("lesson"), prompt, key, choice)
-        if not given.given:
-            return Go("menu", notice=("consent_declined",))
-        return Go("record", {"consent": given.id})
-
-    return answer
-
-
-@screen("record")
-def record(turn: Turn) -> RecordStep | Go:
-    given = consent_takes.consent_for(turn.call, turn.int_arg("consent"))
-    if given is None:  # no consent, no <Record>
-        return Go("menu")
-    minutes = {"minutes": max(1, int(current_app.config["MAX_RECORDING_SECONDS"]) // 60)}
-    return RecordStep(
-        [Line(f"record_{given.kind}", minutes if given.kind == Recording.STORY else {})], given.id
-    )
-
-
-@screen("recorded")
-def recorded(turn: Turn) -> Go:
-    """Twilio's <Record action>: the caller finished (the file may not exist yet; see settle_take)."""
-    given = consent_takes.consent_for(turn.call, turn.int_arg("consent"))
-    if given is None:
-        return Go("menu")
-    if not turn.form.get("RecordingSid"):
-        return Go("record_empty", {"consent": given.id})
-    take = consent_takes.note_take(given, turn.form)
-    db.session.commit()
-    if turn.form.get("RecordingDuration") == "0":
-        consent_takes.decide_take(take, RecordingTake.DISCARDED)
-        return Go("record_empty", {"consent": given.id})
-    return Go("review", {"take": take.id})
-
-
-@screen("record_empty")
-def record_empty(turn: Turn) -> Menu | Go:
-    given = consent_takes.consent_for(turn.call, turn.int_arg("consent"))
-    if given is None:
-        return Go("menu")
-    return Menu([Line("recording_empty")], {"1": Go("record", {"consent": given.id})}, back=Go("menu"))
-
-
-@screen("review")
-def review(turn: Turn) -> Menu | Go:
-    take = consent_takes.take_for(turn.call, turn.int_arg("take"))
-    if take is None or take.decision != RecordingTake.PENDING:
-        return Go("menu")
-    listen = [Line(url=take.recording_url)] if turn.args.get("listen") and take.recording_url else []
-    options = {
-        "1": _decide(RecordingTake.KEPT),
-        "2": Go("review", {"take": take.id, "listen": 1}),
-        "3": _decide(RecordingTake.DISCARDED, again=True),
-    }
-    return Menu([*listen, Line("review_options")], options, back=_decide(RecordingTake.DISCARDED))
-
-
-def _decide(decision: str, again: bool = False) -> Callable[[Turn], Go]:
-    def decide(turn: Turn) -> Go:
-        take = consent_takes.take_for(turn.call, turn.int_arg("take"))
-        consent_takes.decide_take(take, decision)
-        kept = (f"recording_kept_{take.consent.kind}",)
-        if decision == RecordingTake.KEPT and _may_ask_name(turn, take.consent):
-            return Go("name_offer", notice=kept)
-        if decision == RecordingTake.KEPT:
-            return Go("menu", notice=kept)
-        if again:
-            return Go("record", {"consent": take.consent_id})
-        return Go("menu", notice=("recording_discarded",))
-
-    return decide
-
-
-# --- a caller's own name, in their voice, for the stories they share with their name ---
-
-
-def _may_ask_name(turn: Turn, given: Consent) -> bool:
-    """Once per call, after a story kept with the caller's name, if the line has no recording of their name."""
-    named_story = given.kind == Recording.STORY and given.choice == Consent.NAMED
-    contact_id = turn.call.contact_id
-    return bool(
-        named_story and contact_id and not turn.call.offered("name") and not listening.has_name(contact_id)
-    )
-
-
-@screen("name_offer")
-def name_offer(turn: Turn) -> Menu:
-    """1: record their name (a few seconds, reviewed like any recording); star: not now."""
-    return Menu([Line("name_offer")], {"1": _record_name}, back=Go("menu"), on_enter=_asked_name)
-
-
-def _asked_name(turn: Turn) -> None:
-    turn.call.mark_offered("name")
-
-
-def _record_name(turn: Turn) -> Go:
-    given = consent_takes.record_consent(
-        turn.call, Recording.NAME, None, prompts.PROMPTS["name_offer"], "1", Consent.NAMED
-    )
-    return Go("record", {"consent": given.id})
-
-
-# --- first call: who is calling, by keypad (skippable) ---
-
-ROLE_KEYS = {"1": Contact.MASON, "2": Contact.MOTIVATOR, "3": Contact.OTHER}
-
-
-@screen("register")
-def register(turn: Turn) -> Menu:
-    """The caller's work: mason, motivator or other; star skips the whole registration."""
-    options = {key: Go("register_state", {"role": role}) for key, role in ROLE_KEYS.items()}
-    lines = [Line("register_intro"), Line("register_role"), Line("register_skip")]
-    return Menu(lines, options, back=Go("menu"), on_enter=_asked_registration)
-
-
-def _asked_registration(turn: Turn) -> None:
-    turn.call.mark_offered("registration")
-
-
-@screen("register_state")
-def register_state(turn: Turn) -> Menu | Go:
-    role, states = turn.args.get("role"), phone_registration.states_with_districts()
-    if role not in Contact.ROLES or not states:
-        return Go("menu")
-    if len(states) == 1:  # nothing to choose
-        return Go("register_district", {"role": role, "state": states[0].id})
-    code = turn.language.code
-    items = [(s.name_in(code), Go("register_district", {"role": role, "state": s.id})) for s in states]
-    return choice_list(turn, "register_state", "register_state_intro", items, back=Go("register"))
-
-
-@screen("register_district")
-def register_district(turn: Turn) -> Menu | Go:
-    role, state_id = turn.args.get("role"), turn.int_arg("state")
-    districts = phone_registration.districts_of(state_id) if state_id else []
-    if role not in Contact.ROLES or not districts:
-        return Go("register")
-    here = {"role": role, "state": state_id}
-    items = [
-        (d.name_in(turn.language.code), Go("register_confirm", {**here, "district": d.id})) for d in districts
-    ]
-    single_state = (
-        len(phone_registration.states_with_districts()) == 1
-    )  # its question was skipped going forward
-    back = Go("register") if single_state else Go("register_state", {"role": role})
-    return choice_list(turn, "register_district", "register_district_intro", items, back=back)
-
-
-@screen("register_confirm")
-def register_confirm(turn: Turn) -> Menu | Go:
-    """The choice played back before it is saved: 1 saves it, 2 starts again, star skips."""
-    role, district = turn.args.get("role"), db.session.get(District, turn.int_arg("district") or 0)
-    if role not in Contact.ROLES or district is None:
-        return Go("register")
-    role_name = prompt_editing.prompt_words(f"role_{role}", turn.language.code)
-    code = turn.language.code
-    heard = {"role": role_name, "district": district.name_in(code), "state": district.state.name_in(code)}
-    options = {"1": _save_registration(role, district.id), "2": Go("register")}
-    return Menu([Line("register_confirm", heard)], options, back=Go("menu"))
-
-
-def _save_registration(role: str, district_id: int) -> Callable[[Turn], Go]:
-    def save(turn: Turn) -> Go:
-        saved = phone_registration.register(turn.call, role, district_id)
-        return Go("menu", notice=("register_thanks",) if saved else ())
-
-    return save
-
-
-# --- 9: more options: stop (or restart) calls and messages, delete everything about me, language ---
-
-
-# Stopping and restarting are two screens, so a key means what the caller heard: "1" posted again
-# (a replayed webhook) after the change finds the other screen and changes nothing.
-@screen("more")
-def more(turn: Turn) -> Menu | Go:
-    """Said only when asked for (key 9): stop or restart, whichever applies, erase, change the language."""
-    contact = turn.call.contact
-    language = {"3": Go("language")}
-    if contact is None:
-        return Menu([Line("more_language"), Line("back_hint")], language, back=Go("menu"))
-    if contact.opted_out_at:
-        return Go("more_stopped")
-    options = {
-        "1": _stop_choice(phone_opt_out.opt_out_by_phone, "stopped"),
-        "2": Go("erase_confirm"),
-        **language,
-    }
-    mode = "missed_call_off" if contact.missed_call_mode else "missed_call_on"
-    options["4"] = _missed_call_mode(not contact.missed_call_mode)
-    lines = [Line("stop_options"), Line("more_language"), Line(mode), Line("back_hint")]
-    return Menu(lines, options, back=Go("menu"))
-
-
-def _missed_call_mode(on: bool) -> Callable[[Turn], Go]:
-    """Key 4: the caller rings, we reject the call (free for them) and call straight back."""
-
-    def switch(turn: Turn) -> Go:
-        missed_calls.set_missed_call_mode(turn.call.contact, on)
-        return Go("menu", notice=("missed_call_is_on" if on else "missed_call_is_off",))
-
-    return switch
-
-
-@screen("more_stopped")
-def more_stopped(turn: Turn) -> Menu | Go:
-    """Key 9 for someone who has stopped calls: restart them, erase, change the language."""
-    contact = turn.call.contact
-    if contact is None or not contact.opted_out_at:
-        return Go("more")
-    options = {
-        "1": _stop_choice(phone_opt_out.opt_in_by_phone, "restarted"),
-        "2": Go("erase_confirm"),
-        "3": Go("language"),
-    }
-    lines = [Line("restart_options"), Line("more_language"), Line("back_hint")]
-    return Menu(lines, options, back=Go("menu"))
-
-
-def _stop_choice(change: Callable, notice: str) -> Callable[[Turn], Go]:
-    def choose(turn: Turn) -> Go:
-        change(turn.call.contact)
-        return Go("menu", notice=(notice,))
-
-    return choose
-
-
-@screen("erase_confirm")
-def erase_confirm(turn: Turn) -> Menu | Go:
-    """Deleting is for good: it needs a second, explicit key press."""
-    if turn.call.contact is None:
-        return Go("menu", notice=("stop_unknown_number",))
-    return Menu([Line("erase_confirm")], {"1": _erase}, back=Go("more"))
-
-
-def _erase(turn: Turn) -> Go:
-    contact_erasure.request_erasure(turn.call.contact, Erasure.BY_CALLER)
-    return Go("erased")
-
-
-@screen("erased")
-def erased(turn: Turn) -> End:
-    return End([Line("erased")])

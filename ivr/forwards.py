@@ -10,7 +10,7 @@ from core.db import db
 from ivr import (
     phone_opt_out,
 )
-from ivr.flow import Action, Go, Line, Menu, Turn
+from ivr.screen_types import Action, Go, Line, Menu, Turn
 
 SHARE_KEY, STOP_KEY = "8", "3"
 NUMBER_SECONDS = 15  # time to type ten digits

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from audio.models import Lesson, LessonTrack
 from core.db import db
-from ivr import flow
-from ivr.flow import Go, Line, Menu, Turn
+from ivr.screen_types import Action, Go, Line, Menu, Turn
 from learning import clock, enrolment, reasks, unlearning
 from learning.models import Enrolment
 
@@ -56,7 +55,7 @@ def changed_offer(turn: Turn) -> Menu | Go:
     if notice is None or notice.id != turn.int_arg("notice"):
         return Go("menu")
     title = _title(notice.replacement.old_lesson_id, turn.language.code)
-    options: dict[str, flow.Action] = {"1": _hear_new(notice.id), "2": Go("menu")}
+    options: dict[str, Action] = {"1": _hear_new(notice.id), "2": Go("menu")}
     return Menu([Line("advice_changed", {"title": title})], options, back=Go("menu"))
 
 

@@ -16,9 +16,9 @@ from core import metrics
 from core.db import db
 from core.metrics import BAR, DASHBOARD, Filters, Table
 from core.models import Contact
-from ivr import call_figures
-from ivr.flow import Action, Go, Line, Menu, Turn, choice_list
+from ivr import call_figures, list_screens
 from ivr.models import MeetingListen
+from ivr.screen_types import Action, Go, Line, Menu, Turn
 
 MEETING_KEY = "8"  # on the main menu, for motivators
 MAX_HEADCOUNT = 500
@@ -72,7 +72,7 @@ def meeting_choose(turn: Turn) -> Menu | Go:
     items = [(track.title, Go("meeting_play", {"n": count, "lesson": lesson.id})) for lesson, track in found]
     if not items:
         return Go("menu", notice=("no_lessons",))
-    return choice_list(turn, "meeting_choose", "meeting_choose_intro", items, back=Go("menu"))
+    return list_screens.choice_list(turn, "meeting_choose", "meeting_choose_intro", items, back=Go("menu"))
 
 
 def _state(turn: Turn, **changes) -> dict:

@@ -4,8 +4,18 @@ The screens follow ivr.flow's rules; install() adds them, their prompts and the 
 """
 
 from audio.models import Lesson, Recording
-from ivr import flow, forwards, meetings, peer_prompts, polls, prompts, reactions
-from ivr.flow import Action, Go, Line, Menu, Turn
+from ivr import (
+    flow,
+    forwards,
+    listening_screens,
+    main_menu_screens,
+    meetings,
+    peer_prompts,
+    polls,
+    prompts,
+    reactions,
+)
+from ivr.screen_types import Action, Go, Line, Menu, Turn
 from transcription import replies
 
 TRIED_KEY, HEAR_REPLIES_KEY, REPLY_KEY = "4", "5", "7"
@@ -15,19 +25,19 @@ MY_REPLIES_KEY = "7"  # on the main menu, for a teller whose stories have publis
 def install() -> None:
     """Add the peers' prompts, and their lines and keys around every lesson and story."""
     prompts.PROMPTS.update(peer_prompts.PROMPTS)
-    if counts_before not in flow.BEFORE_ITEM:
-        flow.BEFORE_ITEM = (*flow.BEFORE_ITEM, counts_before)
+    if counts_before not in listening_screens.BEFORE_ITEM:
+        listening_screens.BEFORE_ITEM = (*listening_screens.BEFORE_ITEM, counts_before)
     flow.SCREENS.update(SCREENS | forwards.SCREENS | polls.SCREENS | meetings.SCREENS)
-    for hook, name in (
-        (tried_after, "AFTER_ITEM"),
-        (replies_after, "AFTER_ITEM"),
-        (forwards.forward_after, "AFTER_ITEM"),
-        (polls.poll_after, "AFTER_ITEM"),
-        (my_replies_offer, "MENU_EXTRAS"),
-        (meetings.meeting_offer, "MENU_EXTRAS"),
+    for hook, screens, name in (
+        (tried_after, listening_screens, "AFTER_ITEM"),
+        (replies_after, listening_screens, "AFTER_ITEM"),
+        (forwards.forward_after, listening_screens, "AFTER_ITEM"),
+        (polls.poll_after, listening_screens, "AFTER_ITEM"),
+        (my_replies_offer, main_menu_screens, "MENU_EXTRAS"),
+        (meetings.meeting_offer, main_menu_screens, "MENU_EXTRAS"),
     ):
-        if hook not in getattr(flow, name):
-            setattr(flow, name, (*getattr(flow, name), hook))
+        if hook not in getattr(screens, name):
+            setattr(screens, name, (*getattr(screens, name), hook))
 
 
 def counts_before(turn: Turn) -> list[Line]:

@@ -3,7 +3,7 @@
 from campaigns import polls
 from campaigns.models import Poll, PollAnswer
 from core.db import db
-from ivr.flow import Action, Go, Line, Menu, Turn
+from ivr.screen_types import Action, Go, Line, Menu, Turn
 
 POLL_KEY = "#"  # after a lesson with a poll attached (the digits are taken by the after-item menu)
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from audio import playback, prompt_audio
 from core.db import db
-from ivr import flow
-from ivr.flow import End, Go, Line, Menu, Turn
+from ivr import listening_screens
 from ivr.learning_offers import after_reasks, enrolment_of, now_ms
+from ivr.screen_types import End, Go, Line, Menu, Turn
 from learning import enrolment, quizzes, reasks
 from learning.models import Answer, QuizItem
 
@@ -109,7 +109,7 @@ def explain(turn: Turn) -> Menu | Go:
         return _continue(then)
     onward = _continue(then)
     lines = _verdict(turn, item, turn.args.get("key", "-"))
-    return Menu(lines, {"#": onward}, on_silence=onward, timeout=flow.SEGMENT_GAP_SECONDS)
+    return Menu(lines, {"#": onward}, on_silence=onward, timeout=listening_screens.SEGMENT_GAP_SECONDS)
 
 
 def _verdict(turn: Turn, item: QuizItem, key: str) -> list[Line]:

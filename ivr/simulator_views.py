@@ -16,7 +16,7 @@ from core.auth import role_required
 from core.db import db
 from core.models import SandboxMessage, StaffUser
 from core.queue import redis_connection
-from ivr import flow, simulated_numbers
+from ivr import screen_types, simulated_numbers
 from ivr.simulator import CallError, FlaskTransport, SimulatedCall, Turn, audio_seconds
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,9 @@ def start_call():
         return jsonify(error=str(NOT_YOURS)), 403
     call = _new_call(caller)
     preview = str((request.json or {}).get("preview_item") or "")
-    url = flow.step_url("quiz_preview", item=preview) if preview.isdigit() else None  # a quiz item alone
+    url = (
+        screen_types.step_url("quiz_preview", item=preview) if preview.isdigit() else None
+    )  # a quiz item alone
     return _act(lambda: _reply(secrets.token_hex(8), call, call.start(url=url)))
 
 

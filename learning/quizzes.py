@@ -62,9 +62,11 @@ def item_form(
 ) -> dict:
     """The form a curator submits, from plain values (used by scripts and tests)."""
     form = {"right_key": right, "status": QuizItem.PUBLISHED, **{k: str(v) for k, v in fields.items()}}
-    form[f"question_{language}"], form[f"explanation_{language}"] = question, explanation
+    form[f"question_{language}"] = question
+    form[f"explanation_{language}"] = explanation
     for row, (key, label) in enumerate(options.items(), start=1):
-        form[f"key_{row}"], form[f"label_{language}_{row}"] = key, label
+        form[f"key_{row}"] = key
+        form[f"label_{language}_{row}"] = label
     return form
 
 

@@ -29,7 +29,8 @@ CHROMIUM_ARGS = [
 
 class LiveServer:
     def __init__(self, app, port: int):
-        self.app, self.url = app, f"http://127.0.0.1:{port}"
+        self.app = app
+        self.url = f"http://127.0.0.1:{port}"
         self.server = make_server("127.0.0.1", port, app, threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

@@ -72,7 +72,8 @@ def answer_by_phone(question_id: int, staff_id: int, recording_url: str) -> None
 
 def save_phone_answer(question_id: int, staff_id: int, recording_url: str) -> None:
     """Download the expert's phone recording and save it as the answer (the callback follows)."""
-    question, staff = db.session.get(Question, question_id), db.session.get(StaffUser, staff_id)
+    question = db.session.get(Question, question_id)
+    staff = db.session.get(StaffUser, staff_id)
     if question is None or staff is None or question.answer_key:
         return  # gone, or answered already (a job run twice)
     with store.scratch_dir() as folder:
@@ -170,11 +171,16 @@ def save_answer(question_id: int, upload: BinaryIO, filename: str, staff: StaffU
     question = get(question_id)
     if question.status == Question.CALLING:
         raise HelpDeskError(gettext("the answer is being delivered right now; wait for the call to end"))
-    old_key, before = question.answer_key, _state(question)
+    old_key = question.answer_key
+    before = _state(question)
     key, seconds = _store_answer(question, upload, filename)
-    question.answer_key, question.answer_seconds = key, seconds
-    question.expert_id, question.answered_at = staff.id, utcnow()
-    question.status, question.reason, question.delivered_at = Question.ANSWERED, "", None
+    question.answer_key = key
+    question.answer_seconds = seconds
+    question.expert_id = staff.id
+    question.answered_at = utcnow()
+    question.status = Question.ANSWERED
+    question.reason = ""
+    question.delivered_at = None
     AuditEntry.record(staff, "answer_question", question, before, _state(question))
     queue.enqueue_after_commit("default", jobs.deliver_answer, question.id)
     db.session.commit()
@@ -207,7 +213,9 @@ def call_again(question_id: int, staff: StaffUser) -> Question:
     if question.status not in (Question.FAILED, Question.SKIPPED) or not question.answer_key:
         raise HelpDeskError(gettext("only an answer whose call did not get through can be called again"))
     before = _state(question)
-    question.status, question.reason, question.call_sid = Question.ANSWERED, "", ""
+    question.status = Question.ANSWERED
+    question.reason = ""
+    question.call_sid = ""
     question.next_call_at = None  # still only inside calling hours
     AuditEntry.record(staff, "call_again", question, before, _state(question))
     queue.enqueue_after_commit("default", jobs.deliver_answer, question.id)
@@ -223,7 +231,8 @@ def deliver(question_id: int) -> None:
     moment = answer_calls.now()
     not_before = max(answer_calls.next_opening(moment), answer_calls.aware(question.next_call_at) or moment)
     if not_before > moment:  # the sweep enqueues it again once the time has come
-        question.next_call_at, question.reason = not_before, "waiting for calling hours or a retry"
+        question.next_call_at = not_before
+        question.reason = "waiting for calling hours or a retry"
         db.session.commit()
         return
     if not _move(question_id, Question.ANSWERED, Question.CALLING):
@@ -243,7 +252,9 @@ def deliver(question_id: int) -> None:
         if not error.permanent:
             raise  # RQ retries; the row is answered (not calling) again
         return
-    question.call_sid, question.call_attempts, question.reason = sent.sid, question.call_attempts + 1, ""
+    question.call_sid = sent.sid
+    question.call_attempts += 1
+    question.reason = ""
     db.session.commit()
     queue.enqueue_now("default", jobs.send_answer_sms, question.id)
 
@@ -276,7 +287,8 @@ def _move(question_id: int, from_status: str, to_status: str) -> bool:
 
 
 def _finish(question: Question, status: str, reason: str) -> None:
-    question.status, question.reason = status, reason
+    question.status = status
+    question.reason = reason
     db.session.commit()
     log.info("question %s: %s %s", question.id, status, reason)
 
@@ -316,7 +328,9 @@ def answer_heard(question_id: int) -> None:
     question = db.session.get(Question, question_id)
     heard_from = (Question.CALLING, Question.FAILED, Question.ANSWERED, Question.SKIPPED)
     if question is not None and question.answer_key and question.status in heard_from:
-        question.status, question.reason, question.delivered_at = Question.DELIVERED, "", utcnow()
+        question.status = Question.DELIVERED
+        question.reason = ""
+        question.delivered_at = utcnow()
         db.session.commit()
 
 

@@ -172,7 +172,8 @@ def test_stories_published_and_campaigns_finished_are_reported(receiver, work):
     run = CampaignRun(campaign_id=campaign.id, scheduled_for=utcnow())
     db.session.add(run)
     db.session.commit()
-    run.status, run.finished_at = CampaignRun.DONE, utcnow()
+    run.status = CampaignRun.DONE
+    run.finished_at = utcnow()
     db.session.commit()
     work("default")
     events = sorted(json.loads(body)["event"] for _, body in receiver.received)
@@ -198,7 +199,8 @@ def test_questions_asked_and_answered_are_reported_without_the_callers_number(re
     question = Question(recording_id=recording.id)
     db.session.add(question)
     db.session.commit()
-    question.status, question.answered_at = Question.ANSWERED, utcnow()
+    question.status = Question.ANSWERED
+    question.answered_at = utcnow()
     db.session.commit()
     work("default")
     bodies = [json.loads(body) for _, body in receiver.received]

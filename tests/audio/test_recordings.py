@@ -211,7 +211,8 @@ def test_sweeper_requeues_recordings_stuck_past_their_deadline(app, monkeypatch)
 
 def test_sweeper_gives_up_after_many_attempts(app):
     recording, _ = recording_pipeline.register_recording(SID, source_url="https://api.twilio.com/x")
-    recording.status, recording.attempts = Recording.DOWNLOADING, recording_pipeline.MAX_FETCH_ATTEMPTS
+    recording.status = Recording.DOWNLOADING
+    recording.attempts = recording_pipeline.MAX_FETCH_ATTEMPTS
     recording.updated_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     assert recording_pipeline.sweep_stuck_recordings() == []

@@ -30,7 +30,8 @@ def _campaign_with_sends(officer):
         delivery = Delivery(
             run=run, campaign=campaign, contact=person, channel=Delivery.VOICE, attempt=attempt
         )
-        delivery.state, delivery.reason = state, reason
+        delivery.state = state
+        delivery.reason = reason
         db.session.add(delivery)
     db.session.commit()
     return campaign

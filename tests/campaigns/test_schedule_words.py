@@ -11,7 +11,8 @@ def test_a_scheduled_campaign_shows_its_next_send_time_in_local_time(client, log
     officer = login("officer", districts=["Sitapur"])
     clock(monday(8))
     campaign = make_campaign(user=officer)
-    campaign.status, campaign.next_run_at = Campaign.SCHEDULED, monday(11, 30).astimezone(UTC)
+    campaign.status = Campaign.SCHEDULED
+    campaign.next_run_at = monday(11, 30).astimezone(UTC)
     db.session.commit()
     for page in (f"/campaigns/{campaign.id}", "/campaigns/"):
         assert "Next send: Monday 7 January, 11:30." in client.get(page).get_data(as_text=True)

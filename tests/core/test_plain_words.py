@@ -12,7 +12,8 @@ def test_the_review_queue_names_the_language_and_not_the_model(client, login, me
     contact = make_contact(language_code="hi")
     recording = make_ready_recording(silence_wav(media_fixtures), kind=Recording.STORY, contact_id=contact.id)
     transcript = Transcript(recording_id=recording.id, status=Transcript.READY, text="pit", confidence=0.8)
-    transcript.model_name, transcript.model_version = "vosk-model-small-hi", "0.22"
+    transcript.model_name = "vosk-model-small-hi"
+    transcript.model_version = "0.22"
     db.session.add(transcript)
     db.session.commit()
     login("curator")

@@ -39,9 +39,13 @@ def screen_of(url: str) -> tuple:
 
 class Crawler:
     def __init__(self, twilio_post, caller: str, language_key: str):
-        self.post_signed, self.caller, self.call_sid = twilio_post, caller, sid("CA")
+        self.post_signed = twilio_post
+        self.caller = caller
+        self.call_sid = sid("CA")
         self.language_key = language_key  # the language menu's other keys would change the crawl's language
-        self.requests, self.problems, self.hindi_said = 0, [], []
+        self.requests = 0
+        self.problems = []
+        self.hindi_said = []
 
     def post(self, url: str, **params) -> ET.Element:
         self.requests += 1

@@ -49,7 +49,8 @@ def test_the_name_is_recorded_once_with_consent_and_played_before_the_story(tell
     story, name = recording(Recording.STORY), recording(Recording.NAME)
     assert name.consent == Recording.NAMED and name.contact_id == teller.id == story.contact_id
     store.write_bytes("recordings/name.wav", tiny_wav())
-    name.status, name.playback_key = Recording.READY, "recordings/name.wav"  # as the audio job leaves it
+    name.status = Recording.READY
+    name.playback_key = "recordings/name.wav"  # as the audio job leaves it
     db.session.commit()
     published_story(story)
     listener = Phone(twilio_post, caller="+919800099901").dial().press("2").press("2")

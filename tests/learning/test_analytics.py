@@ -38,7 +38,8 @@ def build():
         for stage, keys in ((Answer.PRE, plan[n][0]), (Answer.POST, plan[n][1])):
             for item, key in zip((pit, who), keys, strict=True):
                 quizzes.record_answer(f"CA{n}{stage}", person.id, item, key, stage, 900, learner.id)
-        learner.started_at, learner.step = START, Enrolment.DONE
+        learner.started_at = START
+        learner.step = Enrolment.DONE
         certificates.finish(learner)
     for n in range(3):  # the Lucknow mason keeps getting the pit item wrong on re-asks
         quizzes.record_answer(f"CAR{n}", people[2].id, pit, "3", Answer.REASK)

@@ -132,7 +132,8 @@ def test_each_week_learners_behind_get_one_lesson_call(learning_clock):
     assert outreach.plan_weekly_lessons() == 2
     assert outreach.plan_weekly_lessons() == 0  # once a week
     ahead = db.session.scalar(select(Enrolment).filter_by(contact_id=people[0].id))
-    ahead.step, ahead.lesson_index = Enrolment.LESSON, 2  # heard both lessons on their own calls
+    ahead.step = Enrolment.LESSON
+    ahead.lesson_index = 2  # heard both lessons on their own calls
     db.session.commit()
     learning_clock(later(START, 7) + timedelta(minutes=1))
     assert outreach.plan_weekly_lessons() == 1

@@ -38,7 +38,8 @@ class RedirectingTwilio(BaseHTTPRequestHandler):
 @pytest.fixture
 def api(app, monkeypatch):
     server = HTTPServer(("127.0.0.1", 0), RedirectingTwilio)
-    server.paths, server.locations = [], []
+    server.paths = []
+    server.locations = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host = f"127.0.0.1:{server.server_port}"
     monkeypatch.setattr(twilio, "api_host", lambda: host)
@@ -73,7 +74,8 @@ def test_every_hop_is_checked_and_one_inside_the_api_host_is_followed(api, tmp_p
     with pytest.raises(fetch.DownloadRefusedError):
         fetch.download(f"http://{twilio.api_host()}/first", tmp_path / "x.wav", 10_000)
     assert api.paths == ["/first.wav", "/second"]
-    api.paths, api.locations = [], ["/inside.wav"]
+    api.paths = []
+    api.locations = ["/inside.wav"]
     fetch.download(f"http://{twilio.api_host()}/first", tmp_path / "y.wav", 10_000)
     assert (tmp_path / "y.wav").read_bytes() == WAV
 

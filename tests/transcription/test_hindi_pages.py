@@ -62,12 +62,12 @@ def _fill(folder) -> dict:
     recognition.set_preference(ramesh.id, False, curator)
     helpdesk.set_expert_topics(curator, [water.id])
     question = db.session.scalar(select(Question).filter_by(recording_id=asked.id))
-    question.status, question.answer_key, question.answer_seconds = (
-        Question.FAILED,
-        asked.playback_key,
-        3.0,
-    )
-    question.expert_id, question.answered_at, question.reason = curator.id, utcnow(), ""
+    question.status = Question.FAILED
+    question.answer_key = asked.playback_key
+    question.answer_seconds = 3.0
+    question.expert_id = curator.id
+    question.answered_at = utcnow()
+    question.reason = ""
     db.session.commit()
     return {"recordings": (new, published, rejected, asked), "question": question}
 

@@ -18,7 +18,9 @@ def queued(count: int, kind: str = Recording.STORY) -> None:
     contact = make_contact()
     for number in range(count):
         recording = Recording(recording_sid=f"RE{uuid.uuid4().hex}", status=Recording.READY, kind=kind)
-        recording.contact_id, recording.language_code, recording.duration_seconds = contact.id, "hi", 9
+        recording.contact_id = contact.id
+        recording.language_code = "hi"
+        recording.duration_seconds = 9
         db.session.add(recording)
         db.session.flush()
         words = f"{kind} number {number:03d} about the pit"
