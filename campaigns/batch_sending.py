@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 import requests
 from redis.exceptions import RedisError
 from rq import Retry
-from sqlalchemy import bindparam, case, exists, func, select, update
+from sqlalchemy import bindparam, case, exists, func, or_, select, update
 
 from campaigns import dispatch, jobs, schedule, sending, sms
 from campaigns.models import Campaign, CampaignRun, Delivery
@@ -250,7 +250,11 @@ RECORD = (
         claim_token=None,
         segments=bindparam("row_segments"),
         state=case(
-            (DELIVERIES.c.state.in_((Delivery.QUEUED, Delivery.SENDING)), Delivery.SENT),
+            # not IN (...): an expanding list cannot go into an executemany
+            (
+                or_(DELIVERIES.c.state == Delivery.QUEUED, DELIVERIES.c.state == Delivery.SENDING),
+                Delivery.SENT,
+            ),
             else_=DELIVERIES.c.state,
         ),
     )
