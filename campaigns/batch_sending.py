@@ -162,12 +162,14 @@ def _addressed(plan: Plan, claimed) -> list[Outgoing]:
             ).where(CONTACTS.c.id.in_({row.contact_id for row in claimed}))
         )
     }
-    skipped = [row.id for row in claimed if people[row.contact_id].opted_out_at is not None]
+    # a contact erased since the claim took its rows with it
+    present = [row for row in claimed if row.contact_id in people]
+    skipped = [row.id for row in present if people[row.contact_id].opted_out_at is not None]
     if skipped:
         _skip_opted_out(skipped)
     return [
         _outgoing(plan, row, people[row.contact_id])
-        for row in claimed
+        for row in present
         if people[row.contact_id].opted_out_at is None
     ]
 
@@ -216,6 +218,7 @@ def send_batch(plan: Plan, batch: list[Outgoing], token: str) -> int:
                 give_back(batch[done:], token)
                 break
             time.sleep(wait)
+            dispatch.hold_start(item.channel, item.cost)
             if not dispatch.window_allows(plan.window):  # the wait for the slot crossed the window's end
                 give_back(batch[done:], token, plan.window.next_opening(schedule.now()))
                 break

@@ -210,19 +210,26 @@ def _recover_stuck(run: CampaignRun) -> None:
 
 
 def _feed(run: CampaignRun) -> None:
-    """Book this tick slot's sending job: it sends due rows a batch at a time for about one and a half
-    ticks, so the next slot's job overlaps it (no gap in the rate) and campaign_controls.pause and
-    campaign_controls.cancel bite within a batch."""
+    """Book this tick slot's sending jobs: each sends due rows a batch at a time for about one and a
+    half ticks, so the next slot's jobs overlap them (no gap in the rate) and campaign_controls.pause
+    and campaign_controls.cancel bite within a batch."""
     until = time.time() + tick_seconds() * SENDER_TICKS
-    job_id = f"send-{run.id}-{math.floor(time.time() / tick_seconds())}"
-    try:
-        queue.get_queue("campaigns").enqueue(
-            jobs.send_due, run.id, until, job_id=job_id, unique=True, result_ttl=0
-        )
-    except DuplicateJobError:
-        return  # two ticks met in one slot
-    except RedisError as error:
-        log.warning("run %s: could not book its sending job: %s", run.id, error)
+    slot = math.floor(time.time() / tick_seconds())
+    for sender in range(sending_jobs()):
+        job_id = f"send-{run.id}-{slot}-{sender}"
+        try:
+            queue.get_queue("campaigns").enqueue(
+                jobs.send_due, run.id, until, job_id=job_id, unique=True, result_ttl=0
+            )
+        except DuplicateJobError:
+            continue  # two ticks met in one slot
+        except RedisError as error:
+            log.warning("run %s: could not book its sending job: %s", run.id, error)
+
+
+def sending_jobs() -> int:
+    """Sending jobs per run and tick: one sends a row at a time, so one per REST round trip's worth of the rate."""
+    return max(1, int(current_app.config["CAMPAIGN_SENDING_JOBS"]))
 
 
 def _enqueue(ids: list[int]) -> None:

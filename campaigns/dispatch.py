@@ -55,6 +55,28 @@ return math.ceil(slot - now)
 """
 
 
+# The provider counts any one second of arrivals. A sender that wakes late from its slot's sleep lands
+# close behind the next sender: so just before its REST call a send also checks the starts of the
+# sender's last `limit` sends (segments) and waits until the one `limit` back is a second and
+# START_MARGIN_MS old. Pacing keeps that true by itself (limit slots span 1.015 s); this catches the late.
+START_MARGIN_MS = 10
+START_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local limit, cost, span = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local older = redis.call('LINDEX', KEYS[1], limit - cost)
+if older and tonumber(older) + span > now then
+  return math.ceil(tonumber(older) + span - now)
+end
+for _ = 1, cost do
+  redis.call('LPUSH', KEYS[1], string.format('%.0f', now))
+end
+redis.call('LTRIM', KEYS[1], 0, limit - 1)
+redis.call('PEXPIRE', KEYS[1], 2000)
+return 0
+"""
+
+
 def rate_limit(channel: str) -> int:
     """Allowed calls (voice) or SMS segments (sms) per second per sender: sends are paced evenly,
     checked and booked atomically in Redis."""
@@ -82,16 +104,38 @@ def try_acquire(channel: str, cost: int = 1) -> int:
 
 def _book(channel: str, cost: int, max_wait: float) -> int:
     key = f"chaupal:rate:{channel}:{current_app.config['TWILIO_CALLER_ID']}"
-    script = redis_connection().register_script(PACE_SCRIPT)
-    return int(script(keys=[key], args=[spacing_ms(channel) * 1000, cost, int(max_wait * 1_000_000)]))
+    args = [spacing_ms(channel) * 1000, cost, int(max_wait * 1_000_000)]
+    return int(_script(PACE_SCRIPT)(keys=[key], args=args))
+
+
+def hold_start(channel: str, cost: int = 1) -> None:
+    """Right before the REST call: wait until this send keeps the sender's last second within the limit,
+    then note its start."""
+    key = f"chaupal:starts:{channel}:{current_app.config['TWILIO_CALLER_ID']}"
+    limit = rate_limit(channel)
+    args = [limit, min(cost, limit), (1000 + START_MARGIN_MS) * 1000]
+    while (wait := int(_script(START_SCRIPT)(keys=[key], args=args))) > 0:
+        time.sleep(wait / 1_000_000)
+
+
+def _script(source: str):
+    """The Lua script registered on this process's Redis connection (once, not per send)."""
+    connection = redis_connection()
+    if _scripts.get(source, (None, None))[0] is not connection:
+        _scripts[source] = (connection, connection.register_script(source))
+    return _scripts[source][1]
+
+
+_scripts: dict = {}
 
 
 def acquire(channel: str, cost: int = 1, max_wait: float = MAX_RATE_WAIT_SECONDS) -> bool:
-    """Book the sender's next slot if it comes within max_wait seconds and sleep until it; True once it has come."""
+    """Book the sender's next slot if it comes within max_wait seconds and wait for it; True once it has come."""
     wait = reserve(channel, cost, max_wait)
     if wait is None:
         return False
     time.sleep(wait)
+    hold_start(channel, cost)
     return True
 
 

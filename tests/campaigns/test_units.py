@@ -93,3 +93,13 @@ def test_rate_limiter_books_several_slots_for_long_sms(app):
     app.config["CAMPAIGN_SMS_SEGMENTS_PER_SECOND"] = "1"
     assert dispatch.try_acquire(Delivery.SMS, cost=3) == 0
     assert dispatch.try_acquire(Delivery.SMS, cost=1) > 3000  # three segments: three slots of 1.015 s
+
+
+def test_senders_that_arrive_together_still_start_no_more_than_the_limit_in_any_second(app, clock):
+    app.config["CAMPAIGN_CALLS_PER_SECOND"] = "2"
+    stamps = []
+    for _ in range(5):  # woken late, all at once: no slot spacing between them
+        dispatch.hold_start(Delivery.VOICE)
+        stamps.append(time.monotonic())
+    assert stamps[1] - stamps[0] < 0.5  # two may go at once: the limit is per second, not a spacing
+    assert all(stamps[i + 2] - stamps[i] >= 1.0 for i in range(3))  # never three inside one second
