@@ -287,9 +287,15 @@ def fail(item: Outgoing, error: twilio.TwilioError) -> None:
     columns = sending.failure(error.code, str(error))
     db.session.execute(update(DELIVERIES).where(DELIVERIES.c.id == item.id).values(**columns))
     if error.code == UNSUBSCRIBED_CODE:
-        sending.carrier_opt_out(db.session.get(Contact, item.contact_id))
+        _carrier_opt_out(item.contact_id)
     db.session.commit()
     log.info("delivery %s failed: %s", item.id, columns["reason"])
+
+
+def _carrier_opt_out(contact_id: int) -> None:
+    contact = db.session.get(Contact, contact_id)
+    if contact is not None:  # erased meanwhile: nobody left to opt out
+        sending.carrier_opt_out(contact)
 
 
 def retry_alone(item: Outgoing, error: Exception) -> None:

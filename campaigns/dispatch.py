@@ -30,12 +30,11 @@ CLAIM_SECONDS = MAX_RATE_WAIT_SECONDS + twilio.REST_TIMEOUT_SECONDS + 10
 CLOCK_SLACK_SECONDS = 5
 # A send started this close to the window's end would reach the phone after it closes.
 WINDOW_END_MARGIN_SECONDS = 5
-# Sends are paced evenly, each a little more than 1/limit of a second after the last: a burst would
-# queue its own requests behind each other on the way out, and the jitter could push Twilio's count of
-# any one second over the limit. The slack is what a send may arrive late at the provider without two
-# sends landing in one slot's second: 1.5% (15 ms at 1/s, 0.15 ms at 100/s) keeps every 60 s window at
-# or above 98% of the limit (59 of 60 at 1/s), where 5% left 95%.
-PACING_SLACK = 1.015
+# Sends are paced evenly, each a little more than 1/limit of a second after the last
+# (CAMPAIGN_PACING_SLACK): a burst would queue its own requests behind each other on the way out, and
+# the jitter could push Twilio's count of any one second over the limit. `limit` slots span `slack`
+# seconds, so the slack is how late a send may reach the provider: 1.015 (15 ms) keeps every 60 s window
+# at or above 98% of the limit (59 of 60 at 1/s), where 1.05 left 95%.
 
 # Slots are booked in Redis time, back to back: the next slot is the later of now and the last
 # booking's end, so a sender that wakes a moment late takes nothing from the next one. Answers the
@@ -86,7 +85,7 @@ def rate_limit(channel: str) -> int:
 
 def spacing_ms(channel: str) -> float:
     """Milliseconds between two sends (or SMS segments) of one sender."""
-    return PACING_SLACK * 1000 / rate_limit(channel)
+    return float(current_app.config["CAMPAIGN_PACING_SLACK"]) * 1000 / rate_limit(channel)
 
 
 def reserve(channel: str, cost: int = 1, max_wait: float = 0) -> float | None:

@@ -61,6 +61,11 @@ SETTINGS = {
     "CAMPAIGN_CALLS_PER_SECOND": ("1", "outbound broadcast calls per second per caller ID"),
     "CAMPAIGN_SMS_SEGMENTS_PER_SECOND": ("1", "SMS segments per second per sender"),
     "CAMPAIGN_TICK_SECONDS": ("10", "how often a running campaign feeds sends to the queue"),
+    "CAMPAIGN_PACING_SLACK": (
+        "1.015",
+        "sends are this many times 1/limit seconds apart: room for a send that reaches the provider late"
+        " (1.015: 15 ms at any limit, 98.5% of the limit; raise it where the workers wait for CPU)",
+    ),
     "CAMPAIGN_SENDING_JOBS": (
         "1",
         "sending jobs a running campaign books per tick: more when REST calls are slow",
