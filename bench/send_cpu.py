@@ -46,6 +46,7 @@ def app_sends(inst: Instance, sends: int, batched: bool, profile: cProfile.Profi
     with inst.app().app_context():
         campaign = db.session.scalars(select(Campaign)).one()
         run = campaign_runs.start_run(campaign.id)
+        assert run is not None, "the campaign's run did not open"
         run_id = run.id
         ids = list(db.session.scalars(select(Delivery.id).order_by(Delivery.id)))
         db.session.remove()
