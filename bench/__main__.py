@@ -1,5 +1,6 @@
 """Run benchmarks by name (all when none are named) and rewrite docs/benchmarks.md."""
 
+import argparse
 import subprocess
 import sys
 
@@ -20,11 +21,30 @@ BENCHMARKS = {
 }
 
 
+def parser() -> argparse.ArgumentParser:
+    """The command line: benchmark names, checked against the known ones, each listed with its module."""
+    listing = "\n".join(f"  {name:<4} {module}" for name, module in BENCHMARKS.items())
+    command = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__.splitlines()[0],
+        epilog=f"benchmarks:\n{listing}\n\nEach module takes its own options: python -m <module> --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        type=str.upper,
+        help="benchmarks to run (B1 ... B11, any case); all when none are named",
+    )
+    return command
+
+
 def main(names: list[str]) -> int:
     """Run each benchmark in its own process; the exit code counts missed targets."""
     missed = 0
     for name in names or BENCHMARKS:
-        module = BENCHMARKS[name.upper()]
+        module = BENCHMARKS[name]
         if not (ROOT / (module.replace(".", "/") + ".py")).exists():
             print(f"{name}: not written yet")
             continue
@@ -33,5 +53,15 @@ def main(names: list[str]) -> int:
     return missed
 
 
+def chosen(argv: list[str]) -> list[str]:
+    """The benchmark names asked for, upper-cased; an unknown name ends with the usage and exit code 2."""
+    command = parser()
+    names = command.parse_args(argv).names
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        command.error(f"unknown benchmark {', '.join(unknown)} (known: {', '.join(BENCHMARKS)})")
+    return names
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(chosen(sys.argv[1:])))

@@ -2,11 +2,13 @@
 
 import logging
 import math
+import time
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext
 from redis.exceptions import RedisError
+from rq.exceptions import DuplicateJobError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +29,8 @@ from core.db import db, utcnow
 log = logging.getLogger(__name__)
 
 
-STALE_ENQUEUE_MINUTES = 10  # a queued job not run by then was lost (e.g. Redis restarted): enqueue again
+# A sending job works this many ticks: the next tick's job starts before it ends, so the rate has no gap.
+SENDER_TICKS = 1.5
 
 
 def check_ready(campaign: Campaign) -> None:
@@ -207,22 +210,26 @@ def _recover_stuck(run: CampaignRun) -> None:
 
 
 def _feed(run: CampaignRun) -> None:
-    """Enqueue the due rows, only as many as can go before the next tick, so campaign_controls.pause and campaign_controls.cancel bite fast."""
-    lost = utcnow() - timedelta(minutes=STALE_ENQUEUE_MINUTES)
-    due = (
-        select(Delivery.id)
-        .where(Delivery.run_id == run.id, Delivery.state == Delivery.QUEUED)
-        .where(Delivery.not_before <= schedule.now())
-        .where((Delivery.enqueued_at.is_(None)) | (Delivery.enqueued_at < lost))
-        .order_by(Delivery.attempt, Delivery.id)
-        .limit(_batch_size())
-    )
-    _enqueue(list(db.session.scalars(due)))
+    """Book this tick slot's sending jobs: each sends due rows a batch at a time for about one and a
+    half ticks, so the next slot's jobs overlap them (no gap in the rate) and campaign_controls.pause
+    and campaign_controls.cancel bite within a batch."""
+    until = time.time() + tick_seconds() * SENDER_TICKS
+    slot = math.floor(time.time() / tick_seconds())
+    for sender in range(sending_jobs()):
+        job_id = f"send-{run.id}-{slot}-{sender}"
+        try:
+            queue.get_queue("campaigns").enqueue(
+                jobs.send_due, run.id, until, job_id=job_id, unique=True, result_ttl=0
+            )
+        except DuplicateJobError:
+            continue  # two ticks met in one slot
+        except RedisError as error:
+            log.warning("run %s: could not book its sending job: %s", run.id, error)
 
 
-def _batch_size() -> int:
-    per_second = max(dispatch.rate_limit(Delivery.VOICE), dispatch.rate_limit(Delivery.SMS))
-    return math.ceil(per_second * (tick_seconds() + 2) * 2)
+def sending_jobs() -> int:
+    """Sending jobs per run and tick: one sends a row at a time, so one per REST round trip's worth of the rate."""
+    return max(1, int(current_app.config["CAMPAIGN_SENDING_JOBS"]))
 
 
 def _enqueue(ids: list[int]) -> None:

@@ -1,6 +1,6 @@
 """RQ entry points for campaigns: plain functions taking ids, safe to run twice."""
 
-from campaigns import campaign_runs, forwards, sending
+from campaigns import batch_sending, campaign_runs, forwards, sending
 from campaigns.models import CampaignRun
 from core import queue, twilio
 from core.db import db
@@ -21,8 +21,13 @@ def tick_run(run_id: int) -> None:
 
 
 def send_delivery(delivery_id: int) -> None:
-    """Send one outbox row, at most once."""
+    """Send one outbox row, at most once (a test-send, a retry, a row an interrupted send left behind)."""
     sending.send(delivery_id)
+
+
+def send_due(run_id: int, until: float) -> None:
+    """Send the run's due rows in batches, each in its rate slot, until `until` (epoch seconds) or none is due."""
+    batch_sending.send_due(run_id, until)
 
 
 def preload() -> None:

@@ -114,17 +114,25 @@ def _close(delivery: Delivery, state: str, reason: str) -> bool:
 
 def mark_failed(delivery: Delivery, code: int | None, detail: str) -> None:
     """A send Twilio refused for good: failed with a readable reason; 21610 opts the contact out."""
-    reason = f"twilio_{code}" if code else "refused"
-    delivery.state = Delivery.FAILED
-    delivery.error_code = code
-    delivery.reason = reason
-    delivery.reason_detail = REASONS.get(reason, detail)[:500]
-    delivery.claim_token = None
-    delivery.finished_at = utcnow()
+    for name, value in failure(code, detail).items():
+        setattr(delivery, name, value)
     if code == UNSUBSCRIBED_CODE:
         carrier_opt_out(delivery.contact)
     db.session.commit()
-    log.info("delivery %s to %s failed: %s", delivery.id, mask_phone(delivery.contact.phone), reason)
+    log.info("delivery %s to %s failed: %s", delivery.id, mask_phone(delivery.contact.phone), delivery.reason)
+
+
+def failure(code: int | None, detail: str) -> dict:
+    """The columns of a delivery Twilio refused for good, its readable reason among them."""
+    reason = f"twilio_{code}" if code else "refused"
+    return {
+        "state": Delivery.FAILED,
+        "error_code": code,
+        "reason": reason,
+        "reason_detail": REASONS.get(reason, detail)[:500],
+        "claim_token": None,
+        "finished_at": utcnow(),
+    }
 
 
 def carrier_opt_out(contact: Contact) -> None:
@@ -134,26 +142,37 @@ def carrier_opt_out(contact: Contact) -> None:
 
 def sms_body(delivery: Delivery) -> str:
     """The campaign's SMS in the contact's language (or the default one), placeholders filled."""
-    templates, contact = delivery.campaign.templates, delivery.contact
+    contact = delivery.contact
+    values = placeholder_values(delivery.campaign, contact)
+    return sms_text(delivery.campaign.templates, contact.language_code, values)
+
+
+def sms_text(templates: dict[str, str], language_code: str | None, values: dict[str, str]) -> str:
+    """The template for the language (or the default one, or any), placeholders filled."""
     default = current_app.config["DEFAULT_LANGUAGE"]
-    template = templates.get(contact.language_code or default) or templates.get(default)
+    template = templates.get(language_code or default) or templates.get(default)
     template = template or next(iter(templates.values()), "")
-    return sms.render(template, placeholder_values(delivery.campaign, contact))
+    return sms.render(template, values)
 
 
 def placeholder_values(campaign: Campaign, contact: Contact | None) -> dict[str, str]:
     """Values for the SMS placeholders."""
-    config = current_app.config
     return {
         "name": (contact.name if contact else "") or "",
         "district": contact.district.name_in(contact.language_code) if contact and contact.district else "",
-        "title": _title(campaign, contact.language_code if contact else None),
-        "line": config["CHAUPAL_LINE_NUMBER"] or config["TWILIO_CALLER_ID"],
+        "title": lesson_title(campaign.lesson_id, contact.language_code if contact else None),
+        "line": line_number(),
     }
 
 
-def _title(campaign: Campaign, language_code: str | None) -> str:
-    lesson = db.session.get(Lesson, campaign.lesson_id) if campaign.lesson_id else None
+def line_number() -> str:
+    """The number an SMS tells people to call."""
+    return current_app.config["CHAUPAL_LINE_NUMBER"] or current_app.config["TWILIO_CALLER_ID"]
+
+
+def lesson_title(lesson_id: int | None, language_code: str | None) -> str:
+    """The title of a campaign's lesson or story in the language (its first track's otherwise); "" without one."""
+    lesson = db.session.get(Lesson, lesson_id) if lesson_id else None
     if lesson is None or not lesson.tracks:
         return ""
     track = next((t for t in lesson.tracks if t.language_code == language_code), lesson.tracks[0])

@@ -61,6 +61,15 @@ SETTINGS = {
     "CAMPAIGN_CALLS_PER_SECOND": ("1", "outbound broadcast calls per second per caller ID"),
     "CAMPAIGN_SMS_SEGMENTS_PER_SECOND": ("1", "SMS segments per second per sender"),
     "CAMPAIGN_TICK_SECONDS": ("10", "how often a running campaign feeds sends to the queue"),
+    "CAMPAIGN_PACING_SLACK": (
+        "1.015",
+        "sends are this many times 1/limit seconds apart: room for a send that reaches the provider late"
+        " (1.015: 15 ms at any limit, 98.5% of the limit; raise it where the workers wait for CPU)",
+    ),
+    "CAMPAIGN_SENDING_JOBS": (
+        "1",
+        "sending jobs a running campaign books per tick: more when REST calls are slow",
+    ),
     "SMS_PRICE_PER_SEGMENT": ("0.08", "price of one SMS segment, for cost estimates"),
     "SMS_PRICE_CURRENCY": ("USD", "currency of SMS_PRICE_PER_SEGMENT"),
     "CHAUPAL_LINE_NUMBER": ("", "the number callers dial, shown in SMS as {line}"),

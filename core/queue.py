@@ -30,6 +30,8 @@ QUEUES = ("audio", "transcription", "campaigns", "default")
 # network call a send: forking costs more than the job) and transcription (a forked work-horse's
 # recogniser dies with its one job, so every job paid its decoding graph again, about 5 s).
 IN_PROCESS_QUEUES = ("campaigns", "transcription")
+# Seconds before each retry of a failed job (a Twilio 429 or 5xx, a database or network hiccup).
+RETRY_INTERVALS = [10, 60, 300]
 _connections: dict[str, Redis] = {}
 
 
@@ -61,7 +63,7 @@ def enqueue_after_commit(queue_name: str, func: Callable, *ids, **options) -> No
 
 def enqueue_now(queue_name: str, func: Callable, *ids, **options) -> bool:
     """Enqueue func(*ids) (a module-level job function); False (and a log line) if Redis is unreachable."""
-    options.setdefault("retry", Retry(max=3, interval=[10, 60, 300]))
+    options.setdefault("retry", Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS))
     try:
         get_queue(queue_name).enqueue(func, *ids, **options)
     except RedisError as error:

@@ -105,3 +105,19 @@ def test_webhook_floor_checks_the_signature_writes_once_and_answers_twiml(tmp_pa
     forged = client.client.post("/ivr/key/menu", data={"Digits": "1"}, headers={"X-Twilio-Signature": "x"})
     assert forged.status_code == 403
     assert sqlite3.connect(tmp_path / "floor.db").execute("SELECT count(*) FROM hits").fetchone() == (3,)
+
+
+def test_the_bench_command_lists_its_benchmarks_and_refuses_unknown_names():
+    from bench.__main__ import BENCHMARKS
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    usage = subprocess.run(
+        [sys.executable, "-m", "bench", "--help"], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert usage.returncode == 0 and "usage: python -m bench" in usage.stdout
+    assert all(f"{name} " in usage.stdout and module in usage.stdout for name, module in BENCHMARKS.items())
+    wrong = subprocess.run(
+        [sys.executable, "-m", "bench", "b6", "B99"], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert wrong.returncode == 2 and "unknown benchmark B99" in wrong.stderr
+    assert not (wrong.stdout and "report:" in wrong.stdout)  # nothing was run, the report not rewritten

@@ -32,6 +32,9 @@ from tests.twilio_loopback import Fault
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE = 10
+# 50 ms of room a second for a send that reaches the server late: the test runs beside other work, and
+# the default (15 ms, for 98% of the limit) would see more than 1% of calls refused on a crowded machine
+PACING_SLACK = "1.05"
 CONTACTS, OPTED_OUT_BEFORE, INVALID, OPTED_OUT_LATER = 1000, 30, 25, 20
 
 
@@ -52,6 +55,7 @@ def worker_env(app, offset: float) -> dict:
         CHAUPAL_ENV="testing",
         CAMPAIGN_CALLS_PER_SECOND=str(RATE),
         CAMPAIGN_TICK_SECONDS="1",
+        CAMPAIGN_PACING_SLACK=PACING_SLACK,
         CLOCK_OFFSET_SECONDS=str(offset),
     )
     return env
@@ -152,7 +156,9 @@ def max_per_second(stamps: list[float]) -> int:
 
 @pytest.mark.slow
 def test_thousand_calls_with_a_killed_worker(app, clock, twilio_server, twilio_post, tmp_path, started):
-    app.config.update(CAMPAIGN_CALLS_PER_SECOND=str(RATE), CAMPAIGN_TICK_SECONDS="1")
+    app.config.update(
+        CAMPAIGN_CALLS_PER_SECOND=str(RATE), CAMPAIGN_TICK_SECONDS="1", CAMPAIGN_PACING_SLACK=PACING_SLACK
+    )
     twilio_server.rate_limit_per_second = RATE  # the server refuses (429) anything over the limit
     phones = make_contacts()
     opted_before = set(phones[:OPTED_OUT_BEFORE])

@@ -75,7 +75,7 @@ def test_rate_limiter_paces_sends_evenly_a_little_under_the_limit(app, clock):
     app.config["CAMPAIGN_CALLS_PER_SECOND"] = "5"
     booked = [dispatch.try_acquire(Delivery.VOICE) for _ in range(3)]
     assert booked[0] == 0
-    assert all(0 < wait <= 210 for wait in booked[1:])  # 1.05 s / 5, no burst
+    assert all(0 < wait <= 210 for wait in booked[1:])  # 1.015 s / 5, no burst
 
 
 def test_rate_limiter_wait_then_succeeds(app, clock):
@@ -84,11 +84,22 @@ def test_rate_limiter_wait_then_succeeds(app, clock):
     for _ in range(5):
         assert dispatch.acquire(Delivery.VOICE)
         stamps.append(time.monotonic())
-    assert all(stamps[i + 1] - stamps[i] >= 0.525 - 0.02 for i in range(4))
+    spacing = dispatch.spacing_ms(Delivery.VOICE) / 1000  # 1.015 s / 2: slots back to back, a little apart
+    assert all(stamps[i + 1] - stamps[i] >= spacing - 0.02 for i in range(4))
     assert all(stamps[i + 2] - stamps[i] >= 1.0 for i in range(3))  # never three inside one second
 
 
 def test_rate_limiter_books_several_slots_for_long_sms(app):
     app.config["CAMPAIGN_SMS_SEGMENTS_PER_SECOND"] = "1"
     assert dispatch.try_acquire(Delivery.SMS, cost=3) == 0
-    assert dispatch.try_acquire(Delivery.SMS, cost=1) > 3000  # three segments: three slots of 1.05 s
+    assert dispatch.try_acquire(Delivery.SMS, cost=1) > 3000  # three segments: three slots of 1.015 s
+
+
+def test_senders_that_arrive_together_still_start_no_more_than_the_limit_in_any_second(app, clock):
+    app.config["CAMPAIGN_CALLS_PER_SECOND"] = "2"
+    stamps = []
+    for _ in range(5):  # woken late, all at once: no slot spacing between them
+        dispatch.hold_start(Delivery.VOICE)
+        stamps.append(time.monotonic())
+    assert stamps[1] - stamps[0] < 0.5  # two may go at once: the limit is per second, not a spacing
+    assert all(stamps[i + 2] - stamps[i] >= 1.0 for i in range(3))  # never three inside one second
