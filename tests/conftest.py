@@ -102,6 +102,9 @@ def app(tmp_path_factory, database_url, redis_url, twilio_server):
             "TWILIO_CALLER_ID": "+15005550006",
             "TWILIO_API_BASE_URL": twilio_server.base_url,
             "SESSION_COOKIE_SECURE": False,
+            # Still scrypt, at 1/32 of the work: hundreds of tests log in, and each full-strength
+            # hash or check costs a quarter of a second (tests/core/test_auth.py checks the default).
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         }
     )
     upgrade(app)
