@@ -6,7 +6,6 @@ for the run and dropped after); set TEST_REDIS_URL to use an existing Redis inst
 
 import json
 import os
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -15,9 +14,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core import contact_import, queue
+from core import queue
 from core.app import create_app
-from core.db import db, upgrade
+from core.db import upgrade
+from tests import snapshots
 from tests.factories import make_staff
 
 # generated audio files; real-browser fixtures; API tokens
@@ -120,19 +120,9 @@ def _clean_state(request, app, twilio_server):
 
     seed.seed_reference()
     yield
-    db.session.remove()
-    _empty_tables()
-    queue.redis_connection(app.config["REDIS_URL"]).flushdb()
-    shutil.rmtree(app.config["MEDIA_DIR"], ignore_errors=True)
-    shutil.rmtree(contact_import.uploads_dir(), ignore_errors=True)  # uploads and reports quote people
+    snapshots.clear()
     twilio_server.reset()
     ctx.pop()
-
-
-def _empty_tables() -> None:
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
 
 
 @pytest.fixture

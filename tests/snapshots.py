@@ -1,0 +1,91 @@
+"""Costly starting state built once, saved, and put back before each test that starts from it.
+
+A module whose tests all start from the same expensive state (the living demo, the loaded starter
+library) builds it once in a module-scoped fixture and saves it here: every table's rows, every Redis
+key and the media folder. Each test then starts from `restore`, and still ends with conftest's clean-up,
+so what one test changes never reaches the next.
+"""
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import Integer, text
+
+from core import contact_import, queue
+from core.db import db
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    rows: dict[str, list[dict]]  # table name -> its rows, parents before children
+    redis: dict[bytes, tuple[int, bytes]]  # key -> (milliseconds left or 0, DUMP of the value)
+    media: Path  # a copy of the media folder
+
+
+def save(folder: Path) -> Snapshot:
+    """Save the rows, Redis keys and media files of the app in context into folder."""
+    with db.engine.connect() as connection:
+        rows = {
+            table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+            for table in db.metadata.sorted_tables
+        }
+    redis = queue.redis_connection(current_app.config["REDIS_URL"])
+    keys = {key: (max(redis.pttl(key), 0), redis.dump(key)) for key in redis.scan_iter()}
+    media = folder / "media"
+    shutil.copytree(current_app.config["MEDIA_DIR"], media)
+    return Snapshot(rows, keys, media)
+
+
+def restore(snapshot: Snapshot) -> None:
+    """Replace every row, Redis key and media file with the snapshot's."""
+    clear()
+    with db.engine.begin() as connection:
+        _check_foreign_keys_at_commit(connection)  # some tables refer to each other: no order suits both
+        for table in db.metadata.sorted_tables:
+            if snapshot.rows[table.name]:
+                connection.execute(table.insert(), snapshot.rows[table.name])
+        if connection.dialect.name == "postgresql":
+            _advance_sequences(connection)
+    redis = queue.redis_connection(current_app.config["REDIS_URL"])
+    for key, (milliseconds, value) in snapshot.redis.items():
+        redis.restore(key, milliseconds, value, replace=True)
+    shutil.copytree(snapshot.media, current_app.config["MEDIA_DIR"], dirs_exist_ok=True)
+    db.session.expire_all()
+
+
+def clear() -> None:
+    """Empty every table, Redis and the media and upload folders of the app in context."""
+    db.session.remove()
+    empty_tables()
+    queue.redis_connection(current_app.config["REDIS_URL"]).flushdb()
+    shutil.rmtree(current_app.config["MEDIA_DIR"], ignore_errors=True)
+    shutil.rmtree(contact_import.uploads_dir(), ignore_errors=True)  # uploads and reports quote people
+
+
+def empty_tables() -> None:
+    """Delete every row, children before parents."""
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def _check_foreign_keys_at_commit(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("PRAGMA defer_foreign_keys = ON"))
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL session_replication_role = replica"))  # no checks: saved rows
+
+
+def _advance_sequences(connection) -> None:
+    """PostgreSQL does not move a sequence past ids inserted explicitly: the next insert would clash."""
+    for table in db.metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            if isinstance(column.type, Integer) and column.autoincrement in (True, "auto"):
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                        f'COALESCE(MAX("{column.name}"), 0) + 1, false) FROM "{table.name}"'
+                    )
+                )
