@@ -5,7 +5,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import func, select
 
@@ -149,7 +149,7 @@ def import_geography(file: TextIO, dry_run: bool = False) -> ImportReport:
     if missing:
         report.errors.append(f"header: missing column(s) {', '.join(sorted(missing))}")
         return report
-    places: dict[tuple, db.Model] = {}
+    places: dict[tuple, Any] = {}  # (model, *keys) -> the place
     for line_number, row in enumerate(reader, start=2):
         report.rows += 1
         names = [(row.get(column) or "").strip() for column in GEOGRAPHY_COLUMNS]
@@ -198,7 +198,7 @@ def _get_or_add(report: ImportReport, places: dict, kind: str, model, **keys):
 
 
 def _existing(model, keys: dict):
-    parents = [value for value in keys.values() if isinstance(value, db.Model)]
+    parents: list[Any] = [value for value in keys.values() if isinstance(value, db.Model)]
     if any(parent.id is None for parent in parents):  # a parent added in this import has no children yet
         return None
     columns = {f"{k}_id" if isinstance(v, db.Model) else k: getattr(v, "id", v) for k, v in keys.items()}
