@@ -111,14 +111,24 @@ def app(tmp_path_factory, database_url, redis_url, twilio_server):
     return app
 
 
-@pytest.fixture(autouse=True)
-def _clean_state(request, app, twilio_server):
-    """Each test starts with empty tables, an empty Redis and an empty media folder."""
-    ctx = app.app_context()
-    ctx.push()
+@pytest.fixture(scope="session")
+def reference_rows(app) -> dict[str, list[dict]]:
+    """The rows seed_reference makes (languages, topics, seed geography), made once for the run."""
     from core import seed
 
-    seed.seed_reference()
+    with app.app_context():
+        seed.seed_reference()
+        rows = snapshots.table_rows()
+        snapshots.clear()
+    return rows
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request, app, twilio_server, reference_rows):
+    """Each test starts with only the reference data, an empty Redis and an empty media folder."""
+    ctx = app.app_context()
+    ctx.push()
+    snapshots.insert_rows(reference_rows)  # copied: seeding afresh for each test cost far more
     yield
     snapshots.clear()
     twilio_server.reset()

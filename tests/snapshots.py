@@ -26,33 +26,45 @@ class Snapshot:
 
 def save(folder: Path) -> Snapshot:
     """Save the rows, Redis keys and media files of the app in context into folder."""
-    with db.engine.connect() as connection:
-        rows = {
-            table.name: [dict(row._mapping) for row in connection.execute(table.select())]
-            for table in db.metadata.sorted_tables
-        }
     redis = queue.redis_connection(current_app.config["REDIS_URL"])
     keys = {key: (max(redis.pttl(key), 0), redis.dump(key)) for key in redis.scan_iter()}
     media = folder / "media"
-    shutil.copytree(current_app.config["MEDIA_DIR"], media)
-    return Snapshot(rows, keys, media)
+    if Path(current_app.config["MEDIA_DIR"]).exists():
+        shutil.copytree(current_app.config["MEDIA_DIR"], media)
+    else:
+        media.mkdir()
+    return Snapshot(table_rows(), keys, media)
 
 
 def restore(snapshot: Snapshot) -> None:
     """Replace every row, Redis key and media file with the snapshot's."""
     clear()
-    with db.engine.begin() as connection:
-        _check_foreign_keys_at_commit(connection)  # some tables refer to each other: no order suits both
-        for table in db.metadata.sorted_tables:
-            if snapshot.rows[table.name]:
-                connection.execute(table.insert(), snapshot.rows[table.name])
-        if connection.dialect.name == "postgresql":
-            _advance_sequences(connection)
+    insert_rows(snapshot.rows)
     redis = queue.redis_connection(current_app.config["REDIS_URL"])
     for key, (milliseconds, value) in snapshot.redis.items():
         redis.restore(key, milliseconds, value, replace=True)
     shutil.copytree(snapshot.media, current_app.config["MEDIA_DIR"], dirs_exist_ok=True)
     db.session.expire_all()
+
+
+def table_rows() -> dict[str, list[dict]]:
+    """Every row of every table, parents before children."""
+    with db.engine.connect() as connection:
+        return {
+            table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+            for table in db.metadata.sorted_tables
+        }
+
+
+def insert_rows(rows: dict[str, list[dict]]) -> None:
+    """Insert saved rows into empty tables, ids and all."""
+    tables = [table for table in db.metadata.sorted_tables if rows.get(table.name)]
+    with db.engine.begin() as connection:
+        _check_foreign_keys_at_commit(connection)  # some tables refer to each other: no order suits both
+        for table in tables:
+            connection.execute(table.insert(), rows[table.name])
+        if connection.dialect.name == "postgresql":
+            _advance_sequences(connection, tables)
 
 
 def clear() -> None:
@@ -78,9 +90,9 @@ def _check_foreign_keys_at_commit(connection) -> None:
         connection.execute(text("SET LOCAL session_replication_role = replica"))  # no checks: saved rows
 
 
-def _advance_sequences(connection) -> None:
+def _advance_sequences(connection, tables) -> None:
     """PostgreSQL does not move a sequence past ids inserted explicitly: the next insert would clash."""
-    for table in db.metadata.sorted_tables:
+    for table in tables:
         for column in table.primary_key.columns:
             if isinstance(column.type, Integer) and column.autoincrement in (True, "auto"):
                 connection.execute(
