@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import Integer, text
 
-from core import contact_import, queue
+from core import contact_import, kept_rows, queue
 from core.db import db
 
 
@@ -77,10 +77,18 @@ def clear() -> None:
 
 
 def empty_tables() -> None:
-    """Delete every row, children before parents."""
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+    """Delete every row, children before parents, in one round trip (every test ends with this)."""
+    deletes = "".join(f'DELETE FROM "{table.name}";\n' for table in reversed(db.metadata.sorted_tables))
+    raw = db.engine.raw_connection()
+    try:
+        if db.engine.dialect.name == "sqlite":  # its execute() takes one statement
+            raw.driver_connection.executescript(f"BEGIN;\n{deletes}COMMIT;")
+        else:
+            raw.cursor().execute(deletes)
+            raw.commit()
+    finally:
+        raw.close()
+    kept_rows.forget(table.name for table in db.metadata.sorted_tables)  # it saw no statement go by
 
 
 def _check_foreign_keys_at_commit(connection) -> None:
