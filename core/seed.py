@@ -189,8 +189,8 @@ def _add_place(report: ImportReport, places: dict, names: list[str], hindi: list
 
 def _get_or_add(report: ImportReport, places: dict, kind: str, model, **keys):
     """The place with these keys: seen earlier in this import, in the database, or added now."""
-    # Parents are keyed as objects, so a place added in this import needs no flush for its id: the
-    # whole import is inserted at the commit (one round trip per place was most of seeding's time).
+    # Parents are keyed as objects, so a place added in this import needs no flush of its own to get
+    # an id for its children's lookups (a flush per place was most of seeding's time).
     seen = (model, *keys.items())
     if seen not in places:
         places[seen] = _existing(model, keys) or _added(report, kind, model, keys)
