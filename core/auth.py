@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -34,8 +35,6 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = lazy_gettext("Please log in to continue.")
 login_manager.session_protection = "strong"
 bp = Blueprint("auth", __name__, template_folder="templates")
-# Checked even for unknown names, so response time does not reveal which accounts exist.
-_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 
 def init_app(app) -> None:
@@ -56,8 +55,14 @@ def load_user(session_id: str) -> StaffUser | None:
 
 
 def hash_password(password: str) -> str:
-    """A scrypt hash of the password."""
-    return generate_password_hash(password, method="scrypt")
+    """A scrypt hash of the password, at the work factor PASSWORD_HASH_METHOD names."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked for unknown names at the same cost as a real hash, so timing does not reveal accounts."""
+    return generate_password_hash("not a real password", method=method)
 
 
 def create_staff(username: str, password: str, role: str, **fields) -> StaffUser:
@@ -80,7 +85,7 @@ def create_staff(username: str, password: str, role: str, **fields) -> StaffUser
 def authenticate(username: str, password: str) -> StaffUser | None:
     """The active staff user with these credentials, or None."""
     user = db.session.scalar(select(StaffUser).filter_by(username=username.strip().lower()))
-    password_hash = user.password_hash if user else _DUMMY_HASH
+    password_hash = user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
     if not check_password_hash(password_hash, password) or user is None or not user.active:
         return None
     return user

@@ -143,6 +143,8 @@ def _web_defaults(config: dict) -> dict:
         "LOGIN_MAX_FAILURES_PER_IP": 30,
         "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
         "LOGIN_MAX_DELAY_SECONDS": 60,
+        # werkzeug's scrypt work factor (2**15); not read from the environment: only tests lower it.
+        "PASSWORD_HASH_METHOD": "scrypt",
     }
 
 

@@ -5,7 +5,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import func, select
 
@@ -51,9 +51,10 @@ def seed_reference() -> None:
                     menu_digit=digit,
                 )
             )
+    known = set(db.session.scalars(select(Topic.slug)))
     with (SEED_DATA / "topics.csv").open(encoding="utf-8") as rows:
         for position, row in enumerate(csv.DictReader(rows)):
-            if db.session.scalar(select(Topic).filter_by(slug=row["slug"])) is None:
+            if row["slug"] not in known:
                 db.session.add(Topic(position=position, **row))
     db.session.commit()
     with (SEED_DATA / "geography.csv").open(encoding="utf-8") as rows:
@@ -148,6 +149,7 @@ def import_geography(file: TextIO, dry_run: bool = False) -> ImportReport:
     if missing:
         report.errors.append(f"header: missing column(s) {', '.join(sorted(missing))}")
         return report
+    places: dict[tuple, Any] = {}  # (model, *keys) -> the place
     for line_number, row in enumerate(reader, start=2):
         report.rows += 1
         names = [(row.get(column) or "").strip() for column in GEOGRAPHY_COLUMNS]
@@ -163,7 +165,7 @@ def import_geography(file: TextIO, dry_run: bool = False) -> ImportReport:
                 f"line {line_number}: {', '.join(not_devanagari)} must be written in Devanagari"
             )
             continue
-        _add_place(report, names, hindi)
+        _add_place(report, places, names, hindi)
     if report.errors or dry_run:
         db.session.rollback()
     else:
@@ -171,28 +173,42 @@ def import_geography(file: TextIO, dry_run: bool = False) -> ImportReport:
     return report
 
 
-def _add_place(report: ImportReport, names: list[str], hindi: list[str]) -> None:
+def _add_place(report: ImportReport, places: dict, names: list[str], hindi: list[str]) -> None:
     state_name, district_name, block_name, gp_name = names
-    state = _get_or_add(report, "state", State, name=state_name)
-    district = _get_or_add(report, "district", District, state=state, name=district_name)
-    block = _get_or_add(report, "block", Block, district=district, name=block_name)
-    places = [state, district, block]
+    state = _get_or_add(report, places, "state", State, name=state_name)
+    district = _get_or_add(report, places, "district", District, state=state, name=district_name)
+    block = _get_or_add(report, places, "block", Block, district=district, name=block_name)
+    found = [state, district, block]
     if gp_name:
-        places.append(_get_or_add(report, "gram_panchayat", GramPanchayat, block=block, name=gp_name))
-    for place, name_hi in zip(places, hindi, strict=False):
+        found.append(_get_or_add(report, places, "gram_panchayat", GramPanchayat, block=block, name=gp_name))
+    for place, name_hi in zip(found, hindi, strict=False):
         if name_hi and place.name_hi != name_hi:
             place.name_hi = name_hi
             report.named += 1
 
 
-def _get_or_add(report: ImportReport, kind: str, model, **keys):
+def _get_or_add(report: ImportReport, places: dict, kind: str, model, **keys):
+    """The place with these keys: seen earlier in this import, in the database, or added now."""
+    # Parents are keyed as objects, so a place added in this import needs no flush of its own to get
+    # an id for its children's lookups (a flush per place was most of seeding's time).
+    seen = (model, *keys.items())
+    if seen not in places:
+        places[seen] = _existing(model, keys) or _added(report, kind, model, keys)
+    return places[seen]
+
+
+def _existing(model, keys: dict):
+    parents: list[Any] = [value for value in keys.values() if isinstance(value, db.Model)]
+    if any(parent.id is None for parent in parents):  # a parent added in this import has no children yet
+        return None
     columns = {f"{k}_id" if isinstance(v, db.Model) else k: getattr(v, "id", v) for k, v in keys.items()}
-    found = db.session.scalar(select(model).filter_by(**columns))
-    if found is None:
-        if kind == "district":
-            keys["position"] = len(keys["state"].districts)
-        found = model(**keys)
-        db.session.add(found)
-        db.session.flush()  # parents need ids before their children are looked up
-        report.created[kind] += 1
-    return found
+    return db.session.scalar(select(model).filter_by(**columns))
+
+
+def _added(report: ImportReport, kind: str, model, keys: dict):
+    if kind == "district":
+        keys = {**keys, "position": len(keys["state"].districts)}
+    place = model(**keys)
+    db.session.add(place)
+    report.created[kind] += 1
+    return place

@@ -6,7 +6,6 @@ for the run and dropped after); set TEST_REDIS_URL to use an existing Redis inst
 
 import json
 import os
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -15,9 +14,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core import contact_import, queue
+from core import queue
 from core.app import create_app
-from core.db import db, upgrade
+from core.db import upgrade
+from tests import snapshots
 from tests.factories import make_staff
 
 # generated audio files; real-browser fixtures; API tokens
@@ -102,34 +102,37 @@ def app(tmp_path_factory, database_url, redis_url, twilio_server):
             "TWILIO_CALLER_ID": "+15005550006",
             "TWILIO_API_BASE_URL": twilio_server.base_url,
             "SESSION_COOKIE_SECURE": False,
+            # Still scrypt, at 1/32 of the work: hundreds of tests log in, and each full-strength
+            # hash or check costs a quarter of a second (tests/core/test_auth.py checks the default).
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         }
     )
     upgrade(app)
     return app
 
 
-@pytest.fixture(autouse=True)
-def _clean_state(request, app, twilio_server):
-    """Each test starts with empty tables, an empty Redis and an empty media folder."""
-    ctx = app.app_context()
-    ctx.push()
+@pytest.fixture(scope="session")
+def reference_rows(app) -> dict[str, list[dict]]:
+    """The rows seed_reference makes (languages, topics, seed geography), made once for the run."""
     from core import seed
 
-    seed.seed_reference()
+    with app.app_context():
+        seed.seed_reference()
+        rows = snapshots.table_rows()
+        snapshots.clear()
+    return rows
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request, app, twilio_server, reference_rows):
+    """Each test starts with only the reference data, an empty Redis and an empty media folder."""
+    ctx = app.app_context()
+    ctx.push()
+    snapshots.insert_rows(reference_rows)  # copied: seeding afresh for each test cost far more
     yield
-    db.session.remove()
-    _empty_tables()
-    queue.redis_connection(app.config["REDIS_URL"]).flushdb()
-    shutil.rmtree(app.config["MEDIA_DIR"], ignore_errors=True)
-    shutil.rmtree(contact_import.uploads_dir(), ignore_errors=True)  # uploads and reports quote people
+    snapshots.clear()
     twilio_server.reset()
     ctx.pop()
-
-
-def _empty_tables() -> None:
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ from audio import (
     typed,
 )
 from audio.models import Lesson, LessonSegment, LessonTrack
+from core import seed
 from core.db import db
 from core.seed import SEED_DATA
+from tests import snapshots
 
 LANGUAGES = {"hi", "en"}
 DEVANAGARI = re.compile(r"[\u0900-\u097F]")
@@ -82,10 +84,28 @@ def all_renderings() -> dict[int, tuple[str, int, int]]:
     return {s.id: (s.playback_key, s.start_ms, s.end_ms) for s in segments}
 
 
-def test_loading_renders_every_lesson_once_and_a_second_run_changes_nothing(app):
-    first = starter.load()
+@pytest.fixture(scope="module")
+def first_load(app, tmp_path_factory) -> tuple[starter.LoadReport, snapshots.Snapshot]:
+    """The whole library loaded once into an empty line (its report, and the state it left)."""
+    with app.app_context():
+        seed.seed_reference()
+        report = starter.load()
+        saved = snapshots.save(tmp_path_factory.mktemp("starter"))
+        snapshots.clear()
+    return report, saved
+
+
+@pytest.fixture
+def loaded(first_load) -> starter.LoadReport:
+    """The line as the first load of the whole library left it; the first load's report."""
+    report, saved = first_load
+    snapshots.restore(saved)
+    return report
+
+
+def test_loading_renders_every_lesson_once_and_a_second_run_changes_nothing(loaded):
     segments = sum(len(script.segments) for languages in LIBRARY.values() for script in languages.values())
-    assert (first.created, first.rendered) == (len(LIBRARY), segments)
+    assert (loaded.created, loaded.rendered) == (len(LIBRARY), segments)
     before = all_renderings()
     files = sorted(store.keys("lessons/"))
     second = starter.load()
@@ -120,8 +140,8 @@ def test_a_corrected_script_rerenders_only_what_changed_and_recorded_audio_stays
     assert report.kept_recorded == ["01-twin-pit-basics.hi"]
 
 
+@pytest.mark.usefixtures("loaded")
 def test_typed_words_are_said_in_production_and_played_offline_in_the_sandbox(app):
-    starter.load()
     lesson = db.session.scalar(select(Lesson).filter_by(starter_slug="07-handwashing"))
     said = playback.lesson_playlist(lesson.id, "hi")
     assert said[0].voice == "Google.hi-IN-Standard-A" and "/media/lessons/" in said[0].url  # rendering kept

@@ -1,3 +1,5 @@
+from core import auth
+from core.config import build_config
 from core.db import db
 from tests.factories import make_staff
 from tests.helpers import csrf_token, log_in
@@ -9,9 +11,27 @@ def test_form_without_csrf_token_is_rejected(client):
     assert response.status_code == 400
 
 
-def test_password_is_hashed_with_scrypt(app):
+def test_password_is_hashed_with_full_strength_scrypt_which_the_environment_cannot_lower(
+    app, monkeypatch, tmp_path
+):
+    weaker = {"PASSWORD_HASH_METHOD": "scrypt:16:1:1"}
+    default = build_config({"INSTANCE_PATH": str(tmp_path)}, environ=weaker)["PASSWORD_HASH_METHOD"]
+    monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", default)
     user = make_staff("admin")
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith("scrypt:32768:8:1$")  # werkzeug's work factor
+
+
+def test_an_unknown_name_is_checked_against_a_hash_as_costly_as_a_real_one(client, monkeypatch):
+    checked = []
+    check = auth.check_password_hash
+    monkeypatch.setattr(
+        auth, "check_password_hash", lambda hashed, word: checked.append(hashed) or check(hashed, word)
+    )
+    user = make_staff("curator")
+    assert log_in(client, "nobody-at-all", "wrong password!").status_code == 401
+    assert log_in(client, user.username, "wrong password!").status_code == 401
+    [unknown, known] = [hashed.partition("$")[0] for hashed in checked]
+    assert unknown == known and unknown.startswith("scrypt:")
 
 
 def test_account_is_throttled_after_repeated_failures(client, app):

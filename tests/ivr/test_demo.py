@@ -14,6 +14,7 @@ from core.db import db
 from core.models import Contact
 from ivr import demo
 from ivr.models import Call
+from tests import snapshots
 from tests.analytics_fixtures import expected_calls_per_day, inside, last_28_days, sql
 from transcription.models import Question, Transcript
 
@@ -26,11 +27,23 @@ def headlines(client, page_path: str) -> dict[str, str]:
     return {label: value for _, label, value in rows}
 
 
+@pytest.fixture(scope="module")
+def saved_demo(app, twilio_server, tmp_path_factory) -> snapshots.Snapshot:
+    """What the first start makes, built once for the module: every test here only reads it."""
+    with app.app_context():
+        seed.seed_reference()
+        seed.seed_demo_staff()
+        assert cli.seed_packages(app, demo=True) == []
+        saved = snapshots.save(tmp_path_factory.mktemp("demo"))
+        snapshots.clear()
+    twilio_server.reset()
+    return saved
+
+
 @pytest.fixture
-def fresh_demo(app):
-    """What the first start makes: demo staff and contacts, then every package's demo step."""
-    seed.seed_demo_staff()
-    assert cli.seed_packages(app, demo=True) == []
+def fresh_demo(saved_demo):
+    """The demo as the first start made it: demo staff and contacts, then every package's demo step."""
+    snapshots.restore(saved_demo)
 
 
 def in_range(rows) -> int:

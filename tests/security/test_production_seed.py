@@ -21,7 +21,12 @@ def test_first_start_in_production_seeds_reference_data_only(app, monkeypatch, c
     assert "Demo staff accounts" not in out and "chaupal user create" in out
 
 
-def test_first_start_in_development_still_makes_the_demo(app, capsys):
+def test_first_start_in_development_still_makes_the_demo(app, monkeypatch, capsys):
+    # Only whether the demo steps are asked for: what they make is tests/ivr/test_demo.py's subject, and
+    # tests/core/test_demo.py runs the whole first start (`chaupal up --setup-only`) in development.
+    asked = []
+    monkeypatch.setattr(cli, "seed_packages", lambda app, demo: asked.append(demo) or [])
     cli.seed_on_first_run(app)
+    assert asked == [True]
     assert "Demo staff accounts" in capsys.readouterr().out
     assert db.session.scalar(select(func.count()).select_from(StaffUser)) == 3

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from audio import recording_pipeline
 from audio.models import Recording
-from core import queue
+from core import queue, seed
 from core.config import ROOT
 from core.db import db
 from core.models import Topic
+from tests import snapshots
 from tests.transcription_fixtures import TEST_MODEL
 from transcription import (
     asr,
@@ -95,23 +96,38 @@ def transcription_worker(app) -> subprocess.CompletedProcess:
     return worker
 
 
-def test_a_worker_process_preloads_the_model_then_transcribes(app, work, twilio_server, audio_files):
-    recording_id = register_question(twilio_server, audio_files).id
-    work("audio")
-    worker = transcription_worker(app)
-    # Loaded once, before the first job; the job did not load it again.
-    assert worker.stderr.count("loaded speech model") == 1, worker.stderr[-2000:]
-    assert worker.stderr.index("speech model ready") < worker.stderr.index("transcribe_recording")
-    assert_transcribed_tagged_and_flagged(recording_id)
+@pytest.fixture(scope="module")
+def worked(app, twilio_server, audio_files, tmp_path_factory) -> tuple[list[int], str, snapshots.Snapshot]:
+    """Two fetched questions transcribed by one `chaupal worker` process (slow to start: started once).
+
+    The recordings' ids, the worker's log, and the state it left, which each test here starts from.
+    """
+    with app.app_context():
+        seed.seed_reference()
+        recordings = [register_question(twilio_server, audio_files, digit).id for digit in "78"]
+        queue.make_worker(app, ["audio"]).work(burst=True, with_scheduler=False)
+        log = transcription_worker(app).stderr
+        saved = snapshots.save(tmp_path_factory.mktemp("worked"))
+        snapshots.clear()
+    twilio_server.reset()
+    return recordings, log, saved
 
 
-def test_a_worker_process_keeps_one_recogniser_for_all_its_recordings(app, work, twilio_server, audio_files):
+def test_a_worker_process_preloads_the_model_then_transcribes(worked):
+    recordings, log, saved = worked
+    snapshots.restore(saved)
+    # Loaded once, before the first job; no job loaded it again.
+    assert log.count("loaded speech model") == 1, log[-2000:]
+    assert log.index("speech model ready") < log.index("transcribe_recording")
+    assert_transcribed_tagged_and_flagged(recordings[0])
+
+
+def test_a_worker_process_keeps_one_recogniser_for_all_its_recordings(worked):
     """A recogniser's decoding graph is the fixed cost of a job (seconds): built once, not per job."""
-    recordings = [register_question(twilio_server, audio_files, digit).id for digit in "78"]
-    work("audio")
-    worker = transcription_worker(app)
-    assert worker.stderr.count("transcribe_recording") >= 2, worker.stderr[-2000:]
-    assert worker.stderr.count("speech recogniser built") == 1, worker.stderr[-2000:]
+    recordings, log, saved = worked
+    snapshots.restore(saved)
+    assert log.count("transcribe_recording") >= 2, log[-2000:]
+    assert log.count("speech recogniser built") == 1, log[-2000:]
     for recording_id in recordings:
         assert_transcribed_tagged_and_flagged(recording_id)
 
