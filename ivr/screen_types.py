@@ -79,8 +79,9 @@ class End:
 Screen = Callable[[Turn], Menu | Go | RecordStep | End]
 
 
-# Arguments of the URL that are about the request, not the screen: never carried on to the next screen.
-REQUEST_ARGS = ("try", "once")
+# Arguments of the URL that are about the request, not the screen: never carried on to the next screen
+# ("keys": the options a menu offered, ivr.offered_keys).
+REQUEST_ARGS = ("try", "once", "keys")
 
 
 def clean_args(args) -> dict[str, str]:
