@@ -73,7 +73,7 @@ def show_step(name: str, form, args) -> VoiceResponse:
 def press_key(name: str, form, args) -> VoiceResponse:
     """Act on the key pressed (or the silence) on a screen's <Gather>."""
     call = call_records.open_call(form)
-    turn = Turn(call, clean_args(args), form)
+    turn = Turn(call, clean_args(args), form, answering=True)
     if name not in SCREENS:
         return render(turn, Go("menu"))
     built = offered_keys.offered(args.get(offered_keys.ARG, "")) or SCREENS[name](turn)

@@ -21,6 +21,7 @@ class Turn:
     call: Call
     args: dict[str, str]
     form: dict
+    answering: bool = False  # built to answer a key, not to speak: a screen may skip what only its words need
 
     @property
     def language(self):

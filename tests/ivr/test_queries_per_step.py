@@ -38,9 +38,9 @@ SETTINGS = ("SET ", "PRAGMA ", "SAVEPOINT", "RELEASE SAVEPOINT")  # a connection
 STEP_STATEMENTS = {
     "dial": 21,  # was 28: the call row, its caller and the start offers (learning, help desk, peers)
     "menu: next lesson": 10,  # was 24, then 17: the menu's offered keys come back in its signed key URL
-    "segment heard": 10,  # was 15
+    "segment heard": 7,  # was 15, then 10: the segment answered is built without its intro (words only)
     "key 6: next lesson": 10,  # was 14
-    "back to the list, then the main menu": 11,  # two webhooks; was 23, then 12
+    "back to the list, then the main menu": 8,  # two webhooks; was 23, then 12, then 11
 }
 
 
