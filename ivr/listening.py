@@ -1,6 +1,6 @@
 """What callers listen to: listening events, progress through lessons, what to offer next, stories and their tellers."""
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Row, distinct, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from audio import playback
@@ -54,37 +54,42 @@ def save_progress(
     progress.completed_at = utcnow() if done else None
 
 
-def unfinished_lesson(call: Call) -> tuple[LessonProgress, Lesson, str] | None:
-    """The latest unfinished lesson still published in the call's language: (progress, lesson, title)."""
+def progress_of(call: Call) -> list[Row]:
+    """The caller's lessons begun or finished, latest first, in one statement: lesson_id, topic_id, position,
+    completed_at, and the kind and title of those still published in the call's language (else None)."""
     if call.contact_id is None:
-        return None
+        return []
+    published = (Lesson.id == LessonProgress.lesson_id) & (Lesson.status == Lesson.PUBLISHED)
     track_here = (LessonTrack.lesson_id == Lesson.id) & (
         LessonTrack.language_code == call_records.call_language(call).code
     )
     query = (
-        select(LessonProgress, Lesson, LessonTrack.title)
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .join(LessonTrack, track_here)
-        .where(LessonProgress.contact_id == call.contact_id, LessonProgress.completed_at.is_(None))
-        .where(Lesson.status == Lesson.PUBLISHED)
+        select(
+            LessonProgress.lesson_id,
+            LessonProgress.topic_id,
+            LessonProgress.position,
+            LessonProgress.completed_at,
+            Lesson.kind,
+            LessonTrack.title,
+        )
+        .outerjoin(Lesson, published)
+        .outerjoin(LessonTrack, track_here)
+        .where(LessonProgress.contact_id == call.contact_id)
         .order_by(LessonProgress.updated_at.desc(), LessonProgress.id.desc())
-        .limit(1)
     )
-    row = db.session.execute(query).first()
-    return tuple(row) if row else None
+    return list(db.session.execute(query))
 
 
-def next_lesson(call: Call) -> tuple[Lesson, str] | None:
+def unfinished_lesson(progress: list[Row]) -> Row | None:
+    """The latest unfinished lesson still published in the call's language (of progress_of's rows)."""
+    return next((row for row in progress if row.completed_at is None and row.title is not None), None)
+
+
+def next_lesson(call: Call, progress: list[Row]) -> tuple[Lesson, str] | None:
     """The first lesson the caller has not finished: in the topic they last listened to, else any topic."""
     if call.contact_id is None:
         return None
-    finished = set(
-        db.session.scalars(
-            select(LessonProgress.lesson_id).where(
-                LessonProgress.contact_id == call.contact_id, LessonProgress.completed_at.is_not(None)
-            )
-        )
-    )
+    finished = {row.lesson_id for row in progress if row.completed_at is not None}
     waiting = [
         (lesson, track.title)
         for lesson, track in _in_topic_order(
@@ -92,12 +97,7 @@ def next_lesson(call: Call) -> tuple[Lesson, str] | None:
         )
         if lesson.id not in finished
     ]
-    last_topic = db.session.scalar(
-        select(LessonProgress.topic_id)
-        .filter_by(contact_id=call.contact_id)
-        .order_by(LessonProgress.updated_at.desc(), LessonProgress.id.desc())
-        .limit(1)
-    )
+    last_topic = progress[0].topic_id if progress else None
     same_topic = [found for found in waiting if found[0].topic_id == last_topic]
     return (same_topic or waiting or [None])[0]
 

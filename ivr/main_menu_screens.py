@@ -100,14 +100,14 @@ MENU_EXTRAS: tuple[Callable[[Turn], list[tuple[Line, str, Go]]], ...] = ()
 
 def _own_lesson(turn: Turn) -> tuple[Line, Go] | None:
     """The lesson left unfinished (to continue where it stopped), else the next one not yet heard."""
-    unfinished = listening.unfinished_lesson(turn.call)
+    progress = listening.progress_of(turn.call)  # one statement for both questions
+    unfinished = listening.unfinished_lesson(progress)
     if unfinished is not None:
-        progress, lesson, title = unfinished
-        here = {"lesson": lesson.id, "topic": progress.topic_id, "kind": lesson.kind}
-        return Line("resume_offer", {"title": title}), Go(
-            "play", {**here, "pos": progress.position, "intro": 1}
+        here = {"lesson": unfinished.lesson_id, "topic": unfinished.topic_id, "kind": unfinished.kind}
+        return Line("resume_offer", {"title": unfinished.title}), Go(
+            "play", {**here, "pos": unfinished.position, "intro": 1}
         )
-    found = listening.next_lesson(turn.call)
+    found = listening.next_lesson(turn.call, progress)
     if found is None:
         return None
     lesson, title = found
