@@ -85,18 +85,13 @@ def unfinished_lesson(progress: list[Row]) -> Row | None:
     return next((row for row in progress if row.completed_at is None and row.title is not None), None)
 
 
-def next_lesson(call: Call, progress: list[Row]) -> tuple[Lesson, str] | None:
+def next_lesson(call: Call, progress: list[Row]) -> tuple[playback.PublishedLesson, str] | None:
     """The first lesson the caller has not finished: in the topic they last listened to, else any topic."""
     if call.contact_id is None:
         return None
     finished = {row.lesson_id for row in progress if row.completed_at is not None}
-    waiting = [
-        (lesson, track.title)
-        for lesson, track in _in_topic_order(
-            playback.published_lessons(call_records.call_language(call).code)
-        )
-        if lesson.id not in finished
-    ]
+    published = playback.published_copies(call_records.call_language(call).code)
+    waiting = [(lesson, lesson.title) for lesson in _in_topic_order(published) if lesson.id not in finished]
     last_topic = progress[0].topic_id if progress else None
     same_topic = [found for found in waiting if found[0].topic_id == last_topic]
     return (same_topic or waiting or [None])[0]
@@ -105,7 +100,7 @@ def next_lesson(call: Call, progress: list[Row]) -> tuple[Lesson, str] | None:
 def _in_topic_order(found: list) -> list:
     """Lessons in curriculum order: by their topic's place in the topic list, then their own order."""
     places = kept_rows.kept("topic_positions", (Topic.__tablename__,), _topic_positions)
-    return sorted(found, key=lambda row: places.get(row[0].topic_id, len(places)))
+    return sorted(found, key=lambda lesson: places.get(lesson.topic_id, len(places)))
 
 
 def _topic_positions() -> dict[int, int]:
@@ -152,16 +147,16 @@ def story_teller(lesson: Lesson) -> tuple[str | None, District | None]:
     return role, teller.district
 
 
-def stories_nearby_first(call: Call) -> list:
-    """Published stories in the call's language, those told in the caller's district first: [(lesson, track)]."""
-    found = playback.published_lessons(call_records.call_language(call).code, kind=Lesson.STORY)
+def stories_nearby_first(call: Call) -> list[playback.PublishedLesson]:
+    """Published stories in the call's language, those told in the caller's district first."""
+    found = playback.published_copies(call_records.call_language(call).code, kind=Lesson.STORY)
     district_id = call.contact.district_id if call.contact is not None else None
     if district_id is None:
         return found
-    return sorted(found, key=lambda row: _told_in(row[0]) != district_id)
+    return sorted(found, key=lambda lesson: _told_in(lesson) != district_id)
 
 
-def _told_in(lesson: Lesson) -> int | None:
+def _told_in(lesson: playback.PublishedLesson) -> int | None:
     recording = db.session.get(Recording, lesson.source_recording_id) if lesson.source_recording_id else None
     return recording.contact.district_id if recording is not None and recording.contact is not None else None
 

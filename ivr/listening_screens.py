@@ -112,9 +112,9 @@ def _siblings(turn: Turn) -> tuple[list[int], int]:
     kind = turn.args.get("kind", Lesson.LESSON)
     topic_id = turn.int_arg("topic") if kind == Lesson.LESSON else None
     if kind == Lesson.STORY:
-        ids = [lesson.id for lesson, _ in listening.stories_nearby_first(turn.call)]
+        ids = [lesson.id for lesson in listening.stories_nearby_first(turn.call)]
     else:
-        ids = [lesson.id for lesson, _ in playback.published_lessons(turn.language.code, topic_id, kind=kind)]
+        ids = [lesson.id for lesson in playback.published_copies(turn.language.code, topic_id, kind=kind)]
     lesson_id = turn.int_arg("lesson")
     return ids, ids.index(lesson_id) if lesson_id in ids else -1
 

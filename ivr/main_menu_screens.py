@@ -60,7 +60,7 @@ def _new_answer_offer(turn: Turn) -> Menu | None:
     if since is None or not topics:
         return None
     code = turn.language.code
-    titles = {lesson.id: track.title for lesson, track in playback.published_lessons(code, kind=Lesson.STORY)}
+    titles = {lesson.id: lesson.title for lesson in playback.published_copies(code, kind=Lesson.STORY)}
     found = [i for i in helpdesk.published_answers(topics, since, turn.call.contact_id) if i in titles]
     if not found:
         return None
