@@ -1,6 +1,6 @@
 """What callers listen to: listening events, progress through lessons, what to offer next, stories and their tellers."""
 
-from sqlalchemy import Row, distinct, func, select
+from sqlalchemy import Insert, Row, distinct, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from audio import playback
@@ -24,7 +24,6 @@ def log_listen(call: Call, lesson_id: int, position: int, event: str) -> None:
     Twilio retries a webhook it got no answer to: the retry's event has the same request key, so
     the unique index refuses it and nothing is counted twice (one statement, no read first).
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     row = {
         "call_id": call.id,
         "contact_id": call.contact_id,
@@ -34,7 +33,18 @@ def log_listen(call: Call, lesson_id: int, position: int, event: str) -> None:
         "request_key": call_records.request_key(),
         "created_at": utcnow(),
     }
-    db.session.execute(insert(ListenEvent).values(row).on_conflict_do_nothing())
+    db.session.execute(_listen_event_insert(db.session.get_bind().dialect.name), row)
+
+
+_INSERTS: dict[str, Insert] = {}
+
+
+def _listen_event_insert(dialect: str) -> Insert:
+    """Built once per dialect, on the table rather than the ORM class: building the statement cost more than running it."""
+    if dialect not in _INSERTS:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _INSERTS[dialect] = insert(ListenEvent.__table__).on_conflict_do_nothing()
+    return _INSERTS[dialect]
 
 
 def save_progress(
