@@ -10,6 +10,7 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 from audio.models import Lesson, LessonSegment, LessonTrack
+from core import kept_rows
 from core.db import db
 
 MEDIA_URL_SECONDS = 6 * 3600  # long enough for a call, short enough that a leaked link dies
@@ -38,6 +39,33 @@ def published_lessons(language_code: str, topic_id: int | None = None, kind: str
     if topic_id is not None:
         query = query.where(Lesson.topic_id == topic_id)
     return [tuple(row) for row in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class PublishedLesson:
+    """What the phone line's menus need of a published lesson: a plain copy (see published_copies)."""
+
+    id: int
+    topic_id: int | None
+    kind: str
+    source_recording_id: int | None
+    title: str  # its track's title in the language asked for
+
+
+def published_copies(language_code: str, topic_id: int | None = None, kind: str = Lesson.LESSON):
+    """published_lessons as plain copies kept per process (core.kept_rows): the line's menus ask at most steps."""
+    tables = (Lesson.__tablename__, LessonTrack.__tablename__)
+    every = kept_rows.kept(
+        f"published_lessons:{language_code}:{kind}", tables, lambda: _copies(language_code, kind)
+    )
+    return [lesson for lesson in every if topic_id is None or lesson.topic_id == topic_id]
+
+
+def _copies(language_code: str, kind: str) -> list[PublishedLesson]:
+    return [
+        PublishedLesson(lesson.id, lesson.topic_id, lesson.kind, lesson.source_recording_id, track.title)
+        for lesson, track in published_lessons(language_code, kind=kind)
+    ]
 
 
 def lesson_playlist(lesson_id: int, language_code: str) -> list[PlaylistItem]:

@@ -26,6 +26,7 @@ from ivr import (
     missed_calls,
     more_options_screens,
     name_screens,
+    offered_keys,
     prompt_editing,
     recording_screens,
     registration_screens,
@@ -72,10 +73,10 @@ def show_step(name: str, form, args) -> VoiceResponse:
 def press_key(name: str, form, args) -> VoiceResponse:
     """Act on the key pressed (or the silence) on a screen's <Gather>."""
     call = call_records.open_call(form)
-    turn = Turn(call, clean_args(args), form)
+    turn = Turn(call, clean_args(args), form, answering=True)
     if name not in SCREENS:
         return render(turn, Go("menu"))
-    built = SCREENS[name](turn)
+    built = offered_keys.offered(args.get(offered_keys.ARG, "")) or SCREENS[name](turn)
     if not isinstance(built, Menu):  # the screen has moved on (e.g. a retried webhook): show it again
         return render(turn, Go(name, turn.args))
     digits = form.get("Digits", "")
@@ -137,7 +138,7 @@ def render(turn: Turn, go: Go, failures: int = 0) -> VoiceResponse:
         )
     if isinstance(result, RecordStep):
         return _record(turn, lines, result.consent_id)
-    action = key_url(go.screen, turn.args, failures)
+    action = key_url(go.screen, turn.args, failures, offered_keys.carried(result))
     speech = _speech(turn, lines)
     return twiml.menu(speech, action, no_input=action, timeout=result.timeout, num_digits=result.digits)
 
@@ -172,12 +173,14 @@ def _speech(turn: Turn, lines: list[Line]) -> list[twiml.Speech]:
     return spoken
 
 
-def key_url(name: str, args: dict, failures: int) -> str:
+def key_url(name: str, args: dict, failures: int, keys: str = "") -> str:
     """The public URL a screen's <Gather> posts its key to.
 
     "once" is new at every rendering, so the key press answering it is one request however often
     Twilio retries it, and pressing the same key again on the same screen is another (see
-    call_records.request_key).
+    call_records.request_key). "keys" carries the options offered, when they can be (ivr.offered_keys).
     """
     query = {**clean_args(args), "try": failures, "once": secrets.token_hex(4)}
+    if keys:
+        query[offered_keys.ARG] = keys
     return public_url(f"/ivr/key/{name}?" + urlencode(query))

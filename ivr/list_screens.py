@@ -35,7 +35,7 @@ def choice_list(turn: Turn, name: str, intro: str, items: list[tuple[str, Go]], 
 
 def topics(turn: Turn) -> Menu | Go:
     code = turn.language.code
-    topic_ids = {lesson.topic_id for lesson, _ in playback.published_lessons(code) if lesson.topic_id}
+    topic_ids = {lesson.topic_id for lesson in playback.published_copies(code) if lesson.topic_id}
     found = db.session.scalars(
         select(Topic).where(Topic.id.in_(topic_ids)).order_by(Topic.position, Topic.id)
     )
@@ -47,10 +47,13 @@ def topics(turn: Turn) -> Menu | Go:
 
 def lessons(turn: Turn) -> Menu | Go:
     topic_id = turn.int_arg("topic")
-    found = playback.published_lessons(turn.language.code, topic_id) if topic_id else []
+    found = playback.published_copies(turn.language.code, topic_id) if topic_id else []
     items = [
-        (track.title, Go("play", {"lesson": lesson.id, "topic": topic_id, "kind": Lesson.LESSON, "intro": 1}))
-        for lesson, track in found
+        (
+            lesson.title,
+            Go("play", {"lesson": lesson.id, "topic": topic_id, "kind": Lesson.LESSON, "intro": 1}),
+        )
+        for lesson in found
     ]
     if not items:
         return Go("topics", notice=("list_end",))
@@ -60,8 +63,8 @@ def lessons(turn: Turn) -> Menu | Go:
 def stories(turn: Turn) -> Menu | Go:
     found = listening.stories_nearby_first(turn.call)
     items = [
-        (track.title, Go("play", {"lesson": lesson.id, "kind": Lesson.STORY, "intro": 1}))
-        for lesson, track in found
+        (lesson.title, Go("play", {"lesson": lesson.id, "kind": Lesson.STORY, "intro": 1}))
+        for lesson in found
     ]
     if not items:
         return Go("menu", notice=("no_stories",))

@@ -1,6 +1,6 @@
 """What callers listen to: listening events, progress through lessons, what to offer next, stories and their tellers."""
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Insert, Row, distinct, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from audio import playback
@@ -24,7 +24,6 @@ def log_listen(call: Call, lesson_id: int, position: int, event: str) -> None:
     Twilio retries a webhook it got no answer to: the retry's event has the same request key, so
     the unique index refuses it and nothing is counted twice (one statement, no read first).
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     row = {
         "call_id": call.id,
         "contact_id": call.contact_id,
@@ -34,7 +33,18 @@ def log_listen(call: Call, lesson_id: int, position: int, event: str) -> None:
         "request_key": call_records.request_key(),
         "created_at": utcnow(),
     }
-    db.session.execute(insert(ListenEvent).values(row).on_conflict_do_nothing())
+    db.session.execute(_listen_event_insert(db.session.get_bind().dialect.name), row)
+
+
+_INSERTS: dict[str, Insert] = {}
+
+
+def _listen_event_insert(dialect: str) -> Insert:
+    """Built once per dialect, on the table rather than the ORM class: building the statement cost more than running it."""
+    if dialect not in _INSERTS:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _INSERTS[dialect] = insert(ListenEvent.__table__).on_conflict_do_nothing()
+    return _INSERTS[dialect]
 
 
 def save_progress(
@@ -54,50 +64,45 @@ def save_progress(
     progress.completed_at = utcnow() if done else None
 
 
-def unfinished_lesson(call: Call) -> tuple[LessonProgress, Lesson, str] | None:
-    """The latest unfinished lesson still published in the call's language: (progress, lesson, title)."""
+def progress_of(call: Call) -> list[Row]:
+    """The caller's lessons begun or finished, latest first, in one statement: lesson_id, topic_id, position,
+    completed_at, and the kind and title of those still published in the call's language (else None)."""
     if call.contact_id is None:
-        return None
+        return []
+    published = (Lesson.id == LessonProgress.lesson_id) & (Lesson.status == Lesson.PUBLISHED)
     track_here = (LessonTrack.lesson_id == Lesson.id) & (
         LessonTrack.language_code == call_records.call_language(call).code
     )
     query = (
-        select(LessonProgress, Lesson, LessonTrack.title)
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .join(LessonTrack, track_here)
-        .where(LessonProgress.contact_id == call.contact_id, LessonProgress.completed_at.is_(None))
-        .where(Lesson.status == Lesson.PUBLISHED)
+        select(
+            LessonProgress.lesson_id,
+            LessonProgress.topic_id,
+            LessonProgress.position,
+            LessonProgress.completed_at,
+            Lesson.kind,
+            LessonTrack.title,
+        )
+        .outerjoin(Lesson, published)
+        .outerjoin(LessonTrack, track_here)
+        .where(LessonProgress.contact_id == call.contact_id)
         .order_by(LessonProgress.updated_at.desc(), LessonProgress.id.desc())
-        .limit(1)
     )
-    row = db.session.execute(query).first()
-    return tuple(row) if row else None
+    return list(db.session.execute(query))
 
 
-def next_lesson(call: Call) -> tuple[Lesson, str] | None:
+def unfinished_lesson(progress: list[Row]) -> Row | None:
+    """The latest unfinished lesson still published in the call's language (of progress_of's rows)."""
+    return next((row for row in progress if row.completed_at is None and row.title is not None), None)
+
+
+def next_lesson(call: Call, progress: list[Row]) -> tuple[playback.PublishedLesson, str] | None:
     """The first lesson the caller has not finished: in the topic they last listened to, else any topic."""
     if call.contact_id is None:
         return None
-    finished = set(
-        db.session.scalars(
-            select(LessonProgress.lesson_id).where(
-                LessonProgress.contact_id == call.contact_id, LessonProgress.completed_at.is_not(None)
-            )
-        )
-    )
-    waiting = [
-        (lesson, track.title)
-        for lesson, track in _in_topic_order(
-            playback.published_lessons(call_records.call_language(call).code)
-        )
-        if lesson.id not in finished
-    ]
-    last_topic = db.session.scalar(
-        select(LessonProgress.topic_id)
-        .filter_by(contact_id=call.contact_id)
-        .order_by(LessonProgress.updated_at.desc(), LessonProgress.id.desc())
-        .limit(1)
-    )
+    finished = {row.lesson_id for row in progress if row.completed_at is not None}
+    published = playback.published_copies(call_records.call_language(call).code)
+    waiting = [(lesson, lesson.title) for lesson in _in_topic_order(published) if lesson.id not in finished]
+    last_topic = progress[0].topic_id if progress else None
     same_topic = [found for found in waiting if found[0].topic_id == last_topic]
     return (same_topic or waiting or [None])[0]
 
@@ -105,7 +110,7 @@ def next_lesson(call: Call) -> tuple[Lesson, str] | None:
 def _in_topic_order(found: list) -> list:
     """Lessons in curriculum order: by their topic's place in the topic list, then their own order."""
     places = kept_rows.kept("topic_positions", (Topic.__tablename__,), _topic_positions)
-    return sorted(found, key=lambda row: places.get(row[0].topic_id, len(places)))
+    return sorted(found, key=lambda lesson: places.get(lesson.topic_id, len(places)))
 
 
 def _topic_positions() -> dict[int, int]:
@@ -152,16 +157,16 @@ def story_teller(lesson: Lesson) -> tuple[str | None, District | None]:
     return role, teller.district
 
 
-def stories_nearby_first(call: Call) -> list:
-    """Published stories in the call's language, those told in the caller's district first: [(lesson, track)]."""
-    found = playback.published_lessons(call_records.call_language(call).code, kind=Lesson.STORY)
+def stories_nearby_first(call: Call) -> list[playback.PublishedLesson]:
+    """Published stories in the call's language, those told in the caller's district first."""
+    found = playback.published_copies(call_records.call_language(call).code, kind=Lesson.STORY)
     district_id = call.contact.district_id if call.contact is not None else None
     if district_id is None:
         return found
-    return sorted(found, key=lambda row: _told_in(row[0]) != district_id)
+    return sorted(found, key=lambda lesson: _told_in(lesson) != district_id)
 
 
-def _told_in(lesson: Lesson) -> int | None:
+def _told_in(lesson: playback.PublishedLesson) -> int | None:
     recording = db.session.get(Recording, lesson.source_recording_id) if lesson.source_recording_id else None
     return recording.contact.district_id if recording is not None and recording.contact is not None else None
 

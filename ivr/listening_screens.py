@@ -37,8 +37,10 @@ def play(turn: Turn) -> Menu | Go:
     if position >= len(playlist):
         return Go("after", _here(turn.args))
     item, here = playlist[position], _here(turn.args)
-    lines = _intro(turn, lesson_id) if turn.args.get("intro") else []
-    help_lines = _playback_help(turn) if position == 0 else []  # after the first segment: content first
+    speaks = not turn.answering  # the intro and the help are words only: a key's answer needs neither
+    lines = _intro(turn, lesson_id) if speaks and turn.args.get("intro") else []
+    # The keys' help after the first segment: content first.
+    help_lines = _playback_help(turn) if speaks and position == 0 else []
     options = {
         "#": _advance(position, len(playlist), ListenEvent.SKIP),
         "0": Go("play", {**here, "pos": position}),
@@ -110,9 +112,9 @@ def _siblings(turn: Turn) -> tuple[list[int], int]:
     kind = turn.args.get("kind", Lesson.LESSON)
     topic_id = turn.int_arg("topic") if kind == Lesson.LESSON else None
     if kind == Lesson.STORY:
-        ids = [lesson.id for lesson, _ in listening.stories_nearby_first(turn.call)]
+        ids = [lesson.id for lesson in listening.stories_nearby_first(turn.call)]
     else:
-        ids = [lesson.id for lesson, _ in playback.published_lessons(turn.language.code, topic_id, kind=kind)]
+        ids = [lesson.id for lesson in playback.published_copies(turn.language.code, topic_id, kind=kind)]
     lesson_id = turn.int_arg("lesson")
     return ids, ids.index(lesson_id) if lesson_id in ids else -1
 

@@ -60,7 +60,7 @@ def _new_answer_offer(turn: Turn) -> Menu | None:
     if since is None or not topics:
         return None
     code = turn.language.code
-    titles = {lesson.id: track.title for lesson, track in playback.published_lessons(code, kind=Lesson.STORY)}
+    titles = {lesson.id: lesson.title for lesson in playback.published_copies(code, kind=Lesson.STORY)}
     found = [i for i in helpdesk.published_answers(topics, since, turn.call.contact_id) if i in titles]
     if not found:
         return None
@@ -100,14 +100,14 @@ MENU_EXTRAS: tuple[Callable[[Turn], list[tuple[Line, str, Go]]], ...] = ()
 
 def _own_lesson(turn: Turn) -> tuple[Line, Go] | None:
     """The lesson left unfinished (to continue where it stopped), else the next one not yet heard."""
-    unfinished = listening.unfinished_lesson(turn.call)
+    progress = listening.progress_of(turn.call)  # one statement for both questions
+    unfinished = listening.unfinished_lesson(progress)
     if unfinished is not None:
-        progress, lesson, title = unfinished
-        here = {"lesson": lesson.id, "topic": progress.topic_id, "kind": lesson.kind}
-        return Line("resume_offer", {"title": title}), Go(
-            "play", {**here, "pos": progress.position, "intro": 1}
+        here = {"lesson": unfinished.lesson_id, "topic": unfinished.topic_id, "kind": unfinished.kind}
+        return Line("resume_offer", {"title": unfinished.title}), Go(
+            "play", {**here, "pos": unfinished.position, "intro": 1}
         )
-    found = listening.next_lesson(turn.call)
+    found = listening.next_lesson(turn.call, progress)
     if found is None:
         return None
     lesson, title = found

@@ -21,6 +21,7 @@ class Turn:
     call: Call
     args: dict[str, str]
     form: dict
+    answering: bool = False  # built to answer a key, not to speak: a screen may skip what only its words need
 
     @property
     def language(self):
@@ -79,8 +80,9 @@ class End:
 Screen = Callable[[Turn], Menu | Go | RecordStep | End]
 
 
-# Arguments of the URL that are about the request, not the screen: never carried on to the next screen.
-REQUEST_ARGS = ("try", "once")
+# Arguments of the URL that are about the request, not the screen: never carried on to the next screen
+# ("keys": the options a menu offered, ivr.offered_keys).
+REQUEST_ARGS = ("try", "once", "keys")
 
 
 def clean_args(args) -> dict[str, str]:

@@ -148,6 +148,19 @@ def test_publish_then_retire_removes_it_from_menus_and_playlists_at_once(app, au
     assert playback.lesson_playlist(lesson.id, "hi") == []
 
 
+def test_the_lines_kept_copies_hear_a_publication_and_a_retirement_in_this_process_at_once(app, audio_files):
+    topic = db.session.scalar(db.select(Topic).filter_by(slug="twin-pit"))
+    lesson = upload(audio_files.speech_wav, title="Twin pits", topic_id=topic.id)
+    assert playback.published_copies("hi", topic.id) == []  # kept now, and dropped by the next write
+    lesson_library.set_lesson_status(lesson.id, Lesson.PUBLISHED)
+    copies = playback.published_copies("hi", topic.id)
+    assert [(copy.id, copy.topic_id, copy.kind, copy.title) for copy in copies] == [
+        (lesson.id, topic.id, Lesson.LESSON, "Twin pits")
+    ]
+    lesson_library.set_lesson_status(lesson.id, Lesson.RETIRED)
+    assert playback.published_copies("hi") == []
+
+
 def test_titles_per_language(app, audio_files):
     lesson = upload(audio_files.hindi_wav, title="हाथ धोना")
     with audio_files.speech_wav.open("rb") as stream:
