@@ -3,8 +3,14 @@
 Only a menu whose every way on is a plain Go (no effect to run, no typed number) is carried: the main
 menu and the spoken lists. Twilio signs the URL with the key's request, so what comes back is what we
 offered; the caller's key is answered by what they heard, and the screen is built once, when it speaks.
+
+The options travel as base64url of compact JSON: letters, digits, "-" and "_" only. Percent-encoded
+JSON ("%7B%22o%22%3A...") is decoded back by HTTP clients and proxies that normalise URLs, and a URL
+that reaches us other than as it was signed fails Twilio's signature check.
 """
 
+import base64
+import binascii
 import json
 
 from ivr.screen_types import Action, Go, Menu, clean_args
@@ -13,7 +19,7 @@ ARG = "keys"  # the key URL's argument that carries them
 
 
 def carried(menu: Menu) -> str:
-    """The menu's options, back and silence as compact JSON; '' when one of them is not a plain Go."""
+    """The menu's options, back and silence, URL-safe; '' when one of them is not a plain Go."""
     ways = [*menu.options.values(), menu.back, menu.on_silence]
     if menu.digits != 1 or menu.number is not None or not all(w is None or isinstance(w, Go) for w in ways):
         return ""
@@ -22,7 +28,8 @@ def carried(menu: Menu) -> str:
         "b": _go_data(menu.back),
         "s": _go_data(menu.on_silence),
     }
-    return json.dumps(found, separators=(",", ":"))
+    text = json.dumps(found, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
 
 def offered(text: str) -> Menu | None:
@@ -30,10 +37,10 @@ def offered(text: str) -> Menu | None:
     if not text:
         return None
     try:
-        found = json.loads(text)
+        found = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         options: dict[str, Action] = {str(key): _go(data) for key, data in found["o"].items()}
         return Menu([], options, back=_maybe_go(found["b"]), on_silence=_maybe_go(found["s"]))
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         return None  # not ours (the URL is signed, so an older release's): build the screen instead
 
 

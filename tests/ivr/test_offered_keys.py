@@ -1,5 +1,6 @@
 """A menu's keys are answered by what the caller heard offered, carried in the signed key URL (ivr.offered_keys)."""
 
+import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.ivr_fixtures import Phone, make_lesson
@@ -33,3 +34,13 @@ def test_a_key_url_that_carries_no_offered_keys_builds_the_screen_to_answer(twil
     assert "keys" in parse_qs(action.query)
     phone.post(action._replace(query=urlencode(args)).geturl(), Digits="1")
     assert played_lesson(phone) == str(lesson.id)
+
+
+def test_the_offered_keys_travel_in_characters_no_client_or_proxy_re_encodes(twilio_post):
+    make_lesson("Pit lining")
+    phone = on_the_main_menu(twilio_post)
+    raw_query = urlsplit(phone.twiml.find("Gather").get("action")).query
+    carried = next(part.split("=", 1)[1] for part in raw_query.split("&") if part.startswith("keys="))
+    # Percent-encoded JSON is decoded back by HTTP clients that normalise URLs (aiohttp did, and the
+    # signature over the URL Twilio signed then fails): only unreserved characters may travel.
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", carried), carried
