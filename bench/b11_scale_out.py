@@ -186,6 +186,8 @@ def run(args) -> dict:
         "CHAUPAL_ENV": "testing",  # the campaign clock is pinned inside calling hours (as in B6)
         "CLOCK_OFFSET_SECONDS": str(pinned_clock_offset()),
         "CAMPAIGN_SMS_SEGMENTS_PER_SECOND": str(PROVIDER_LIMIT_PER_SECOND),
+        # A sending job sends one row at a time: the second worker has work only with a second job.
+        "CAMPAIGN_SENDING_JOBS": "2",
     }
     with Cluster(env) as cluster:
         cluster.twilio.rate_limit_per_second = PROVIDER_LIMIT_PER_SECOND

@@ -109,9 +109,13 @@ def make_plan(run: CampaignRun) -> Plan:
 
 
 def batch_size() -> int:
-    """Rows in one batch: a BATCH_SECONDS' worth at the faster of the two channels' limits."""
+    """Rows in one batch: each sending job's share of a BATCH_SECONDS' worth at the faster channel's limit.
+
+    A job sends one row at a time: a batch of the whole second's worth left the run's other jobs, on
+    other workers, nothing to claim (B11: a second campaign worker added x1.03).
+    """
     per_second = max(dispatch.rate_limit(Delivery.VOICE), dispatch.rate_limit(Delivery.SMS))
-    return math.ceil(per_second * BATCH_SECONDS)
+    return math.ceil(per_second * BATCH_SECONDS / dispatch.sending_jobs())
 
 
 def claim(plan: Plan, size: int) -> tuple[list[Outgoing], str]:

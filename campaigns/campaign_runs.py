@@ -215,7 +215,7 @@ def _feed(run: CampaignRun) -> None:
     and campaign_controls.cancel bite within a batch."""
     until = time.time() + tick_seconds() * SENDER_TICKS
     slot = math.floor(time.time() / tick_seconds())
-    for sender in range(sending_jobs()):
+    for sender in range(dispatch.sending_jobs()):
         job_id = f"send-{run.id}-{slot}-{sender}"
         try:
             queue.get_queue("campaigns").enqueue(
@@ -225,11 +225,6 @@ def _feed(run: CampaignRun) -> None:
             continue  # two ticks met in one slot
         except RedisError as error:
             log.warning("run %s: could not book its sending job: %s", run.id, error)
-
-
-def sending_jobs() -> int:
-    """Sending jobs per run and tick: one sends a row at a time, so one per REST round trip's worth of the rate."""
-    return max(1, int(current_app.config["CAMPAIGN_SENDING_JOBS"]))
 
 
 def _enqueue(ids: list[int]) -> None:

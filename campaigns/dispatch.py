@@ -76,6 +76,11 @@ return 0
 """
 
 
+def sending_jobs() -> int:
+    """Sending jobs per run and tick: one sends a row at a time, so one per REST round trip's worth of the rate."""
+    return max(1, int(current_app.config["CAMPAIGN_SENDING_JOBS"]))
+
+
 def rate_limit(channel: str) -> int:
     """Allowed calls (voice) or SMS segments (sms) per second per sender: sends are paced evenly,
     checked and booked atomically in Redis."""
