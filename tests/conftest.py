@@ -105,6 +105,10 @@ def app(tmp_path_factory, database_url, redis_url, twilio_server):
             # Still scrypt, at 1/32 of the work: hundreds of tests log in, and each full-strength
             # hash or check costs a quarter of a second (tests/core/test_auth.py checks the default).
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            # Twilio's default of one call (and one SMS segment) a second made every three-person
+            # campaign test wait two seconds; the pacing tests set their own rates.
+            "CAMPAIGN_CALLS_PER_SECOND": "50",
+            "CAMPAIGN_SMS_SEGMENTS_PER_SECOND": "50",
         }
     )
     upgrade(app)
