@@ -1,6 +1,11 @@
 # The two everyday commands: `make run` (the whole system with demo data) and `make test`.
 .PHONY: run test check lint types lock bench
 
+# Python keeps its compiled modules (in __pycache__, ignored by git) even where the environment
+# says not to: without them every test process and every worker it starts compiles the whole app
+# and every test module again (half of a test process's start-up).
+export PYTHONDONTWRITEBYTECODE :=
+
 run:
 	@scripts/setup
 	.venv/bin/chaupal up
