@@ -5,6 +5,7 @@ import math
 import os
 import platform
 import re
+import sqlite3
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -112,7 +113,10 @@ def machine() -> dict:
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "memory": _memory(),
+        "system": _system(),
         "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "ffmpeg": _ffmpeg(),
         **packages,
@@ -124,6 +128,28 @@ def _version(package: str) -> str:
         return version(package)
     except Exception:  # noqa: BLE001 - a missing package is reported, not fatal
         return "not installed"
+
+
+def _memory() -> str:
+    """The machine's memory as /proc/meminfo gives it, in GiB."""
+    try:
+        total_kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        )
+    except (OSError, StopIteration, ValueError):
+        return "unknown"
+    return f"{total_kib / 2**20:.1f} GiB"
+
+
+def _system() -> str:
+    """The operating system's name and version (os-release), and the kernel."""
+    try:
+        release = platform.freedesktop_os_release().get("PRETTY_NAME", "")
+    except OSError:
+        release = platform.system()
+    return f"{release}, kernel {platform.release()}"
 
 
 def _ffmpeg() -> str:
