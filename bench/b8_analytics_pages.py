@@ -45,8 +45,8 @@ def seed_if_empty(database_url: str, events: int) -> float:
     started = time.monotonic()
     command = [
         sys.executable,
-        "-c",
-        "from core.cli import cli; cli()",
+        "-m",
+        "core.cli",  # the whole command line: the domain packages add their commands (analytics among them)
         "analytics",
         "seed",
         "--events",

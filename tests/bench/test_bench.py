@@ -121,3 +121,11 @@ def test_the_bench_command_lists_its_benchmarks_and_refuses_unknown_names():
     )
     assert wrong.returncode == 2 and "unknown benchmark B99" in wrong.stderr
     assert not (wrong.stdout and "report:" in wrong.stdout)  # nothing was run, the report not rewritten
+
+
+def test_the_analytics_benchmark_seeds_its_database_through_the_chaupal_command(tmp_path):
+    from bench import b8_analytics_pages
+
+    url = f"sqlite:///{tmp_path / 'b8.db'}"
+    assert b8_analytics_pages.seed_if_empty(url, 500) > 0
+    assert b8_analytics_pages.seed_if_empty(url, 500) == 0  # the calls are there now: left as they are
