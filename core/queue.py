@@ -27,9 +27,12 @@ log = logging.getLogger(__name__)
 
 QUEUES = ("audio", "transcription", "campaigns", "default")
 # Queues whose jobs run in the worker's own process, not a forked work-horse: campaigns (one short
-# network call a send: forking costs more than the job) and transcription (a forked work-horse's
-# recogniser dies with its one job, so every job paid its decoding graph again, about 5 s).
-IN_PROCESS_QUEUES = ("campaigns", "transcription")
+# network call a send: forking costs more than the job), transcription (a forked work-horse's
+# recogniser dies with its one job, so every job paid its decoding graph again, about 5 s) and audio
+# (converting a minute of speech takes 26 ms in a warm process; a fresh work-horse, with a new
+# database connection and every statement compiled again, made the job ten times that). The
+# decoders run as their own processes with their own time limits either way.
+IN_PROCESS_QUEUES = ("audio", "campaigns", "transcription")
 # Seconds before each retry of a failed job (a Twilio 429 or 5xx, a database or network hiccup).
 RETRY_INTERVALS = [10, 60, 300]
 _connections: dict[str, Redis] = {}
