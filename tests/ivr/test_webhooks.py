@@ -132,7 +132,7 @@ def test_missed_call_is_rejected_and_called_back_with_the_same_flow(phone, work,
     assert (callback.status, callback.call_sid) == (Callback.PLACED, placed["sid"])
 
     answered = phone(caller=contact.phone, direction="outbound-api", call_sid=placed["sid"]).dial()
-    assert "To listen to lessons, press 1" in answered.said
+    assert "To listen to lessons, press 1" in answered.said, answered.xml
 
 
 def test_opted_out_missed_call_caller_is_answered_not_rejected(phone):
