@@ -6,6 +6,7 @@ axe-core (the npm package, vendored in tests/vendor with its licence) is injecte
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import log_in
 from tests.factories import STAFF_PASSWORD, make_contact, make_staff
@@ -72,6 +73,7 @@ def test_every_staff_page_fits_a_phone_and_passes_axe(phone_page, live_server, a
 def test_the_menu_folds_away_on_a_phone(phone_page, live_server):
     officer = make_staff("officer", districts=["Sitapur"])
     log_in(phone_page, live_server, officer.username, STAFF_PASSWORD)
-    assert not phone_page.locator("header nav").is_visible()
+    # expect() waits for the stylesheet: is_visible() looked once, and on a loaded machine before it applied
+    expect(phone_page.locator("header nav")).to_be_hidden()
     phone_page.click("header summary")
-    assert phone_page.locator("header nav").is_visible()
+    expect(phone_page.locator("header nav")).to_be_visible()
